@@ -1,0 +1,1 @@
+"""The `gyde` command line."""

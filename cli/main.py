@@ -1,0 +1,47 @@
+"""`gyde`: one entry point; each subcommand lives in its own module under cli/ and registers
+itself with `add_parser(subparsers)`, setting `func(args) -> int`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+SUBCOMMAND_MODULES = (
+    "cli.seed",
+    "cli.demo",
+    "cli.campaign",
+    "cli.worker_cmd",
+    "cli.db_cmd",
+    "cli.dev",
+    "cli.chat",
+    "cli.media",
+    "cli.audit",
+    "cli.bench",
+    "cli.api_cmd",
+    "cli.sim_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gyde", description="Gyde Voice: outbound AI voice campaigns.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue  # subcommand not built in this checkout
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

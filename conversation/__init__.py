@@ -1,0 +1,1 @@
+"""Emma, the conversation agent: stages, tools, guardrails, providers and the local policy."""

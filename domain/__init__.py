@@ -1,0 +1,1 @@
+"""Pure shared types: imported by every layer, imports nothing but the standard library."""

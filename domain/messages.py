@@ -1,0 +1,433 @@
+"""Dataclasses that cross the Temporal boundary: one in and one out of every workflow, activity,
+signal, query and update. They carry ids and decisions only, never PHI (DESIGN.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.enums import (
+    CallbackOwner,
+    CallResult,
+    CallStatus,
+    ClientStage,
+    Outcome,
+    ProductType,
+    Stage,
+)
+
+# --- campaign -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallingWindow:
+    """Local-time hours in which a client may be dialled (TCPA default 08:00-21:00)."""
+
+    start_hour: int = 8
+    end_hour: int = 21
+    weekdays_only: bool = False
+
+
+@dataclass(frozen=True)
+class RetryPolicySpec:
+    """Backoff between unanswered attempts: base * multiplier**(attempt-1), capped."""
+
+    base_minutes: int = 60
+    multiplier: float = 2.0
+    max_minutes: int = 24 * 60
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    campaign_id: str
+    max_concurrent_calls: int = 10
+    dials_per_minute: float = 30.0
+    max_attempts: int = 3
+    window: CallingWindow = field(default_factory=CallingWindow)
+    retry: RetryPolicySpec = field(default_factory=RetryPolicySpec)
+    page_size: int = 500
+    products: tuple[ProductType, ...] = (ProductType.DENTAL, ProductType.VISION)
+
+
+@dataclass
+class CampaignCarry:
+    """State carried across continue-as-new so a huge campaign keeps a small history."""
+
+    cursor: str | None = None
+    started: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    failed_to_start: int = 0
+    paused: bool = False
+    cancelled: bool = False
+    page_number: int = 0
+
+
+@dataclass
+class CampaignInput:
+    spec: CampaignSpec
+    carry: CampaignCarry = field(default_factory=CampaignCarry)
+
+
+@dataclass
+class CampaignProgress:
+    campaign_id: str
+    started: int
+    in_flight: int
+    by_stage: dict[str, int]
+    by_outcome: dict[str, int]
+    paused: bool
+    cancelled: bool
+    pages_loaded: int
+
+
+@dataclass
+class CampaignSummary:
+    campaign_id: str
+    clients: int
+    outcomes: dict[str, int]
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class ClientPageRequest:
+    campaign_id: str
+    cursor: str | None
+    limit: int
+
+
+@dataclass(frozen=True)
+class ClientRef:
+    client_id: str
+    broker_id: str
+
+
+@dataclass(frozen=True)
+class ClientPage:
+    clients: list[ClientRef]
+    next_cursor: str | None
+
+
+# --- client outreach ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientTask:
+    campaign_id: str
+    client_id: str
+    broker_id: str
+    max_attempts: int = 3
+    window: CallingWindow = field(default_factory=CallingWindow)
+    retry: RetryPolicySpec = field(default_factory=RetryPolicySpec)
+    ring_timeout_seconds: int = 60
+    max_call_minutes: int = 30
+    call_end_grace_seconds: int = 60
+    products: tuple[ProductType, ...] = (ProductType.DENTAL, ProductType.VISION)
+
+
+@dataclass(frozen=True)
+class ScreeningRequest:
+    campaign_id: str
+    client_id: str
+    products: tuple[ProductType, ...]
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    allowed: bool
+    blocked_outcome: Outcome | None
+    reason: str
+    timezone: str
+    attempts_so_far: int
+    eligible_products: tuple[ProductType, ...]
+
+
+@dataclass(frozen=True)
+class DialGateRequest:
+    """Asked at every dial, retry and callback: may we call now?"""
+
+    campaign_id: str
+    client_id: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class DialGateDecision:
+    allowed: bool
+    blocked_outcome: Outcome | None
+    reason: str
+    checks: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlaceCallRequest:
+    workflow_id: str
+    campaign_id: str
+    client_id: str
+    attempt: int
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class PlaceCallResult:
+    call_sid: str
+
+
+@dataclass(frozen=True)
+class CallStatusEvent:
+    """A Twilio status or AMD callback turned into a signal."""
+
+    call_sid: str
+    status: CallStatus
+    sequence: int = 0
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ConsentEvent:
+    call_sid: str
+    given: bool
+    method: str = "speech"
+
+
+@dataclass(frozen=True)
+class StageChange:
+    call_sid: str
+    stage: Stage
+
+
+@dataclass(frozen=True)
+class CallEnded:
+    """The media server's verdict on a conversation. `summary` is PHI-redacted."""
+
+    call_sid: str
+    result: CallResult
+    summary: str = ""
+    callback_at: datetime | None = None
+    prompt_version: str = ""
+
+
+@dataclass(frozen=True)
+class OptOutRequest:
+    call_sid: str
+    source: str = "caller"
+
+
+@dataclass(frozen=True)
+class BookAppointmentRequest:
+    call_sid: str
+    slot_start: datetime
+    product: ProductType = ProductType.DENTAL
+
+
+@dataclass(frozen=True)
+class BookingConfirmation:
+    appointment_id: str
+    broker_id: str
+    slot_start: datetime
+    confirmation_code: str
+
+
+@dataclass(frozen=True)
+class CallbackRequest:
+    call_sid: str
+    callback_at: datetime
+    owner: CallbackOwner = CallbackOwner.AI
+
+
+@dataclass(frozen=True)
+class CallbackConfirmation:
+    callback_id: str
+    callback_at: datetime
+    owner: CallbackOwner
+
+
+@dataclass
+class OutreachStatus:
+    campaign_id: str
+    client_id: str
+    stage: ClientStage
+    conversation_stage: Stage | None
+    attempt: int
+    last_event: str
+    next_call_at: datetime | None
+    outcome: Outcome | None
+    call_sid: str | None
+
+
+@dataclass(frozen=True)
+class OutreachResult:
+    campaign_id: str
+    client_id: str
+    outcome: Outcome
+    attempts: int
+    appointment_id: str | None = None
+
+
+# --- activities ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotCheckRequest:
+    broker_id: str
+    slot_start: datetime
+
+
+@dataclass(frozen=True)
+class SlotCheckResult:
+    free: bool
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    idempotency_key: str
+    campaign_id: str
+    client_id: str
+    broker_id: str
+    slot_start: datetime
+    product: ProductType
+    call_sid: str
+
+
+@dataclass(frozen=True)
+class CrmWriteRequest:
+    idempotency_key: str
+    campaign_id: str
+    client_id: str
+    outcome: Outcome
+    note: str
+    appointment_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CrmWriteResult:
+    record_id: str
+
+
+@dataclass(frozen=True)
+class EmailRequest:
+    idempotency_key: str
+    client_id: str
+    template: str
+    appointment_id: str | None = None
+    callback_id: str | None = None
+    broker_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EmailResult:
+    message_id: str
+
+
+@dataclass(frozen=True)
+class DncAddRequest:
+    idempotency_key: str
+    client_id: str
+    campaign_id: str
+    source: str
+
+
+@dataclass(frozen=True)
+class DncAddResult:
+    added: bool
+
+
+@dataclass(frozen=True)
+class RecordAttemptRequest:
+    idempotency_key: str
+    campaign_id: str
+    client_id: str
+    attempt: int
+    call_sid: str | None
+    status: str
+    result: str
+
+
+@dataclass(frozen=True)
+class CallbackRecordRequest:
+    idempotency_key: str
+    campaign_id: str
+    client_id: str
+    broker_id: str
+    callback_at: datetime
+    owner: CallbackOwner
+
+
+@dataclass(frozen=True)
+class CallbackStatusRequest:
+    callback_id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class BrokerAvailabilityRequest:
+    broker_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class BrokerAvailabilityResult:
+    available_now: bool
+    next_free_slot: datetime | None
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    idempotency_key: str
+    call_sid: str
+    broker_id: str
+    client_id: str
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    connected: bool
+
+
+@dataclass(frozen=True)
+class HangupRequest:
+    call_sid: str
+
+
+# --- broker callback ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BrokerCallbackTask:
+    callback_id: str
+    campaign_id: str
+    client_id: str
+    broker_id: str
+    callback_at: datetime
+    remind_minutes_before: int = 30
+    grace_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class RescheduleRequest:
+    callback_at: datetime
+
+
+@dataclass(frozen=True)
+class CallbackCompleted:
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BrokerCallbackResult:
+    callback_id: str
+    status: str
+    reschedules: int
+
+
+@dataclass(frozen=True)
+class TransferAsk:
+    """The caller asked for their broker (media server -> workflow update)."""
+
+    call_sid: str
+
+
+@dataclass(frozen=True)
+class TransferDecision:
+    transferring: bool
+    reason: str
+    next_free_slot: datetime | None = None

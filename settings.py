@@ -1,0 +1,87 @@
+"""All configuration, read from the environment (prefix GYDE_) or `.env`; see `.env.example`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GYDE_", env_file=".env", extra="ignore")
+
+    # Temporal
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "gyde-outreach"
+    dial_task_queue: str = "gyde-dial"
+    dials_per_second: float = 5.0
+    temporal_ui_port: int = 8233
+    temporal_ui_origin: str = "http://localhost:8233"
+
+    # Data
+    database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'gyde.db'}"
+    redis_url: str | None = None
+
+    # Security (comma-separated "key_id:base64key" pairs; newest first is used for new data)
+    encryption_keys: SecretStr = SecretStr("")
+    stream_token_secret: SecretStr = SecretStr("")
+    stream_token_ttl_seconds: int = 120
+
+    # Public URLs (what Twilio sees; proxies in front are normal)
+    public_base_url: str = "http://127.0.0.1:8000"
+    media_stream_url: str = "ws://127.0.0.1:8765/media"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    media_host: str = "127.0.0.1"
+    media_port: int = 8765
+
+    # Telephony
+    telephony: str = "local"  # local | twilio
+    twilio_account_sid: str = "ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+    twilio_auth_token: SecretStr = SecretStr("")
+    twilio_api_base: str | None = None  # set to the phone simulator's URL to run offline
+    caller_id: str = "+15005550006"
+    callback_number: str = "+15005550006"
+    ring_timeout_seconds: int = 30
+
+    # Conversation / providers
+    llm: str = "local"  # local | openai | anthropic | chain
+    openai_api_key: SecretStr = SecretStr("")
+    openai_model: str = "gpt-4.1-mini"
+    anthropic_api_key: SecretStr = SecretStr("")
+    anthropic_model: str = "claude-sonnet-4-5"
+    llm_timeout_seconds: float = 8.0
+    stt: str = "local"
+    tts: str = "local"
+    deepgram_api_key: SecretStr = SecretStr("")
+    elevenlabs_api_key: SecretStr = SecretStr("")
+    elevenlabs_voice_id: str = "21m00Tcm4TlvDq8ikWAM"
+
+    # Integrations
+    crm: str = "local"  # local | salesforce
+    salesforce_username: str = ""
+    salesforce_password: SecretStr = SecretStr("")
+    salesforce_security_token: SecretStr = SecretStr("")
+    scheduling: str = "local"  # local | calendly
+    calendly_token: SecretStr = SecretStr("")
+    email: str = "local"  # local | smtp
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    email_from: str = "emma@gyde.example"
+
+    # Demo
+    demo_scripted_delay_seconds: float = Field(default=0.05, ge=0)
+    log_level: str = "INFO"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Built once per process in a composition root; never at import time."""
+    return Settings()
