@@ -18,7 +18,6 @@ class Settings(BaseSettings):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     task_queue: str = "gyde-outreach"
-    dial_task_queue: str = "gyde-dial"
     dials_per_second: float = 5.0
     temporal_ui_port: int = 8233
     temporal_ui_origin: str = "http://localhost:8233"
@@ -31,6 +30,10 @@ class Settings(BaseSettings):
     encryption_keys: SecretStr = SecretStr("")
     stream_token_secret: SecretStr = SecretStr("")
     stream_token_ttl_seconds: int = 120
+    # Secret for keyed phone hashes (DNC, inbound matching); must not rotate with encryption_keys.
+    # Empty: derived from the oldest encryption key (security/keyring.py).
+    lookup_hash_key: SecretStr = SecretStr("")
+    recording_retention_days: int = Field(default=90, ge=1)
 
     # Public URLs (what Twilio sees; proxies in front are normal)
     public_base_url: str = "http://127.0.0.1:8000"
@@ -39,6 +42,15 @@ class Settings(BaseSettings):
     api_port: int = 8000
     media_host: str = "127.0.0.1"
     media_port: int = 8765
+
+    # Media server turn-taking (media_server/vad.py); times are stream time (20 ms frames)
+    media_vad_threshold_dbfs: float = -45.0
+    media_vad_start_ms: int = Field(default=40, ge=20)
+    media_eot_silence_ms: int = Field(default=500, ge=40)
+    media_transcript_grace_ms: int = Field(default=400, ge=0)
+    media_start_timeout_seconds: float = Field(default=10.0, gt=0)
+    media_idle_timeout_seconds: float = Field(default=15.0, gt=0)
+    media_session_ttl_seconds: int = Field(default=3600, ge=60)
 
     # Telephony
     telephony: str = "local"  # local | twilio
@@ -54,13 +66,30 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr = SecretStr("")
     openai_model: str = "gpt-4.1-mini"
     anthropic_api_key: SecretStr = SecretStr("")
-    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_model: str = "claude-sonnet-5-5"  # claude-sonnet-4-5 reaches end-of-life 2026-11-30
     llm_timeout_seconds: float = 8.0
     stt: str = "local"
     tts: str = "local"
     deepgram_api_key: SecretStr = SecretStr("")
     elevenlabs_api_key: SecretStr = SecretStr("")
     elevenlabs_voice_id: str = "21m00Tcm4TlvDq8ikWAM"
+    # Provider details (adapters/providers.py). stt: local|deepgram|openai|chain,
+    # tts: local|elevenlabs|openai|chain; a real provider always falls back to the local one.
+    # *_base_url / deepgram_url point an SDK at a proxy or a local stub (None = the vendor).
+    llm_chain: str = "openai,anthropic"  # order used when llm=chain
+    openai_base_url: str | None = None
+    anthropic_base_url: str | None = None
+    deepgram_url: str | None = None  # websocket base, e.g. wss://api.deepgram.com
+    elevenlabs_base_url: str | None = None
+    deepgram_model: str = "nova-3"
+    elevenlabs_model: str = "eleven_flash_v2_5"
+    openai_stt_model: str = "gpt-transcribe"
+    openai_tts_model: str = "gpt-4o-mini-tts"
+    openai_tts_voice: str = "alloy"
+    stt_timeout_seconds: float = Field(default=5.0, gt=0)
+    tts_timeout_seconds: float = Field(default=5.0, gt=0)
+    breaker_failure_threshold: int = Field(default=5, ge=1)
+    breaker_reset_seconds: float = Field(default=30.0, ge=0)
 
     # Integrations
     crm: str = "local"  # local | salesforce

@@ -21,11 +21,14 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, search_path: str | None = None) -> AsyncEngine:
     url = normalise_url(url)
     if url.startswith("sqlite+aiosqlite:///") and ":memory:" not in url:
         Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, pool_pre_ping=True)
+    connect_args: dict[str, str] = {}
+    if search_path and url.startswith("postgresql"):
+        connect_args["options"] = f"-csearch_path={search_path}"
+    engine = create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -42,8 +45,8 @@ def make_engine(url: str) -> AsyncEngine:
 class Database:
     """An engine plus its session factory; one per process."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
+    def __init__(self, url: str, search_path: str | None = None) -> None:
+        self.engine = make_engine(url, search_path)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager

@@ -27,3 +27,8 @@ def parse_outreach_workflow_id(workflow_id: str) -> tuple[str, str]:
     if prefix != "outreach" or not sep or not sep2 or not campaign_id or not client_id:
         raise ValueError(f"not an outreach workflow id: {workflow_id!r}")
     return campaign_id, client_id
+
+
+def dial_task_queue(task_queue: str) -> str:
+    """Dial activities run on their own rate-limited queue, named after the workflow queue."""
+    return f"{task_queue}-dial"

@@ -57,9 +57,13 @@ class CampaignCarry:
     started: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     failed_to_start: int = 0
+    finished: int = 0
     paused: bool = False
     cancelled: bool = False
     page_number: int = 0
+    queue: list[str] = field(default_factory=list)
+    in_call: list[str] = field(default_factory=list)
+    exhausted: bool = False
 
 
 @dataclass
@@ -252,6 +256,7 @@ class OutreachStatus:
     next_call_at: datetime | None
     outcome: Outcome | None
     call_sid: str | None
+    as_of: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -431,3 +436,54 @@ class TransferDecision:
     transferring: bool
     reason: str
     next_free_slot: datetime | None = None
+
+
+# --- campaign <-> client coordination (dial permits) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class DialPermitRequest:
+    """A client workflow asks its campaign for permission to dial (every attempt, retry, callback)."""
+
+    client_id: str
+
+
+@dataclass(frozen=True)
+class DialPermitRelease:
+    client_id: str
+
+
+@dataclass(frozen=True)
+class DialPermit:
+    granted: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ClientFinished:
+    client_id: str
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class FreeSlotsRequest:
+    broker_id: str
+    start: datetime
+    days: int = 7
+
+
+@dataclass(frozen=True)
+class FreeSlots:
+    broker_id: str
+    slots: tuple[datetime, ...]
+
+
+@dataclass(frozen=True)
+class CampaignStartRequest:
+    campaign_id: str
+
+
+@dataclass(frozen=True)
+class CampaignStartResult:
+    campaign_id: str
+    members: int

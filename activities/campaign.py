@@ -1,0 +1,53 @@
+"""Campaign reads: validate the campaign and page through its members by keyset cursor."""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.errors import domain_errors
+from db.repositories.clients import count_members, get_campaign, page_members
+from db.session import Database
+from domain.messages import (
+    CampaignStartRequest,
+    CampaignStartResult,
+    ClientPage,
+    ClientPageRequest,
+    ClientRef,
+)
+
+
+class CampaignActivities:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @activity.defn
+    async def start_campaign(self, request: CampaignStartRequest) -> CampaignStartResult:
+        async with domain_errors(), self._db.session() as session:
+            campaign = await get_campaign(session, request.campaign_id)
+            members = await count_members(session, request.campaign_id)
+            if members == 0:
+                raise ApplicationError(
+                    f"campaign {request.campaign_id!r} has no clients",
+                    type="EmptyCampaign",
+                    non_retryable=True,
+                )
+            campaign.status = "running"
+            await session.commit()
+            return CampaignStartResult(campaign_id=request.campaign_id, members=members)
+
+    @activity.defn
+    async def load_client_page(self, request: ClientPageRequest) -> ClientPage:
+        after = int(request.cursor) if request.cursor else 0
+        async with self._db.session() as session:
+            rows = await page_members(session, request.campaign_id, after, request.limit)
+        clients = [ClientRef(client_id=client_id, broker_id=broker_id) for _, client_id, broker_id in rows]
+        next_cursor = str(rows[-1][0]) if len(rows) == request.limit else None
+        return ClientPage(clients=clients, next_cursor=next_cursor)
+
+    @activity.defn
+    async def finish_campaign(self, request: CampaignStartRequest) -> None:
+        async with domain_errors(), self._db.session() as session:
+            campaign = await get_campaign(session, request.campaign_id)
+            campaign.status = "completed"
+            await session.commit()

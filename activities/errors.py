@@ -1,0 +1,21 @@
+"""Translate domain errors into Temporal failures: the ones a retry cannot fix are non-retryable."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from temporalio.exceptions import ApplicationError
+
+from db.repositories.errors import AlreadyBooked, NotFound, SlotTaken
+from domain.phone import InvalidPhoneNumber
+
+NON_RETRYABLE: tuple[type[Exception], ...] = (NotFound, SlotTaken, AlreadyBooked, InvalidPhoneNumber)
+
+
+@asynccontextmanager
+async def domain_errors() -> AsyncIterator[None]:
+    try:
+        yield
+    except NON_RETRYABLE as exc:
+        raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc

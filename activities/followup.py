@@ -1,0 +1,99 @@
+"""After the call: CRM, email, DNC and callback records. Each write is once per idempotency key."""
+
+from __future__ import annotations
+
+from temporalio import activity
+
+from activities.emails import render_email
+from activities.errors import domain_errors
+from adapters.crm.base import Crm
+from adapters.email.base import EmailSender
+from db.models import Appointment, Callback
+from db.repositories import outreach as repo
+from db.repositories.clients import get_broker, get_client
+from db.session import Database
+from domain.messages import (
+    CallbackConfirmation,
+    CallbackRecordRequest,
+    CallbackStatusRequest,
+    CrmWriteRequest,
+    CrmWriteResult,
+    DncAddRequest,
+    DncAddResult,
+    EmailRequest,
+    EmailResult,
+)
+
+
+class FollowUpActivities:
+    def __init__(self, db: Database, crm: Crm, email: EmailSender) -> None:
+        self._db = db
+        self._crm = crm
+        self._email = email
+
+    @activity.defn
+    async def write_crm_outcome(self, request: CrmWriteRequest) -> CrmWriteResult:
+        record_id = await self._crm.write_outcome(
+            request.idempotency_key,
+            request.client_id,
+            request.campaign_id,
+            request.outcome.value,
+            request.note,
+            request.appointment_id,
+        )
+        return CrmWriteResult(record_id=record_id)
+
+    @activity.defn
+    async def send_email(self, request: EmailRequest) -> EmailResult:
+        async with domain_errors(), self._db.session() as session:
+            client = await get_client(session, request.client_id)
+            broker = await get_broker(session, request.broker_id or client.broker_id)
+            appointment = (
+                await session.get(Appointment, request.appointment_id) if request.appointment_id else None
+            )
+            callback = await session.get(Callback, request.callback_id) if request.callback_id else None
+            to_address = broker.email if request.template.startswith("broker_") else client.email
+            subject, body = render_email(request.template, client, broker, appointment, callback)
+        message_id = await self._email.send(
+            request.idempotency_key, to_address, subject, body, request.template
+        )
+        return EmailResult(message_id=message_id)
+
+    @activity.defn
+    async def add_to_dnc(self, request: DncAddRequest) -> DncAddResult:
+        async with domain_errors(), self._db.session() as session:
+            client = await get_client(session, request.client_id)
+            added = await repo.add_dnc(session, client.phone, client.id, request.source)
+        return DncAddResult(added=added)
+
+    @activity.defn
+    async def record_callback(self, request: CallbackRecordRequest) -> CallbackConfirmation:
+        async with self._db.session() as session:
+            row, _ = await repo.record_callback(
+                session,
+                request.idempotency_key,
+                request.campaign_id,
+                request.client_id,
+                request.broker_id,
+                request.callback_at,
+                request.owner.value,
+            )
+        return CallbackConfirmation(
+            callback_id=row.id, callback_at=repo.as_utc(row.callback_at), owner=request.owner
+        )
+
+    @activity.defn
+    async def set_callback_status(self, request: CallbackStatusRequest) -> None:
+        async with self._db.session() as session:
+            await repo.set_callback_status(session, request.callback_id, request.status)
+
+    @activity.defn
+    async def create_crm_task(self, request: CallbackRecordRequest) -> CrmWriteResult:
+        task_id = await self._crm.create_task(
+            request.idempotency_key,
+            request.client_id,
+            request.broker_id,
+            f"Missed callback ({request.owner.value})",
+            request.callback_at,
+        )
+        return CrmWriteResult(record_id=task_id)

@@ -1,0 +1,1 @@
+"""crm adapters: a Protocol, a local implementation and the vendor one."""

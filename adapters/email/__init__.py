@@ -1,0 +1,1 @@
+"""email adapters: a Protocol, a local implementation and the vendor one."""

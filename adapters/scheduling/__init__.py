@@ -1,0 +1,1 @@
+"""scheduling adapters: a Protocol, a local implementation and the vendor one."""

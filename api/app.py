@@ -1,0 +1,108 @@
+"""FastAPI app factory: TwiML and webhook routers plus every other router module found in
+api/routers/ (e.g. the security helper's codec endpoints). Everything is built here, nothing at
+import time."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, FastAPI
+
+import api.routers
+from adapters.telephony.base import Telephony
+from adapters.telephony.twilio_adapter import build_twilio_telephony, config_from_settings
+from api.deps import StreamTokenMinter
+from api.replay import EventDeduper, ReplayCache
+from api.temporal_gateway import TemporalGateway
+from api.twilio_signature import SignatureVerifier
+from settings import Settings
+
+if TYPE_CHECKING:
+    from db.session import Database
+    from security.keyring import KeyRing
+
+_logger = logging.getLogger("gyde.api")
+CORE_ROUTERS = ("api.routers.twiml", "api.routers.webhooks")
+
+
+def _missing_minter(secret: str, workflow_id: str, call_sid: str, ttl_s: int) -> str:
+    raise RuntimeError("media_server.stream_token is not available: cannot mint stream tokens")
+
+
+def default_stream_token_minter() -> StreamTokenMinter:
+    """The media server's signer (its module owns the token format)."""
+    try:
+        from media_server.stream_token import mint
+    except ImportError:
+        _logger.error("media_server.stream_token not importable; consent will fail to connect streams")
+        return _missing_minter
+    minter: StreamTokenMinter = mint
+    return minter
+
+
+def discover_router_modules() -> list[str]:
+    """Core routers first, then any other public module in api/routers/ exposing `router`."""
+    names = list(CORE_ROUTERS)
+    for info in pkgutil.iter_modules(api.routers.__path__):
+        name = f"api.routers.{info.name}"
+        if not info.name.startswith("_") and name not in names:
+            names.append(name)
+    return names
+
+
+def create_app(
+    settings: Settings,
+    gateway: TemporalGateway,
+    telephony: Telephony | None = None,
+    mint_stream_token: StreamTokenMinter | None = None,
+    replay_window_seconds: float = 600.0,
+    *,
+    keyring: KeyRing | None = None,
+    database: Database | None = None,
+) -> FastAPI:
+    """The api. `telephony` defaults to the Twilio SDK adapter configured from settings (pointed
+    at the simulator when settings.twilio_api_base is set). With a key ring and a database the
+    Temporal UI codec endpoints are mounted at /codec (api/routers/codec.py)."""
+    owned_telephony = telephony is None
+    telephony_impl: Telephony = telephony or build_twilio_telephony(config_from_settings(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        close = getattr(telephony_impl, "aclose", None)
+        if owned_telephony and close is not None:
+            await close()
+
+    app = FastAPI(title="Gyde Voice api", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.gateway = gateway
+    app.state.telephony = telephony_impl
+    app.state.mint_stream_token = mint_stream_token or default_stream_token_minter()
+    app.state.signature_verifier = SignatureVerifier(
+        settings.twilio_auth_token.get_secret_value(),
+        settings.public_base_url,
+        ReplayCache(window_seconds=replay_window_seconds),
+    )
+    app.state.event_deduper = EventDeduper()
+
+    for name in discover_router_modules():
+        module = importlib.import_module(name)
+        router = getattr(module, "router", None)
+        if isinstance(router, APIRouter):
+            app.include_router(router)
+
+    if keyring is not None and database is not None:
+        from api.routers.codec import install_codec
+
+        install_codec(app, settings, keyring=keyring, database=database)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,135 @@
+"""TwiML Twilio fetches during a call: answer (disclosure + consent), consent action, voicemail
+drop, broker whisper, and the warm-transfer result. Each is signature-checked and replay-safe."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, HTTPException, Response
+
+from adapters.telephony.base import TelephonyError
+from adapters.telephony.urls import (
+    ANSWER_PATH,
+    CONSENT_PATH,
+    TRANSFER_RESULT_PATH,
+    VOICEMAIL_PATH,
+    WHISPER_PATH,
+)
+from api.consent import ConsentAnswer, classify_consent
+from api.deps import GatewayDep, MinterDep, SettingsDep, TelephonyDep, UrlsDep, WorkflowIdDep
+from api.routers._common import CALL_SID, optional_int, require, xml
+from api.twilio_signature import VerifiedWebhook
+from api.twiml_builders import (
+    MAX_CONSENT_ATTEMPTS,
+    TRANSFER_FAILED,
+    answer_twiml,
+    goodbye_twiml,
+    hangup_twiml,
+    reprompt_twiml,
+    stream_twiml,
+    voicemail_twiml,
+    whisper_twiml,
+)
+from domain.enums import CallStatus
+from domain.messages import CallStatusEvent, ConsentEvent
+
+_logger = logging.getLogger("gyde.api.twiml")
+router = APIRouter(tags=["twilio-twiml"])
+
+TRANSFER_DIAL_STATUS = {
+    "completed": CallStatus.COMPLETED,
+    "answered": CallStatus.COMPLETED,
+    "busy": CallStatus.BUSY,
+    "no-answer": CallStatus.NO_ANSWER,
+    "failed": CallStatus.FAILED,
+    "canceled": CallStatus.CANCELED,
+}
+TRANSFER_DETAIL_PREFIX = "transfer:"
+
+
+@router.post(ANSWER_PATH)
+async def answer(hook: VerifiedWebhook, workflow_id: WorkflowIdDep, urls: UrlsDep) -> Response:
+    require(hook.params, "CallSid", CALL_SID)
+
+    async def handle() -> Response:
+        return xml(answer_twiml(urls, workflow_id))
+
+    return await hook.once(handle)
+
+
+@router.post(CONSENT_PATH)
+async def consent(
+    hook: VerifiedWebhook,
+    workflow_id: WorkflowIdDep,
+    urls: UrlsDep,
+    settings: SettingsDep,
+    gateway: GatewayDep,
+    telephony: TelephonyDep,
+    mint_stream_token: MinterDep,
+) -> Response:
+    call_sid = require(hook.params, "CallSid", CALL_SID)
+    attempt = max(1, optional_int(hook.query, "attempt", 1))
+    digits = hook.params.get("Digits") or None
+    answer = classify_consent(hook.params.get("SpeechResult"), digits)
+
+    async def handle() -> Response:
+        if answer is ConsentAnswer.UNCLEAR and attempt < MAX_CONSENT_ATTEMPTS:
+            return xml(reprompt_twiml(urls, workflow_id, attempt + 1))
+        method = "dtmf" if digits else "speech"
+        if answer is ConsentAnswer.YES:
+            await gateway.consent(workflow_id, ConsentEvent(call_sid=call_sid, given=True, method=method))
+            try:  # only now, after consent, does recording start
+                await telephony.start_recording(call_sid, workflow_id)
+            except TelephonyError:
+                _logger.warning("recording failed to start call=%s; continuing unrecorded", call_sid)
+            token = mint_stream_token(
+                settings.stream_token_secret.get_secret_value(),
+                workflow_id,
+                call_sid,
+                settings.stream_token_ttl_seconds,
+            )
+            return xml(stream_twiml(settings.media_stream_url, workflow_id, token))
+        if answer is ConsentAnswer.UNCLEAR:
+            method = "unclear"
+        await gateway.consent(workflow_id, ConsentEvent(call_sid=call_sid, given=False, method=method))
+        return xml(goodbye_twiml())
+
+    return await hook.once(handle)
+
+
+@router.post(VOICEMAIL_PATH)
+async def voicemail(hook: VerifiedWebhook, workflow_id: WorkflowIdDep, settings: SettingsDep) -> Response:
+    async def handle() -> Response:
+        return xml(voicemail_twiml(settings.callback_number))
+
+    return await hook.once(handle)
+
+
+@router.post(WHISPER_PATH)
+async def whisper(hook: VerifiedWebhook, workflow_id: WorkflowIdDep) -> Response:
+    async def handle() -> Response:
+        return xml(whisper_twiml())
+
+    return await hook.once(handle)
+
+
+@router.post(TRANSFER_RESULT_PATH)
+async def transfer_result(hook: VerifiedWebhook, workflow_id: WorkflowIdDep, gateway: GatewayDep) -> Response:
+    """<Dial> ended: bridged (the call is over) or the broker never answered (tell the client;
+    the workflow books the broker callback when it sees `transfer:no-answer` and friends)."""
+    call_sid = require(hook.params, "CallSid", CALL_SID)
+    dial_status = require(hook.params, "DialCallStatus")
+    status = TRANSFER_DIAL_STATUS.get(dial_status)
+    if status is None:
+        raise HTTPException(status_code=400, detail="unknown DialCallStatus")
+
+    async def handle() -> Response:
+        event = CallStatusEvent(
+            call_sid=call_sid, status=status, sequence=0, detail=f"{TRANSFER_DETAIL_PREFIX}{dial_status}"
+        )
+        await gateway.call_status(workflow_id, event)
+        if status is CallStatus.COMPLETED:
+            return xml(hangup_twiml())
+        return xml(goodbye_twiml(TRANSFER_FAILED))
+
+    return await hook.once(handle)

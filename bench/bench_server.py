@@ -1,0 +1,129 @@
+"""The media server as the benchmark runs it: zero-cost providers (the simulator's codec for STT and
+TTS, the echo agent), no workflow, in-memory session store. Same CallSession, player and server code
+as production. Run as `python -m bench.bench_server --port P --stats FILE`; SIGTERM writes stats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import logging
+import os
+import signal
+import statistics
+
+from adapters.local_speech.providers import LocalSTT, LocalTTS
+from media_server.agent import echo_agent_factory
+from media_server.control import NullControl
+from media_server.server import MediaServer
+from media_server.session import SessionConfig, SessionServices
+from media_server.session_store import MemorySessionStore
+from media_server.vad import VadConfig
+
+
+def build_server(secret: str, eot_ms: int) -> MediaServer:
+    config = SessionConfig(
+        token_secret=secret,
+        vad=VadConfig(threshold_dbfs=-45.0, start_ms=40, eot_silence_ms=eot_ms),
+        start_timeout_s=10.0,
+        idle_timeout_s=15.0,
+        transcript_grace_s=0.4,
+    )
+    services = SessionServices(
+        stt=LocalSTT(),
+        tts=LocalTTS(),
+        agent_factory=echo_agent_factory,
+        control_factory=lambda ctx: NullControl(),
+        store=MemorySessionStore(),
+    )
+    server = MediaServer(config, services)
+    server.keep_reports = True
+    return server
+
+
+LAG: list[float] = []
+
+
+async def watch_loop_lag(period: float = 0.01) -> None:
+    """How late a 10 ms timer fires: the event loop's own queueing delay."""
+    loop = asyncio.get_running_loop()
+    while True:
+        target = loop.time() + period
+        await asyncio.sleep(period)
+        LAG.append(loop.time() - target)
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(1000 * ordered[min(len(ordered) - 1, int(q / 100 * (len(ordered) - 1)))], 2)
+
+
+def stats(server: MediaServer) -> dict[str, object]:
+    latencies = [
+        t.added_latency_ms
+        for r in server.completed
+        for t in r.turns[1:]
+        if t.added_latency_ms is not None and not t.interrupted
+    ]
+    reasons: dict[str, int] = {}
+    for r in server.completed:
+        key = r.reason.value if r.reason else "unknown"
+        reasons[key] = reasons.get(key, 0) + 1
+    return {
+        "sessions": server.sessions,
+        "completed": len(server.completed),
+        "frames_in": server.frames_in,
+        "frames_out": sum(r.frames_out for r in server.completed),
+        "end_reasons": reasons,
+        "server_turn_latency_ms_p50": statistics.median(latencies) if latencies else None,
+        "turns": len(latencies),
+        "loop_lag_ms_p50": _pct(LAG, 50),
+        "loop_lag_ms_p99": _pct(LAG, 99),
+        "gc_counts": list(gc.get_count()),
+        "turns_without_reply": sum(
+            1 for r in server.completed for t in r.turns[1:] if not t.tts_providers and not t.interrupted
+        ),
+        "turns_interrupted": sum(1 for r in server.completed for t in r.turns if t.interrupted),
+        "barge_ins": sum(r.barge_ins for r in server.completed),
+    }
+
+
+async def main(port: int, stats_path: str, eot_ms: int) -> None:
+    logging.basicConfig(level=logging.WARNING)
+    server = build_server(os.environ["GYDE_STREAM_TOKEN_SECRET"], eot_ms)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    gc.collect()
+    gc.freeze()  # startup objects never need scanning again
+    if os.environ.get("GYDE_BENCH_GC") == "off":
+        gc.disable()
+    lag_task = asyncio.create_task(watch_loop_lag())
+    async with server.serve("127.0.0.1", port):
+        print("ready", flush=True)
+        await stop.wait()
+        for _ in range(100):  # let sessions that are closing finish their reports
+            if server.active == 0:
+                break
+            await asyncio.sleep(0.05)
+    lag_task.cancel()
+    _write(stats_path, stats(server))
+
+
+def _write(path: str, data: dict[str, object]) -> None:
+    with open(path, "w") as fh:
+        json.dump(data, fh)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--stats", required=True)
+    parser.add_argument("--eot-ms", type=int, default=500)
+    ns = parser.parse_args()
+    asyncio.run(main(ns.port, ns.stats, ns.eot_ms))

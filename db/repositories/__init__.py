@@ -1,0 +1,1 @@
+"""Repositories: the only code that writes SQL. Activities call them; nothing else does."""

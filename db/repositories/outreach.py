@@ -1,0 +1,205 @@
+"""Writes of one client's outreach: attempts, appointments, callbacks, DNC. All write-once by key."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Appointment, Broker, CallAttempt, Callback, DncEntry
+from db.repositories.errors import AlreadyBooked, SlotTaken
+from db.repositories.idempotent import insert_once
+from domain.broker_slots import WorkingHours
+
+
+def short_id(prefix: str, key: str) -> str:
+    """A stable id derived from the idempotency key, so a retried write names the same row."""
+    return f"{prefix}_{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite drops tzinfo; every stored instant is UTC, so put it back."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def working_hours(broker: Broker) -> WorkingHours:
+    return WorkingHours(
+        timezone=broker.timezone,
+        start_hour=broker.work_start_hour,
+        end_hour=broker.work_end_hour,
+        weekdays=tuple(int(d) for d in broker.work_days.split(",") if d),
+        slot_minutes=broker.slot_minutes,
+    )
+
+
+# --- attempts -----------------------------------------------------------------------------------
+
+
+async def count_attempts(session: AsyncSession, campaign_id: str, client_id: str) -> int:
+    result = await session.execute(
+        select(func.count())
+        .select_from(CallAttempt)
+        .where(CallAttempt.campaign_id == campaign_id, CallAttempt.client_id == client_id)
+    )
+    return int(result.scalar_one())
+
+
+async def record_attempt(
+    session: AsyncSession,
+    key: str,
+    campaign_id: str,
+    client_id: str,
+    attempt: int,
+    call_sid: str | None,
+    status: str,
+    result: str = "",
+) -> tuple[CallAttempt, bool]:
+    return await insert_once(
+        session,
+        CallAttempt,
+        key,
+        lambda: CallAttempt(
+            idempotency_key=key,
+            campaign_id=campaign_id,
+            client_id=client_id,
+            attempt=attempt,
+            call_sid=call_sid,
+            status=status,
+            result=result,
+            created_at=utcnow(),
+        ),
+    )
+
+
+async def finish_attempt(session: AsyncSession, key: str, status: str, result: str) -> None:
+    row = (
+        await session.execute(select(CallAttempt).where(CallAttempt.idempotency_key == key))
+    ).scalar_one_or_none()
+    if row is not None:
+        row.status, row.result = status, result
+        await session.commit()
+
+
+# --- appointments -------------------------------------------------------------------------------
+
+
+async def taken_slots(session: AsyncSession, broker_id: str, start: datetime, days: int) -> list[datetime]:
+    result = await session.execute(
+        select(Appointment.slot_start).where(
+            Appointment.broker_id == broker_id,
+            Appointment.slot_start >= start - timedelta(days=1),
+            Appointment.slot_start <= start + timedelta(days=days + 1),
+        )
+    )
+    return [as_utc(v) for v in result.scalars().all()]
+
+
+async def book(
+    session: AsyncSession,
+    key: str,
+    campaign_id: str,
+    client_id: str,
+    broker_id: str,
+    slot_start: datetime,
+    product: str,
+    call_sid: str,
+) -> tuple[Appointment, bool]:
+    """Book the slot once. Raises SlotTaken / AlreadyBooked when a constraint says no."""
+    slot_utc = as_utc(slot_start)
+
+    def conflict(_exc: IntegrityError) -> Exception:
+        return SlotTaken(f"broker {broker_id} slot {slot_utc.isoformat()} is taken")
+
+    existing_for_client = (
+        await session.execute(
+            select(Appointment).where(
+                Appointment.client_id == client_id,
+                Appointment.campaign_id == campaign_id,
+                Appointment.idempotency_key != key,
+            )
+        )
+    ).scalar_one_or_none()
+    if existing_for_client is not None:
+        raise AlreadyBooked(f"client {client_id} already booked in campaign {campaign_id}")
+    return await insert_once(
+        session,
+        Appointment,
+        key,
+        lambda: Appointment(
+            id=short_id("apt", key),
+            idempotency_key=key,
+            campaign_id=campaign_id,
+            client_id=client_id,
+            broker_id=broker_id,
+            slot_start=slot_utc,
+            product=product,
+            confirmation_code=hashlib.sha256(key.encode()).hexdigest()[:6].upper(),
+            call_sid=call_sid,
+            created_at=utcnow(),
+        ),
+        on_conflict=conflict,
+    )
+
+
+# --- callbacks ----------------------------------------------------------------------------------
+
+
+async def record_callback(
+    session: AsyncSession,
+    key: str,
+    campaign_id: str,
+    client_id: str,
+    broker_id: str,
+    callback_at: datetime,
+    owner: str,
+) -> tuple[Callback, bool]:
+    return await insert_once(
+        session,
+        Callback,
+        key,
+        lambda: Callback(
+            id=short_id("cb", key),
+            idempotency_key=key,
+            campaign_id=campaign_id,
+            client_id=client_id,
+            broker_id=broker_id,
+            callback_at=as_utc(callback_at),
+            owner=owner,
+            status="scheduled",
+        ),
+    )
+
+
+async def set_callback_status(session: AsyncSession, callback_id: str, status: str) -> None:
+    row = await session.get(Callback, callback_id)
+    if row is not None:
+        row.status = status
+        await session.commit()
+
+
+# --- do not call --------------------------------------------------------------------------------
+
+
+async def is_dnc(session: AsyncSession, phone: str) -> bool:
+    result = await session.execute(select(DncEntry.id).where(DncEntry.phone == phone))
+    return result.first() is not None
+
+
+async def add_dnc(session: AsyncSession, phone: str, client_id: str | None, source: str) -> bool:
+    """True when this call added the number; False when it was already suppressed."""
+    if await is_dnc(session, phone):
+        return False
+    session.add(DncEntry(phone=phone, client_id=client_id, source=source, created_at=utcnow()))
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        return False
+    return True

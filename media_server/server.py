@@ -1,0 +1,116 @@
+"""The media server process: a `websockets` asyncio server whose only route is `/media`.
+
+Permessage-deflate is off (Twilio does not use it and it would cost CPU on every frame); anything
+but `/media` gets 404 before the WebSocket handshake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+from websockets.protocol import State
+
+from media_server.session import (
+    CLOSE_NORMAL,
+    CallSession,
+    SessionConfig,
+    SessionReport,
+    SessionServices,
+    TransportClosed,
+)
+
+log = logging.getLogger(__name__)
+
+MEDIA_PATH = "/media"
+_MAX_MESSAGE_BYTES = 64 * 1024  # a 20 ms media message is ~300 bytes; start with params < 4 KB
+_MAX_WRITE_BUFFER = 1 << 20  # a peer that stops reading for ~30 s of audio is treated as gone
+
+
+class WebSocketTransport:
+    """Transport over a websockets ServerConnection.
+
+    `send_text` writes synchronously through the connection's sans-I/O protocol object, the same two
+    calls `ServerConnection.send` makes before its (normally no-op) drain, so the player's timer
+    callbacks can send without creating a task per frame.
+    """
+
+    def __init__(self, ws: ServerConnection) -> None:
+        self._ws = ws
+
+    async def recv(self) -> str | bytes:
+        try:
+            return await self._ws.recv()
+        except ConnectionClosed as exc:
+            raise TransportClosed(str(exc)) from exc
+
+    def send_text(self, text: str) -> bool:
+        ws = self._ws
+        if ws.protocol.state is not State.OPEN:
+            return False
+        if ws.transport.get_write_buffer_size() > _MAX_WRITE_BUFFER:
+            ws.transport.abort()
+            return False
+        ws.protocol.send_text(text.encode("utf-8"))
+        ws.send_data()
+        return True
+
+    async def close(self, code: int = CLOSE_NORMAL, reason: str = "") -> None:
+        with contextlib.suppress(Exception):
+            await self._ws.close(code, reason)
+
+
+class MediaServer:
+    """Accepts Media Streams connections and runs one CallSession per connection."""
+
+    def __init__(self, config: SessionConfig, services: SessionServices) -> None:
+        self.config = config
+        self.services = services
+        self.active = 0
+        self.completed: list[SessionReport] = []
+        self.keep_reports = False
+        self.frames_in = 0
+        self.sessions = 0
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        if request.path.split("?", 1)[0] != MEDIA_PATH:
+            return connection.respond(HTTPStatus.NOT_FOUND, "not found\n")
+        return None
+
+    async def handler(self, ws: ServerConnection) -> None:
+        self.active += 1
+        self.sessions += 1
+        try:
+            report = await CallSession(WebSocketTransport(ws), self.config, self.services).run()
+            self.frames_in += report.frames_in
+            if self.keep_reports:
+                self.completed.append(report)
+        finally:
+            self.active -= 1
+
+    def serve(self, host: str, port: int, **kwargs: Any) -> Any:
+        """`async with server.serve(host, port) as ws_server:` (a websockets Server)."""
+        return serve(
+            self.handler,
+            host,
+            port,
+            process_request=self._process_request,
+            compression=None,
+            max_size=_MAX_MESSAGE_BYTES,
+            **kwargs,
+        )
+
+
+async def run_forever(server: MediaServer, host: str, port: int, stop: asyncio.Event | None = None) -> None:
+    """Serve until `stop` is set (or forever); used by `gyde media serve`."""
+    ws_server: Server
+    async with server.serve(host, port) as ws_server:
+        bound = ", ".join(str(s.getsockname()) for s in ws_server.sockets)
+        log.info("media server listening on %s%s", bound, MEDIA_PATH)
+        await (stop or asyncio.Event()).wait()

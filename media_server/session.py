@@ -1,0 +1,431 @@
+"""One live call: authenticate the stream, then caller audio -> VAD/STT -> agent -> TTS -> paced frames.
+
+The session owns turn-taking: end-of-turn starts a reply task; caller speech onset while the agent
+is talking (or thinking) is a barge-in: `clear` goes out in the same frame handler, the reply task
+(LLM and TTS in flight) is cancelled, and the agent is told what the caller actually heard. Every
+way a stream can go wrong ends here with one log line and a clean close, and the workflow is told
+the call dropped unless the agent had already reported an outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from adapters.stt.base import STTProvider, STTSession
+from adapters.tts.base import TTSProvider
+from domain.call_control import CallControl
+from domain.enums import CallResult
+from media_server import protocol
+from media_server.agent import Agent, AgentFactory, CallContext
+from media_server.control import TrackedControl
+from media_server.player import Player
+from media_server.session_store import LiveSession, SessionStore, TurnRecord
+from media_server.stream_token import StreamTokenError, verify
+from media_server.vad import TurnDetector, TurnEvent, VadConfig
+
+log = logging.getLogger(__name__)
+
+CLOSE_NORMAL = 1000
+CLOSE_POLICY = 1008
+CLOSE_ERROR = 1011
+
+
+class TransportClosed(Exception):
+    """The WebSocket is gone (peer closed, network died, or we closed it)."""
+
+
+class Transport(Protocol):
+    async def recv(self) -> str | bytes: ...
+
+    def send_text(self, text: str) -> bool: ...
+
+    async def close(self, code: int = CLOSE_NORMAL, reason: str = "") -> None: ...
+
+
+class EndReason(StrEnum):
+    COMPLETED = "completed"  # the agent ended the call and its last words played
+    STOPPED = "stopped"  # Twilio sent `stop` (the caller hung up)
+    DISCONNECTED = "disconnected"  # the socket closed without `stop`
+    PROTOCOL_ERROR = "protocol_error"
+    START_TIMEOUT = "start_timeout"
+    UNAUTHORIZED = "unauthorized"
+    IDLE_TIMEOUT = "idle_timeout"
+    PROVIDER_FAILED = "provider_failed"
+    INTERNAL_ERROR = "internal_error"
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    token_secret: str
+    vad: VadConfig = field(default_factory=VadConfig)
+    start_timeout_s: float = 10.0
+    idle_timeout_s: float = 15.0
+    transcript_grace_s: float = 0.4
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> SessionConfig:
+        return cls(
+            token_secret=settings.stream_token_secret.get_secret_value(),
+            vad=VadConfig(
+                threshold_dbfs=settings.media_vad_threshold_dbfs,
+                start_ms=settings.media_vad_start_ms,
+                eot_silence_ms=settings.media_eot_silence_ms,
+            ),
+            start_timeout_s=settings.media_start_timeout_seconds,
+            idle_timeout_s=settings.media_idle_timeout_seconds,
+            transcript_grace_s=settings.media_transcript_grace_ms / 1000.0,
+        )
+
+
+@dataclass
+class SessionServices:
+    """Everything a session needs from the composition root; shared by all calls of a server."""
+
+    stt: STTProvider
+    tts: TTSProvider
+    agent_factory: AgentFactory
+    control_factory: Callable[[CallContext], CallControl]
+    store: SessionStore
+
+
+@dataclass
+class SessionReport:
+    reason: EndReason | None = None
+    call_sid: str = ""
+    workflow_id: str = ""
+    frames_in: int = 0
+    frames_out: int = 0
+    barge_ins: int = 0
+    result: CallResult | None = None
+    turns: list[TurnRecord] = field(default_factory=list)
+    detail: str = ""
+
+
+class _Refused(Exception):
+    def __init__(self, reason: EndReason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+class CallSession:
+    def __init__(self, transport: Transport, config: SessionConfig, services: SessionServices) -> None:
+        self._transport = transport
+        self._config = config
+        self._services = services
+        self._loop = asyncio.get_running_loop()
+        self.report = SessionReport()
+        self._turns = TurnDetector(config.vad)
+        self._last_rx = self._loop.time()
+        self._heard: list[str] = []
+        self._heard_event = asyncio.Event()
+        self._stt_provider = ""
+        self._reply_task: asyncio.Task[None] | None = None
+        self._agent_replying = False
+        self._record: TurnRecord | None = None
+        self._eot_at = 0.0
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._player: Player | None = None
+        self._stt: STTSession | None = None
+        self._control: TrackedControl | None = None
+        self._agent: Agent | None = None
+        self._live: LiveSession | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    async def run(self) -> SessionReport:
+        """Serve the stream until it ends; never raises for anything the peer did."""
+        try:
+            start = await self._await_start()
+        except _Refused as refused:
+            self._end(refused.reason, refused.detail)
+            log.warning("media stream refused: %s (%s)", refused.reason.value, refused.detail)
+            await self._close(CLOSE_POLICY if refused.reason is EndReason.UNAUTHORIZED else CLOSE_ERROR)
+            return self.report
+        try:
+            await self._converse(start)
+        except TransportClosed:
+            self._end(EndReason.DISCONNECTED, "socket closed without stop")
+        except protocol.ProtocolError as exc:
+            self._end(EndReason.PROTOCOL_ERROR, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # a bug must end one call, not the server
+            log.exception("media session failed (call %s)", self.report.call_sid)
+            self._end(EndReason.INTERNAL_ERROR, type(exc).__name__)
+        finally:
+            await self._cleanup()
+        return self.report
+
+    def _end(self, reason: EndReason, detail: str = "") -> None:
+        if self.report.reason is None:
+            self.report.reason = reason
+            self.report.detail = detail
+
+    async def _await_start(self) -> protocol.Start:
+        try:
+            async with asyncio.timeout(self._config.start_timeout_s):
+                while True:
+                    event = protocol.parse(await self._transport.recv())
+                    if isinstance(event, protocol.Start):
+                        break
+                    if not isinstance(event, protocol.Connected):
+                        raise _Refused(EndReason.PROTOCOL_ERROR, f"{type(event).__name__} before start")
+        except TimeoutError as exc:
+            raise _Refused(EndReason.START_TIMEOUT, "stream never started") from exc
+        except TransportClosed as exc:
+            raise _Refused(EndReason.DISCONNECTED, "closed before start") from exc
+        except protocol.ProtocolError as exc:
+            raise _Refused(EndReason.PROTOCOL_ERROR, f"{type(exc).__name__} before start") from exc
+        self.report.call_sid = start_sid = event.call_sid
+        try:
+            claims = verify(
+                self._config.token_secret, event.custom_parameters.get("token"), call_sid=start_sid
+            )
+        except StreamTokenError as exc:
+            raise _Refused(EndReason.UNAUTHORIZED, str(exc)) from exc
+        claimed_wf = event.custom_parameters.get("workflow_id")
+        if claimed_wf is not None and claimed_wf != claims.workflow_id:
+            raise _Refused(EndReason.UNAUTHORIZED, "workflow_id parameter does not match the token")
+        if event.encoding != "audio/x-mulaw" or event.sample_rate != 8000:
+            raise _Refused(EndReason.PROTOCOL_ERROR, "unsupported media format")
+        self.report.workflow_id = claims.workflow_id
+        return event
+
+    async def _converse(self, start: protocol.Start) -> None:
+        ctx = CallContext(
+            workflow_id=self.report.workflow_id, call_sid=start.call_sid, stream_sid=start.stream_sid
+        )
+        services = self._services
+        self._control = TrackedControl(services.control_factory(ctx), start.call_sid)
+        agent = services.agent_factory(ctx, self._control)
+        self._agent = await agent if inspect.isawaitable(agent) else agent
+        self._player = Player(self._transport, start.stream_sid, on_first_frame=self._on_first_frame)
+        self._live = LiveSession(
+            call_sid=start.call_sid, workflow_id=ctx.workflow_id, stream_sid=start.stream_sid
+        )
+        await services.store.put(self._live)
+        self._stt = await services.stt.open_session()
+        log.info("media stream started (call %s)", start.call_sid)
+        self._tasks = [
+            asyncio.create_task(self._read_transcripts()),
+            asyncio.create_task(self._watchdog()),
+            asyncio.create_task(self._hangup_when_done()),
+        ]
+        self._record = TurnRecord(index=0)
+        self.report.turns.append(self._record)
+        self._eot_at = self._loop.time()
+        self._reply_task = asyncio.create_task(self._speak(self._agent.greet(), self._record))
+        await self._receive_loop()
+
+    async def _receive_loop(self) -> None:
+        recv, parse = self._transport.recv, protocol.parse
+        while True:
+            event = parse(await recv())
+            self._last_rx = self._loop.time()
+            if isinstance(event, protocol.Media):
+                await self._on_media(event.payload)
+            elif isinstance(event, protocol.Mark):
+                assert self._player is not None
+                self._player.on_mark(event.name)
+            elif isinstance(event, protocol.Dtmf):
+                self._on_dtmf(event.digit)
+            elif isinstance(event, protocol.Stop):
+                self._end(EndReason.STOPPED, "stop received")
+                return
+            elif isinstance(event, protocol.Start):
+                raise protocol.ProtocolError("second start on one stream")
+
+    async def _cleanup(self) -> None:
+        for task in [*self._tasks, self._reply_task]:
+            if task is not None and not task.done():
+                task.cancel()
+        for task in [*self._tasks, self._reply_task]:
+            if task is not None:
+                with contextlib.suppress(BaseException):
+                    await task
+        if self._player is not None:
+            self.report.frames_out = self._player.frames_sent
+            self._player.stop()
+        if self._stt is not None:
+            with contextlib.suppress(Exception):
+                await self._stt.close()
+        hangup = getattr(self._agent, "hangup", None)
+        if self._control is not None and self._control.result is None and hangup is not None:
+            try:  # the agent reports its best-known result (e.g. opted out, then hung up)
+                await asyncio.wait_for(hangup(), timeout=10)
+            except Exception:
+                log.exception("agent hang-up failed (call %s)", self.report.call_sid)
+        if self._control is not None:
+            if self._control.result is None:
+                try:
+                    await self._control.end_call(CallResult.DROPPED, summary="")
+                except Exception:
+                    log.exception(
+                        "could not tell the workflow the call dropped (call %s)", self.report.call_sid
+                    )
+            self.report.result = self._control.result
+        if self._live is not None:
+            self._live.status = "ended"
+            self._live.result = self.report.result.value if self.report.result else None
+            self._live.turns = self.report.turns
+            with contextlib.suppress(Exception):
+                await self._services.store.put(self._live)
+        log.info(
+            "media stream ended (call %s): %s%s",
+            self.report.call_sid,
+            self.report.reason.value if self.report.reason else "unknown",
+            f" - {self.report.detail}" if self.report.detail else "",
+        )
+        await self._close(CLOSE_NORMAL)
+
+    async def _close(self, code: int) -> None:
+        with contextlib.suppress(Exception):
+            await self._transport.close(code)
+
+    # --- caller side ----------------------------------------------------------------------------
+
+    async def _on_media(self, payload: bytes) -> None:
+        self.report.frames_in += 1
+        event = self._turns.push(payload)
+        assert self._stt is not None
+        await self._stt.send_audio(payload)
+        if event is TurnEvent.SPEECH_START:
+            if self._reply_active() or (self._player is not None and self._player.speaking):
+                self._barge_in()
+        elif event is TurnEvent.END_OF_TURN:
+            self._start_turn()
+
+    def _on_dtmf(self, digit: str) -> None:
+        if self._player is not None and self._player.speaking:
+            self._barge_in()
+        self._heard.append(digit)
+        self._heard_event.set()
+        self._start_turn()
+
+    def _reply_active(self) -> bool:
+        return self._reply_task is not None and not self._reply_task.done()
+
+    def _barge_in(self) -> None:
+        """Caller speech onset while the agent talks: clear now, cancel work, keep what was heard."""
+        assert self._player is not None and self._agent is not None
+        self.report.barge_ins += 1
+        heard = self._player.clear()
+        was_replying = self._agent_replying or bool(heard)
+        if self._reply_active():
+            assert self._reply_task is not None
+            self._reply_task.cancel()
+        self._agent_replying = False
+        if self._record is not None:
+            self._record.interrupted = True
+        if was_replying:
+            self._agent.on_heard(heard)
+
+    def _start_turn(self) -> None:
+        if self._reply_active():
+            assert self._reply_task is not None
+            self._reply_task.cancel()
+        self._eot_at = self._loop.time()
+        self._record = TurnRecord(index=len(self.report.turns))
+        self.report.turns.append(self._record)
+        self._reply_task = asyncio.create_task(self._take_turn(self._record))
+
+    async def _read_transcripts(self) -> None:
+        assert self._stt is not None
+        try:
+            async for transcript in self._stt.transcripts():
+                if transcript.is_final and transcript.text.strip():
+                    self._heard.append(transcript.text)
+                    self._stt_provider = transcript.provider or getattr(self._stt, "provider", "") or ""
+                    self._heard_event.set()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning(
+                "speech-to-text failed for good (call %s): %s", self.report.call_sid, type(exc).__name__
+            )
+            self._end(EndReason.PROVIDER_FAILED, "stt")
+            await self._close(CLOSE_ERROR)
+
+    # --- agent side -----------------------------------------------------------------------------
+
+    async def _take_turn(self, record: TurnRecord) -> None:
+        assert self._stt is not None and self._agent is not None
+        await self._stt.flush()
+        if not self._heard and self._config.transcript_grace_s > 0:
+            self._heard_event.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._config.transcript_grace_s):
+                    await self._heard_event.wait()
+        text = " ".join(self._heard).strip()
+        self._heard.clear()
+        if not text:
+            return  # noise, a cough: no transcript, no reply
+        record.stt_provider = self._stt_provider
+        await self._speak(self._agent.respond(text), record)
+
+    async def _speak(self, sentences: AsyncIterator[str], record: TurnRecord) -> None:
+        """Synthesise sentence by sentence into the player; audio starts with the first sentence."""
+        assert self._player is not None and self._agent is not None
+        player, tts = self._player, self._services.tts
+        player.begin_reply()
+        self._agent_replying = True
+        try:
+            async for sentence in sentences:
+                if not sentence.strip():
+                    continue
+                utt = player.new_utterance(sentence)
+                try:
+                    async for chunk in tts.synthesize(sentence):
+                        player.enqueue_audio(utt, chunk)
+                except Exception as exc:
+                    log.warning(
+                        "text-to-speech failed, sentence skipped (call %s): %s", self.report.call_sid, exc
+                    )
+                    player.drop_unsent(utt)
+                    record.tts_providers.append("none")
+                    continue
+                player.finish_utterance(utt)
+                record.tts_providers.append(str(getattr(tts, "last_provider", None) or tts.name))
+        finally:
+            aclose = getattr(sentences, "aclose", None)
+            if aclose is not None:
+                with contextlib.suppress(Exception):
+                    await aclose()
+            record.llm_provider = str(getattr(self._agent, "last_provider", "") or "")
+        if self._live is not None:
+            self._live.stage = self._control.stage.value if self._control and self._control.stage else None
+            self._live.turns = self.report.turns
+            await self._services.store.put(self._live)
+
+    def _on_first_frame(self) -> None:
+        if self._record is not None and self._record.added_latency_ms is None:
+            self._record.added_latency_ms = round((self._loop.time() - self._eot_at) * 1000.0, 2)
+
+    # --- background -----------------------------------------------------------------------------
+
+    async def _watchdog(self) -> None:
+        """A stream that stops sending frames (network died, no close) is ended, not held forever."""
+        period = max(0.05, self._config.idle_timeout_s / 4)
+        while True:
+            await asyncio.sleep(period)
+            if self._loop.time() - self._last_rx > self._config.idle_timeout_s:
+                self._end(EndReason.IDLE_TIMEOUT, "no frames")
+                await self._close(CLOSE_ERROR)
+                return
+
+    async def _hangup_when_done(self) -> None:
+        """After the agent reports an outcome, let its last words play, then close the stream."""
+        assert self._control is not None and self._player is not None
+        await self._control.ended.wait()
+        for _ in range(1200):  # at most a minute of last words
+            if not (self._reply_active() or self._player.speaking):
+                break
+            await asyncio.sleep(0.05)
+        self._end(EndReason.COMPLETED, "")
+        await self._close(CLOSE_NORMAL)

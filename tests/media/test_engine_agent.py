@@ -1,0 +1,82 @@
+"""The conversation engine behind the media server's Agent protocol, over a live session."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from conversation.context import ClientRecord
+from conversation.session import build_text_session
+from domain.enums import CallResult
+from media_server import protocol
+from media_server.engine_agent import EngineAgent, EngineAgentFactory
+from tests.media.helpers import STREAM_SID, speech_frames, start_message, start_session
+from tests.media.test_session import decoded
+
+RECORD = ClientRecord(
+    first_name="Margaret",
+    last_name="Holloway",
+    date_of_birth=date(1958, 3, 14),
+    current_plan="Medicare Advantage",
+    coverage_gaps=["dental"],
+    broker_name="Dana Reyes",
+)
+
+
+async def test_engine_greets_answers_and_reports_its_result_on_hang_up():
+    sessions = []
+
+    async def build(ctx, control):  # type: ignore[no-untyped-def]
+        text = build_text_session(RECORD)
+        sessions.append(text)
+        return text.engine
+
+    h = await start_session(agent_factory=EngineAgentFactory(build))
+    await h.send(start_message())
+    await h.wait_quiet()
+    greeting = " ".join(decoded(h.transport.agent_audio()))
+    assert "Emma" in greeting and "Margaret" in greeting
+    agent = h.agents[0]
+    assert isinstance(agent, EngineAgent)
+    await h.frames(speech_frames("please stop calling me"))
+    await h.silence(12)
+    await h.wait_quiet()
+    engine = sessions[0].engine
+    assert engine.ended  # the engine honoured the opt-out
+    await h.send(protocol.stop_message(STREAM_SID, "CA1"))
+    report = await h.task
+    assert report.turns[1].llm_provider == "local"
+    assert engine.state.outcome is CallResult.OPTED_OUT
+
+
+async def test_barge_in_cuts_the_engine_history():
+    class FakeEngine:
+        ended = False
+
+        def __init__(self) -> None:
+            self.cut: list[str] = []
+
+        async def stream_start(self):  # type: ignore[no-untyped-def]
+            yield "A long opening sentence that keeps going for quite a while, really."
+
+        async def stream_turn(self, caller_text: str):  # type: ignore[no-untyped-def]
+            yield "Ok."
+
+        def heard(self, spoken_prefix: str) -> None:
+            self.cut.append(spoken_prefix)
+
+        async def hangup(self) -> None:
+            self.ended = True
+
+    engine = FakeEngine()
+
+    async def build(ctx, control):  # type: ignore[no-untyped-def]
+        return engine
+
+    h = await start_session(agent_factory=EngineAgentFactory(build))
+    await h.send(start_message())
+    await h.silence(40, pace=0.02)  # about half the opening sentence
+    await h.frames(speech_frames("hello?"), pace=0.02)
+    assert len(engine.cut) == 1 and engine.cut[0].startswith("A long")
+    await h.send(None)
+    report = await h.task
+    assert engine.ended and report.result is CallResult.DROPPED

@@ -1,0 +1,256 @@
+"""ClientOutreachWorkflow branches on the time-skipping test server, over real activities and a
+fresh database, with the scripted phone sending the same signals/updates as api + media server."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from temporalio.client import WorkflowFailureError
+from temporalio.testing import WorkflowEnvironment
+
+from db.models import Appointment, CallAttempt, Callback, CrmNote, DncEntry, OutboxEmail
+from db.session import Database
+from domain.enums import CallbackOwner, CallResult, CallStatus, Outcome, Stage
+from domain.ids import outreach_workflow_id
+from domain.messages import CallingWindow, ClientTask, RetryPolicySpec
+from sim.scripted_phone import AskCallback, AskTransfer, Book, EnterStage, OptOut, answered_call, unanswered_call
+from tests.workflows.harness import World, running_world
+from workflows.outreach import ClientOutreachWorkflow
+
+ALWAYS_OPEN = CallingWindow(start_hour=0, end_hour=24)
+
+
+def task_for(world: World, **overrides: object) -> ClientTask:
+    base = dict(
+        campaign_id="camp-1",
+        client_id=world.client_ids[0],
+        broker_id=world.broker_ids[0],
+        max_attempts=3,
+        window=ALWAYS_OPEN,
+        retry=RetryPolicySpec(base_minutes=60, multiplier=2.0, max_minutes=600),
+    )
+    base.update(overrides)
+    return ClientTask(**base)  # type: ignore[arg-type]
+
+
+async def run(world: World, task: ClientTask):
+    return await world.client.execute_workflow(
+        ClientOutreachWorkflow.run,
+        task,
+        id=outreach_workflow_id(task.campaign_id, task.client_id),
+        task_queue=world.task_queue,
+    )
+
+
+async def count(db: Database, model: type, **where: object) -> int:
+    async with db.session() as session:
+        stmt = select(func.count()).select_from(model)
+        for key, value in where.items():
+            stmt = stmt.where(getattr(model, key) == value)
+        return int((await session.execute(stmt)).scalar_one())
+
+
+async def test_agreeable_client_is_booked_with_crm_and_email_once(time_env: WorkflowEnvironment, database: Database):
+    script = answered_call(EnterStage(Stage.VERIFY), EnterStage(Stage.SCHEDULE), Book(), result=CallResult.SCHEDULED)
+    async with running_world(time_env.client, database, lambda _c, _a: script) as world:
+        result = await run(world, task_for(world))
+    assert result.outcome is Outcome.SCHEDULED
+    assert result.appointment_id
+    assert await count(database, Appointment) == 1
+    assert await count(database, OutboxEmail, template="appointment_confirmation") == 1
+    assert await count(database, CrmNote, outcome="scheduled") == 1
+    assert await count(database, CallAttempt) == 1
+    assert world.phone.update_errors == []
+
+
+async def test_no_answer_retries_with_backoff_then_gives_up(time_env: WorkflowEnvironment, database: Database):
+    async with running_world(time_env.client, database, lambda _c, _a: unanswered_call(CallStatus.NO_ANSWER)) as world:
+        start = await time_env.get_current_time()
+        result = await run(world, task_for(world, max_attempts=3))
+        end = await time_env.get_current_time()
+    assert result.outcome is Outcome.NO_ANSWER
+    assert result.attempts == 3
+    assert len(world.phone.placed) == 3
+    # backoff 60 min after the first, 120 after the second
+    assert end - start >= timedelta(minutes=180)
+    assert await count(database, CallAttempt) == 3
+
+
+async def test_busy_then_answer_books_on_second_attempt(time_env: WorkflowEnvironment, database: Database):
+    booked = answered_call(Book(), result=CallResult.SCHEDULED)
+
+    def script(_client: str, attempt: int):
+        return unanswered_call(CallStatus.BUSY) if attempt == 1 else booked
+
+    async with running_world(time_env.client, database, script) as world:
+        result = await run(world, task_for(world))
+    assert result.outcome is Outcome.SCHEDULED
+    assert result.attempts == 2
+
+
+async def test_opt_out_adds_dnc_and_never_dials_again(time_env: WorkflowEnvironment, database: Database):
+    script = answered_call(EnterStage(Stage.PRESENT), OptOut(), result=CallResult.OPTED_OUT)
+    async with running_world(time_env.client, database, lambda _c, _a: script) as world:
+        result = await run(world, task_for(world))
+        assert result.outcome is Outcome.OPTED_OUT
+        assert await count(database, DncEntry) == 1
+        assert await count(database, CrmNote, outcome="opted_out") == 1
+        # a second outreach in another campaign is blocked at screening, before any dial
+        again = await run(world, task_for(world, campaign_id="camp-2"))
+    assert again.outcome is Outcome.DNC_BLOCKED
+    assert len(world.phone.placed) == 1
+
+
+async def test_opt_out_cancels_a_pending_retry(time_env: WorkflowEnvironment, database: Database):
+    async with running_world(time_env.client, database, lambda _c, _a: unanswered_call(CallStatus.NO_ANSWER)) as world:
+        task = task_for(world, retry=RetryPolicySpec(base_minutes=24 * 60, max_minutes=24 * 60))
+        handle = await world.client.start_workflow(
+            ClientOutreachWorkflow.run, task, id=outreach_workflow_id(task.campaign_id, task.client_id),
+            task_queue=world.task_queue,
+        )
+        # wait (without skipping time) until the first attempt is over and a retry is pending
+        for _ in range(200):
+            status = await handle.query(ClientOutreachWorkflow.status)
+            if status.next_call_at is not None:
+                break
+            await time_env.sleep(1)
+        assert status.next_call_at is not None
+        from domain.messages import OptOutRequest
+
+        await handle.signal(ClientOutreachWorkflow.opt_out, OptOutRequest(call_sid="", source="sms-stop"))
+        result = await handle.result()
+    assert result.outcome is Outcome.OPTED_OUT
+    assert len(world.phone.placed) == 1
+    assert await count(database, DncEntry) == 1
+
+
+async def test_ai_callback_timer_then_dials_again(time_env: WorkflowEnvironment, database: Database):
+    def script(_client: str, attempt: int):
+        if attempt == 1:
+            return answered_call(AskCallback(timedelta(hours=26)), result=CallResult.CALLBACK_REQUESTED)
+        return answered_call(Book(), result=CallResult.SCHEDULED)
+
+    async with running_world(time_env.client, database, script) as world:
+        start = await time_env.get_current_time()
+        result = await run(world, task_for(world))
+        end = await time_env.get_current_time()
+    assert result.outcome is Outcome.SCHEDULED
+    assert len(world.phone.placed) == 2
+    assert end - start >= timedelta(hours=26)
+    assert await count(database, Callback, owner="ai") == 1
+
+
+async def test_transfer_when_broker_unavailable_books_a_broker_callback(
+    time_env: WorkflowEnvironment, database: Database
+):
+    script = answered_call(AskTransfer(), result=CallResult.TRANSFER_REQUESTED)
+    async with running_world(time_env.client, database, lambda _c, _a: script) as world:
+        async with database.session() as session:  # the broker works no hours at all
+            from db.models import Broker
+
+            broker = await session.get(Broker, world.broker_ids[0])
+            assert broker is not None
+            broker.work_start_hour, broker.work_end_hour = 0, 0
+            await session.commit()
+        result = await run(world, task_for(world))
+    assert result.outcome is Outcome.CALLBACK_SCHEDULED
+    assert await count(database, Callback, owner="broker") == 1
+
+
+async def test_transfer_when_broker_available_transfers(time_env: WorkflowEnvironment, database: Database):
+    script = answered_call(AskTransfer(), result=CallResult.TRANSFER_REQUESTED)
+    async with running_world(time_env.client, database, lambda _c, _a: script) as world:
+        result = await run(world, task_for(world))
+    assert result.outcome is Outcome.TRANSFERRED
+
+
+async def test_broker_callback_requested_in_call_is_terminal(time_env: WorkflowEnvironment, database: Database):
+    script = answered_call(AskCallback(timedelta(hours=3), CallbackOwner.BROKER), result=CallResult.CALLBACK_REQUESTED)
+    async with running_world(time_env.client, database, lambda _c, _a: script) as world:
+        result = await run(world, task_for(world))
+    assert result.outcome is Outcome.CALLBACK_SCHEDULED
+    assert len(world.phone.placed) == 1
+
+
+async def test_booking_a_taken_slot_is_rejected_by_the_validator(time_env: WorkflowEnvironment, database: Database):
+    from datetime import datetime, UTC
+
+    taken = datetime(2001, 1, 1, 15, tzinfo=UTC)  # not a slot the broker offers
+    script = answered_call(Book(slot=taken), result=CallResult.DECLINED)
+    async with running_world(time_env.client, database, lambda _c, _a: script) as world:
+        result = await run(world, task_for(world))
+    assert result.outcome is Outcome.DECLINED
+    assert any("not free" in e for e in world.phone.update_errors)
+    assert await count(database, Appointment) == 0
+
+
+async def test_consent_denied_ends_without_retry(time_env: WorkflowEnvironment, database: Database):
+    from sim.scripted_phone import Consent, Status
+
+    script = [Status(CallStatus.RINGING), Status(CallStatus.ANSWERED), Consent(False), Status(CallStatus.COMPLETED)]
+    async with running_world(time_env.client, database, lambda _c, _a: script) as world:
+        result = await run(world, task_for(world, call_end_grace_seconds=5))
+    assert result.outcome is Outcome.CONSENT_DENIED
+    assert len(world.phone.placed) == 1
+
+
+async def test_media_server_death_is_noticed_and_retried(time_env: WorkflowEnvironment, database: Database):
+    from sim.scripted_phone import Consent, Status
+
+    dropped = [Status(CallStatus.ANSWERED), Consent(True), Status(CallStatus.COMPLETED)]  # no call_ended ever
+
+    def script(_client: str, attempt: int):
+        return dropped if attempt == 1 else answered_call(Book(), result=CallResult.SCHEDULED)
+
+    async with running_world(time_env.client, database, script) as world:
+        result = await run(world, task_for(world))
+    assert result.outcome is Outcome.SCHEDULED
+    assert result.attempts == 2
+
+
+async def test_waits_for_the_calling_window_in_the_client_time_zone(time_env: WorkflowEnvironment, database: Database):
+    from domain.calling_window import next_window_open
+
+    booked = answered_call(Book(), result=CallResult.SCHEDULED)
+    async with running_world(time_env.client, database, lambda _c, _a: booked) as world:
+        now = await time_env.get_current_time()
+        # a one-hour window that is closed right now in New York
+        from zoneinfo import ZoneInfo
+
+        local_hour = now.astimezone(ZoneInfo("America/New_York")).hour
+        window = CallingWindow(start_hour=(local_hour + 3) % 23, end_hour=(local_hour + 3) % 23 + 1, weekdays_only=True)
+        async with database.session() as session:
+            from db.models import Client as ClientRow
+
+            row = await session.get(ClientRow, world.client_ids[0])
+            assert row is not None
+            row.timezone = "America/New_York"
+            await session.commit()
+        task = task_for(world, window=window)
+        handle = await world.client.start_workflow(
+            ClientOutreachWorkflow.run, task, id=outreach_workflow_id(task.campaign_id, task.client_id),
+            task_queue=world.task_queue,
+        )
+        expected = next_window_open(now, "America/New_York", window)
+        for _ in range(100):
+            status = await handle.query(ClientOutreachWorkflow.status)
+            if status.next_call_at is not None:
+                break
+            await time_env.sleep(1)
+        assert status.next_call_at is not None
+        assert abs((status.next_call_at - expected).total_seconds()) < 120
+        assert expected.astimezone(ZoneInfo("America/New_York")).weekday() < 5
+        result = await handle.result()
+        end = await time_env.get_current_time()
+    assert result.outcome is Outcome.SCHEDULED
+    assert end >= expected
+
+
+async def test_unknown_client_fails_with_a_clear_error(time_env: WorkflowEnvironment, database: Database):
+    async with running_world(time_env.client, database, lambda _c, _a: []) as world:
+        task = task_for(world, client_id="cli-does-not-exist")
+        with pytest.raises(WorkflowFailureError) as info:
+            await run(world, task)
+    assert "unknown client" in str(info.value.cause.cause)

@@ -1,0 +1,109 @@
+"""The worker: runs every workflow and activity. Dialling has its own task queue with a
+server-side rate limit, so no burst of retries can exceed the carrier's calls-per-second."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.booking import BookingActivities
+from activities.calls import CallActivities
+from activities.campaign import CampaignActivities
+from activities.followup import FollowUpActivities
+from activities.screening import ScreeningActivities
+from adapters.crm.base import Crm
+from adapters.email.base import EmailSender
+from adapters.scheduling.base import Scheduling
+from adapters.telephony.base import Telephony
+from db.session import Database
+from domain.ids import dial_task_queue
+from settings import Settings
+from workflows.broker_callback import BrokerCallbackWorkflow
+from workflows.campaign import CampaignWorkflow
+from workflows.outreach import ClientOutreachWorkflow
+
+log = logging.getLogger("gyde.worker")
+
+WORKFLOWS: Sequence[type] = (CampaignWorkflow, ClientOutreachWorkflow, BrokerCallbackWorkflow)
+
+
+@dataclass
+class Adapters:
+    """Concrete adapters chosen by the composition root (local ones for demo/offline)."""
+
+    db: Database
+    telephony: Telephony
+    crm: Crm
+    email: EmailSender
+    scheduling: Scheduling
+
+
+def build_workers(client: Client, settings: Settings, adapters: Adapters) -> list[Worker]:
+    calls = CallActivities(adapters.db, adapters.telephony, settings.public_base_url)
+    followup = FollowUpActivities(adapters.db, adapters.crm, adapters.email)
+    main_activities: list[Any] = [
+        CampaignActivities(adapters.db).start_campaign,
+        CampaignActivities(adapters.db).load_client_page,
+        CampaignActivities(adapters.db).finish_campaign,
+        ScreeningActivities(adapters.db).screen_client,
+        ScreeningActivities(adapters.db).dial_gate,
+        BookingActivities(adapters.scheduling).list_free_slots,
+        BookingActivities(adapters.scheduling).broker_availability,
+        BookingActivities(adapters.scheduling).book_appointment,
+        calls.record_attempt_result,
+        calls.hangup_call,
+        calls.transfer_call,
+        followup.write_crm_outcome,
+        followup.send_email,
+        followup.add_to_dnc,
+        followup.record_callback,
+        followup.set_callback_status,
+        followup.create_crm_task,
+    ]
+    main = Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=list(WORKFLOWS),
+        activities=main_activities,
+        graceful_shutdown_timeout=timedelta(seconds=20),
+    )
+    dial = Worker(
+        client,
+        task_queue=dial_task_queue(settings.task_queue),
+        activities=[calls.place_call],
+        max_task_queue_activities_per_second=settings.dials_per_second,
+        graceful_shutdown_timeout=timedelta(seconds=20),
+    )
+    return [main, dial]
+
+
+async def run_workers(
+    workers: list[Worker], stop: asyncio.Event | None = None, handle_signals: bool = True
+) -> None:
+    """Run until SIGTERM/SIGINT (or `stop`), then shut down gracefully: in-flight activities
+    get the graceful timeout to finish, workflows simply resume elsewhere."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT) if handle_signals else ():
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    tasks = [asyncio.create_task(w.run()) for w in workers]
+    log.info("worker: running %d task queues", len(workers))
+    waiter = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([*tasks, waiter], return_when=asyncio.FIRST_COMPLETED)
+    log.info("worker: shutting down")
+    await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)
+    waiter.cancel()
+    for task in done:
+        if task is not waiter and task.exception():
+            raise task.exception()  # type: ignore[misc]

@@ -1,0 +1,1 @@
+"""Deterministic Temporal workflows: no I/O, clocks or randomness outside Temporal's APIs."""

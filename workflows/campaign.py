@@ -1,0 +1,296 @@
+"""A campaign: pages through its clients, starts one outreach workflow each, and acts as their
+dial scheduler — every dial (first try, retry or callback) needs a permit, so live calls never
+exceed `max_concurrent_calls` and dials are paced at `dials_per_minute`. Continues-as-new between
+pages so a 100,000-client campaign keeps a small history."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlreadyStartedError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.campaign import CampaignActivities
+    from domain.ids import outreach_workflow_id
+    from domain.messages import (
+        CampaignCarry,
+        CampaignInput,
+        CampaignProgress,
+        CampaignSpec,
+        CampaignStartRequest,
+        CampaignSummary,
+        ClientFinished,
+        ClientPageRequest,
+        ClientRef,
+        ClientTask,
+        DialPermit,
+        DialPermitRelease,
+        DialPermitRequest,
+    )
+    from workflows import search_attributes as sa
+    from workflows.outreach import ClientOutreachWorkflow
+
+SHORT = timedelta(seconds=30)
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+
+@workflow.defn
+class CampaignWorkflow:
+    @workflow.init
+    def __init__(self, inp: CampaignInput) -> None:
+        carry = inp.carry
+        self._spec = inp.spec
+        self._carry = carry
+        self._outcomes: dict[str, int] = dict(carry.outcomes)
+        self._paused = carry.paused
+        self._cancelled = carry.cancelled
+        self._queue: deque[str] = deque(carry.queue)
+        self._in_call: set[str] = set(carry.in_call)
+        self._finished: set[str] = set()
+        self._stopped_sent: set[str] = set()
+        self._page: list[ClientRef] = []
+
+    @workflow.run
+    async def run(self, inp: CampaignInput) -> CampaignSummary:
+        spec = inp.spec
+        _validate(spec)
+        if self._carry.page_number == 0 and not self._carry.exhausted:
+            await workflow.execute_activity_method(
+                CampaignActivities.start_campaign,
+                CampaignStartRequest(spec.campaign_id),
+                start_to_close_timeout=SHORT,
+                retry_policy=RETRY,
+            )
+        granter = asyncio.create_task(self._grant_permits())
+        try:
+            if not self._carry.exhausted:
+                await self._start_page()
+                if self._carry.cursor is not None and not self._cancelled:
+                    return await self._continue()
+                self._carry.exhausted = True
+            while self._finished_count() < self._carry.started:
+                self._show("all clients started; waiting for outreach to finish")
+                await workflow.wait_condition(
+                    lambda: (
+                        self._finished_count() >= self._carry.started
+                        or workflow.info().is_continue_as_new_suggested()
+                    )
+                )
+                if (
+                    workflow.info().is_continue_as_new_suggested()
+                    and self._finished_count() < self._carry.started
+                ):
+                    return await self._continue()
+        finally:
+            granter.cancel()
+        await workflow.execute_activity_method(
+            CampaignActivities.finish_campaign,
+            CampaignStartRequest(spec.campaign_id),
+            start_to_close_timeout=SHORT,
+            retry_policy=RETRY,
+        )
+        self._show("complete")
+        return CampaignSummary(spec.campaign_id, self._carry.started, dict(self._outcomes), self._cancelled)
+
+    # --- signals: operators -------------------------------------------------------------------
+
+    @workflow.signal
+    def pause(self) -> None:
+        self._paused = True
+        self._show("paused by operator")
+
+    @workflow.signal
+    def resume(self) -> None:
+        self._paused = False
+        self._show("resumed")
+
+    @workflow.signal
+    def cancel(self) -> None:
+        """Stop new dials; calls already live finish normally."""
+        self._cancelled = True
+        self._show("cancelled: no new dials; live calls finishing")
+
+    # --- signals: client workflows ----------------------------------------------------------
+
+    @workflow.signal
+    def request_dial(self, request: DialPermitRequest) -> None:
+        if request.client_id not in self._queue and request.client_id not in self._in_call:
+            self._queue.append(request.client_id)
+
+    @workflow.signal
+    def release_dial(self, release: DialPermitRelease) -> None:
+        self._in_call.discard(release.client_id)
+
+    @workflow.signal
+    def client_finished(self, event: ClientFinished) -> None:
+        self._in_call.discard(event.client_id)
+        if event.client_id in self._queue:
+            self._queue.remove(event.client_id)
+        if event.client_id not in self._finished:
+            self._finished.add(event.client_id)
+            self._carry.finished += 1
+            self._outcomes[event.outcome.value] = self._outcomes.get(event.outcome.value, 0) + 1
+
+    @workflow.query
+    def progress(self) -> CampaignProgress:
+        live = len(self._in_call)
+        waiting = len(self._queue)
+        done = self._finished_count()
+        elsewhere = max(0, self._carry.started - done - live - waiting)
+        return CampaignProgress(
+            campaign_id=self._spec.campaign_id,
+            started=self._carry.started,
+            in_flight=live,
+            by_stage={
+                "in_call": live,
+                "waiting_for_dial_slot": waiting,
+                "waiting_window_or_retry": elsewhere,
+                "done": done,
+            },
+            by_outcome=dict(self._outcomes),
+            paused=self._paused,
+            cancelled=self._cancelled,
+            pages_loaded=self._carry.page_number,
+        )
+
+    # --- steps ------------------------------------------------------------------------------
+
+    async def _start_page(self) -> None:
+        spec = self._spec
+        page = await workflow.execute_activity_method(
+            CampaignActivities.load_client_page,
+            ClientPageRequest(spec.campaign_id, self._carry.cursor, spec.page_size),
+            start_to_close_timeout=SHORT,
+            retry_policy=RETRY,
+        )
+        self._carry.page_number += 1
+        self._carry.cursor = page.next_cursor
+        for client in page.clients:
+            # Start a client only when a dial slot could soon be free: bounded look-ahead keeps the
+            # permit queue (carried across continue-as-new) small.
+            await workflow.wait_condition(
+                lambda: (
+                    self._cancelled
+                    or (
+                        not self._paused and len(self._queue) + len(self._in_call) < spec.max_concurrent_calls
+                    )
+                )
+            )
+            if self._cancelled:
+                self._carry.cursor = None
+                return
+            await self._start_client(client)
+
+    async def _start_client(self, client: ClientRef) -> None:
+        spec = self._spec
+        task = ClientTask(
+            campaign_id=spec.campaign_id,
+            client_id=client.client_id,
+            broker_id=client.broker_id,
+            max_attempts=spec.max_attempts,
+            window=spec.window,
+            retry=spec.retry,
+            products=spec.products,
+        )
+        try:
+            await workflow.start_child_workflow(
+                ClientOutreachWorkflow.run,
+                task,
+                id=outreach_workflow_id(spec.campaign_id, client.client_id),
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                search_attributes=TypedSearchAttributes(
+                    [
+                        SearchAttributePair(sa.CAMPAIGN_ID, spec.campaign_id),
+                        SearchAttributePair(sa.BROKER_ID, client.broker_id),
+                    ]
+                ),
+                static_summary=f"Outreach to client {client.client_id}",
+                static_details=f"campaign `{spec.campaign_id}` · broker `{client.broker_id}`",
+            )
+        except WorkflowAlreadyStartedError:
+            self._carry.failed_to_start += 1  # already running from an earlier run of this page
+            return
+        self._carry.started += 1
+        self._show(f"started {self._carry.started} clients")
+
+    async def _grant_permits(self) -> None:
+        spec = self._spec
+        interval = timedelta(seconds=60.0 / spec.dials_per_minute)
+        while True:
+            await workflow.wait_condition(
+                lambda: (
+                    bool(self._queue)
+                    and (
+                        self._cancelled
+                        or (not self._paused and len(self._in_call) < spec.max_concurrent_calls)
+                    )
+                )
+            )
+            client_id = self._queue.popleft()
+            handle = workflow.get_external_workflow_handle_for(
+                ClientOutreachWorkflow.run, outreach_workflow_id(spec.campaign_id, client_id)
+            )
+            if self._cancelled:
+                await _quietly(handle.signal(ClientOutreachWorkflow.stop))
+                continue
+            self._in_call.add(client_id)
+            await _quietly(handle.signal(ClientOutreachWorkflow.dial_permit, DialPermit(True)))
+            await workflow.sleep(interval)
+
+    async def _continue(self) -> CampaignSummary:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        carry = CampaignCarry(
+            cursor=self._carry.cursor,
+            started=self._carry.started,
+            finished=self._carry.finished,
+            outcomes=dict(self._outcomes),
+            failed_to_start=self._carry.failed_to_start,
+            paused=self._paused,
+            cancelled=self._cancelled,
+            page_number=self._carry.page_number,
+            queue=list(self._queue),
+            in_call=sorted(self._in_call),
+            exhausted=self._carry.exhausted,
+        )
+        workflow.continue_as_new(CampaignInput(self._spec, carry))
+
+    def _finished_count(self) -> int:
+        return self._carry.finished
+
+    def _show(self, text: str) -> None:
+        workflow.set_current_details(
+            f"**{text}**\nstarted {self._carry.started} · finished {self._carry.finished} · "
+            f"live calls {len(self._in_call)} · page {self._carry.page_number}"
+            + (" · PAUSED" if self._paused else "")
+            + (" · CANCELLED" if self._cancelled else "")
+        )
+
+
+def _validate(spec: CampaignSpec) -> None:
+    if not spec.campaign_id:
+        raise ApplicationError("campaign_id is required", type="InvalidCampaign", non_retryable=True)
+    if spec.max_concurrent_calls < 1:
+        raise ApplicationError(
+            "max_concurrent_calls must be at least 1", type="InvalidCampaign", non_retryable=True
+        )
+    if spec.dials_per_minute <= 0:
+        raise ApplicationError(
+            "dials_per_minute must be positive", type="InvalidCampaign", non_retryable=True
+        )
+    if spec.max_attempts < 1 or spec.page_size < 1:
+        raise ApplicationError(
+            "max_attempts and page_size must be at least 1", type="InvalidCampaign", non_retryable=True
+        )
+
+
+async def _quietly(signal: Awaitable[None]) -> None:
+    """Signal a client that may have just finished; a closed workflow needs no permit."""
+    try:
+        await signal
+    except FailureError:
+        workflow.logger.info("signal to a finished client workflow dropped")
