@@ -6,6 +6,7 @@ from temporalio import activity
 
 from activities.errors import domain_errors
 from adapters.telephony.base import CallNotFound, Telephony
+from adapters.telephony.urls import TwilioUrls
 from db.repositories import outreach as repo
 from db.repositories.clients import get_broker, get_client
 from db.session import Database
@@ -20,10 +21,10 @@ from domain.messages import (
 
 
 class CallActivities:
-    def __init__(self, db: Database, telephony: Telephony, whisper_url_base: str) -> None:
+    def __init__(self, db: Database, telephony: Telephony, public_base_url: str) -> None:
         self._db = db
         self._telephony = telephony
-        self._whisper_url_base = whisper_url_base.rstrip("/")
+        self._urls = TwilioUrls(public_base_url)
 
     @activity.defn
     async def place_call(self, request: PlaceCallRequest) -> PlaceCallResult:
@@ -65,7 +66,9 @@ class CallActivities:
         async with domain_errors(), self._db.session() as session:
             broker = await get_broker(session, request.broker_id)
         workflow_id = activity.info().workflow_id
-        whisper = f"{self._whisper_url_base}/twiml/whisper?workflow_id={workflow_id}"
+        if not workflow_id:
+            raise RuntimeError("transfer_call must run inside a workflow")
+        whisper = self._urls.whisper(workflow_id)
         try:
             await self._telephony.transfer(request.call_sid, broker.phone, whisper, workflow_id)
         except CallNotFound:

@@ -182,7 +182,9 @@ def _fill_phone_hash(_mapper: Any, _connection: Any, target: Any) -> None:
     try:
         target.phone_hash = phone_hash(phone)
     except InvalidPhoneNumber:
-        logger.warning("security: %s row has an invalid phone number; phone_hash left empty", type(target).__name__)
+        logger.warning(
+            "security: %s row has an invalid phone number; phone_hash left empty", type(target).__name__
+        )
         target.phone_hash = None
 
 

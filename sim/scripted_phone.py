@@ -67,7 +67,7 @@ class AskCallback:
 
 @dataclass(frozen=True)
 class AskTransfer:
-    pass
+    broker_answers: bool = True
 
 
 @dataclass(frozen=True)
@@ -174,8 +174,17 @@ class ScriptedPhone:
                         await handle.execute_update(
                             ClientOutreachWorkflow.request_callback, CallbackRequest(sid, at, owner)
                         )
-                    case AskTransfer():
-                        await handle.execute_update(ClientOutreachWorkflow.request_transfer, TransferAsk(sid))
+                    case AskTransfer(broker_answers):
+                        decision = await handle.execute_update(
+                            ClientOutreachWorkflow.request_transfer, TransferAsk(sid)
+                        )
+                        if decision.transferring:  # the broker leg's result, as the Dial action reports it
+                            leg = CallStatus.COMPLETED if broker_answers else CallStatus.NO_ANSWER
+                            detail = "transfer:completed" if broker_answers else "transfer:no-answer"
+                            await handle.signal(
+                                ClientOutreachWorkflow.call_status,
+                                CallStatusEvent(sid, leg, next(sequence), detail),
+                            )
                     case OptOut():
                         await handle.signal(ClientOutreachWorkflow.opt_out, OptOutRequest(sid))
                     case End(result, callback_after):

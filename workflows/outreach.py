@@ -68,6 +68,9 @@ UNANSWERED: dict[CallStatus, Outcome] = {
     CallStatus.CANCELED: Outcome.NO_ANSWER,
 }
 FINAL_STATUSES = frozenset(UNANSWERED) | {CallStatus.COMPLETED}
+TRANSFER_SETTLE = timedelta(minutes=3)
+TRANSFER_DETAIL = "transfer:"  # api webhooks: the broker leg's <Dial> result
+RECORDING_DETAIL = "recording:"  # api webhooks: "recording:<status>:<RecordingSid>"
 RETRYABLE_RESULTS: dict[CallResult, Outcome] = {
     CallResult.VOICEMAIL: Outcome.VOICEMAIL,
     CallResult.DROPPED: Outcome.FAILED,
@@ -127,6 +130,8 @@ class ClientOutreachWorkflow:
         self._pending_callback_at: datetime | None = None
         self._callback_seq = 0
         self._wid = ""
+        self._recordings: set[str] = set()
+        self._transfer_settled = False
 
     # --- run --------------------------------------------------------------------------------
 
@@ -192,7 +197,13 @@ class ClientOutreachWorkflow:
             if result in FINAL_RESULTS:
                 return await self._finish(FINAL_RESULTS[result], result.value)
             if result is CallResult.TRANSFER_REQUESTED and self._transferring:
-                return await self._finish(Outcome.TRANSFERRED, "transferred to broker")
+                # The broker leg reports later (Dial action webhook); wait a bounded time for it.
+                try:
+                    await workflow.wait_condition(lambda: self._transfer_settled, timeout=TRANSFER_SETTLE)
+                except TimeoutError:
+                    self._note("no transfer result from telephony; assuming the bridge held")
+                if self._transferring:
+                    return await self._finish(Outcome.TRANSFERRED, "transferred to broker")
             if result is CallResult.TRANSFER_REQUESTED and self._callback is None:
                 await self._book_broker_callback_after_failed_transfer()
             if result is CallResult.CALLBACK_REQUESTED and self._callback is None:
@@ -218,6 +229,16 @@ class ClientOutreachWorkflow:
 
     @workflow.signal
     def call_status(self, event: CallStatusEvent) -> None:
+        if event.detail.startswith(TRANSFER_DETAIL):
+            # The broker leg's result: only a completed bridge means the client was handed over.
+            self._transferring = event.status is CallStatus.COMPLETED
+            self._transfer_settled = True
+            self._last_event = f"transfer {event.detail.removeprefix(TRANSFER_DETAIL)}"
+            return
+        if event.detail.startswith(RECORDING_DETAIL):
+            self._recordings.add(event.detail.rsplit(":", 1)[-1])
+            self._last_event = "recording update"
+            return
         state = self._calls.setdefault(event.call_sid, CallState())
         state.statuses.append(event.status)
         if event.status in (CallStatus.ANSWERED, CallStatus.HUMAN):

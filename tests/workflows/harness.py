@@ -16,7 +16,8 @@ from temporalio.client import Client
 from adapters.crm.local import LocalCrm
 from adapters.email.local import LocalOutbox
 from adapters.scheduling.local import LocalScheduling
-from db.models import Broker, Client as ClientRow
+from db.models import Broker
+from db.models import Client as ClientRow
 from db.seed import create_campaign, seed
 from db.session import Database
 from settings import Settings
@@ -72,7 +73,9 @@ async def running_world(
     phone = ScriptedPhone(client=client, script_for=script_for, slot_finder=finder, inline=inline)  # type: ignore[arg-type]
     task_queue = f"test-{uuid.uuid4().hex[:8]}"
     settings = Settings(task_queue=task_queue, dials_per_second=1000)
-    adapters = Adapters(db=db, telephony=phone, crm=LocalCrm(db), email=LocalOutbox(db), scheduling=LocalScheduling(db))
+    adapters = Adapters(
+        db=db, telephony=phone, crm=LocalCrm(db), email=LocalOutbox(db), scheduling=LocalScheduling(db)
+    )
     workers = build_workers(client, settings, adapters)
     stop = asyncio.Event()
     runner = asyncio.create_task(run_workers(workers, stop, handle_signals=False))

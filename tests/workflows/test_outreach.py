@@ -15,7 +15,15 @@ from db.session import Database
 from domain.enums import CallbackOwner, CallResult, CallStatus, Outcome, Stage
 from domain.ids import outreach_workflow_id
 from domain.messages import CallingWindow, ClientTask, RetryPolicySpec
-from sim.scripted_phone import AskCallback, AskTransfer, Book, EnterStage, OptOut, answered_call, unanswered_call
+from sim.scripted_phone import (
+    AskCallback,
+    AskTransfer,
+    Book,
+    EnterStage,
+    OptOut,
+    answered_call,
+    unanswered_call,
+)
 from tests.workflows.harness import World, running_world
 from workflows.outreach import ClientOutreachWorkflow
 
@@ -52,8 +60,12 @@ async def count(db: Database, model: type, **where: object) -> int:
         return int((await session.execute(stmt)).scalar_one())
 
 
-async def test_agreeable_client_is_booked_with_crm_and_email_once(time_env: WorkflowEnvironment, database: Database):
-    script = answered_call(EnterStage(Stage.VERIFY), EnterStage(Stage.SCHEDULE), Book(), result=CallResult.SCHEDULED)
+async def test_agreeable_client_is_booked_with_crm_and_email_once(
+    time_env: WorkflowEnvironment, database: Database
+):
+    script = answered_call(
+        EnterStage(Stage.VERIFY), EnterStage(Stage.SCHEDULE), Book(), result=CallResult.SCHEDULED
+    )
     async with running_world(time_env.client, database, lambda _c, _a: script) as world:
         result = await run(world, task_for(world))
     assert result.outcome is Outcome.SCHEDULED
@@ -65,8 +77,12 @@ async def test_agreeable_client_is_booked_with_crm_and_email_once(time_env: Work
     assert world.phone.update_errors == []
 
 
-async def test_no_answer_retries_with_backoff_then_gives_up(time_env: WorkflowEnvironment, database: Database):
-    async with running_world(time_env.client, database, lambda _c, _a: unanswered_call(CallStatus.NO_ANSWER)) as world:
+async def test_no_answer_retries_with_backoff_then_gives_up(
+    time_env: WorkflowEnvironment, database: Database
+):
+    async with running_world(
+        time_env.client, database, lambda _c, _a: unanswered_call(CallStatus.NO_ANSWER)
+    ) as world:
         start = await time_env.get_current_time()
         result = await run(world, task_for(world, max_attempts=3))
         end = await time_env.get_current_time()
@@ -104,10 +120,14 @@ async def test_opt_out_adds_dnc_and_never_dials_again(time_env: WorkflowEnvironm
 
 
 async def test_opt_out_cancels_a_pending_retry(time_env: WorkflowEnvironment, database: Database):
-    async with running_world(time_env.client, database, lambda _c, _a: unanswered_call(CallStatus.NO_ANSWER)) as world:
+    async with running_world(
+        time_env.client, database, lambda _c, _a: unanswered_call(CallStatus.NO_ANSWER)
+    ) as world:
         task = task_for(world, retry=RetryPolicySpec(base_minutes=24 * 60, max_minutes=24 * 60))
         handle = await world.client.start_workflow(
-            ClientOutreachWorkflow.run, task, id=outreach_workflow_id(task.campaign_id, task.client_id),
+            ClientOutreachWorkflow.run,
+            task,
+            id=outreach_workflow_id(task.campaign_id, task.client_id),
             task_queue=world.task_queue,
         )
         # wait (without skipping time) until the first attempt is over and a retry is pending
@@ -166,16 +186,22 @@ async def test_transfer_when_broker_available_transfers(time_env: WorkflowEnviro
     assert result.outcome is Outcome.TRANSFERRED
 
 
-async def test_broker_callback_requested_in_call_is_terminal(time_env: WorkflowEnvironment, database: Database):
-    script = answered_call(AskCallback(timedelta(hours=3), CallbackOwner.BROKER), result=CallResult.CALLBACK_REQUESTED)
+async def test_broker_callback_requested_in_call_is_terminal(
+    time_env: WorkflowEnvironment, database: Database
+):
+    script = answered_call(
+        AskCallback(timedelta(hours=3), CallbackOwner.BROKER), result=CallResult.CALLBACK_REQUESTED
+    )
     async with running_world(time_env.client, database, lambda _c, _a: script) as world:
         result = await run(world, task_for(world))
     assert result.outcome is Outcome.CALLBACK_SCHEDULED
     assert len(world.phone.placed) == 1
 
 
-async def test_booking_a_taken_slot_is_rejected_by_the_validator(time_env: WorkflowEnvironment, database: Database):
-    from datetime import datetime, UTC
+async def test_booking_a_taken_slot_is_rejected_by_the_validator(
+    time_env: WorkflowEnvironment, database: Database
+):
+    from datetime import UTC, datetime
 
     taken = datetime(2001, 1, 1, 15, tzinfo=UTC)  # not a slot the broker offers
     script = answered_call(Book(slot=taken), result=CallResult.DECLINED)
@@ -189,7 +215,12 @@ async def test_booking_a_taken_slot_is_rejected_by_the_validator(time_env: Workf
 async def test_consent_denied_ends_without_retry(time_env: WorkflowEnvironment, database: Database):
     from sim.scripted_phone import Consent, Status
 
-    script = [Status(CallStatus.RINGING), Status(CallStatus.ANSWERED), Consent(False), Status(CallStatus.COMPLETED)]
+    script = [
+        Status(CallStatus.RINGING),
+        Status(CallStatus.ANSWERED),
+        Consent(False),
+        Status(CallStatus.COMPLETED),
+    ]
     async with running_world(time_env.client, database, lambda _c, _a: script) as world:
         result = await run(world, task_for(world, call_end_grace_seconds=5))
     assert result.outcome is Outcome.CONSENT_DENIED
@@ -210,7 +241,9 @@ async def test_media_server_death_is_noticed_and_retried(time_env: WorkflowEnvir
     assert result.attempts == 2
 
 
-async def test_waits_for_the_calling_window_in_the_client_time_zone(time_env: WorkflowEnvironment, database: Database):
+async def test_waits_for_the_calling_window_in_the_client_time_zone(
+    time_env: WorkflowEnvironment, database: Database
+):
     from domain.calling_window import next_window_open
 
     booked = answered_call(Book(), result=CallResult.SCHEDULED)
@@ -220,7 +253,9 @@ async def test_waits_for_the_calling_window_in_the_client_time_zone(time_env: Wo
         from zoneinfo import ZoneInfo
 
         local_hour = now.astimezone(ZoneInfo("America/New_York")).hour
-        window = CallingWindow(start_hour=(local_hour + 3) % 23, end_hour=(local_hour + 3) % 23 + 1, weekdays_only=True)
+        window = CallingWindow(
+            start_hour=(local_hour + 3) % 23, end_hour=(local_hour + 3) % 23 + 1, weekdays_only=True
+        )
         async with database.session() as session:
             from db.models import Client as ClientRow
 
@@ -230,7 +265,9 @@ async def test_waits_for_the_calling_window_in_the_client_time_zone(time_env: Wo
             await session.commit()
         task = task_for(world, window=window)
         handle = await world.client.start_workflow(
-            ClientOutreachWorkflow.run, task, id=outreach_workflow_id(task.campaign_id, task.client_id),
+            ClientOutreachWorkflow.run,
+            task,
+            id=outreach_workflow_id(task.campaign_id, task.client_id),
             task_queue=world.task_queue,
         )
         expected = next_window_open(now, "America/New_York", window)
@@ -254,3 +291,13 @@ async def test_unknown_client_fails_with_a_clear_error(time_env: WorkflowEnviron
         with pytest.raises(WorkflowFailureError) as info:
             await run(world, task)
     assert "unknown client" in str(info.value.cause.cause)
+
+
+async def test_transfer_where_broker_does_not_answer_books_a_callback(
+    time_env: WorkflowEnvironment, database: Database
+):
+    script = answered_call(AskTransfer(broker_answers=False), result=CallResult.TRANSFER_REQUESTED)
+    async with running_world(time_env.client, database, lambda _c, _a: script) as world:
+        result = await run(world, task_for(world))
+    assert result.outcome is Outcome.CALLBACK_SCHEDULED
+    assert await count(database, Callback, owner="broker") == 1
