@@ -46,6 +46,40 @@ class Adapters:
     scheduling: Scheduling
 
 
+def build_adapters(settings: Settings, db: Database, telephony: Telephony | None = None) -> Adapters:
+    """Pick each adapter from settings: local ones by default, vendor ones when configured."""
+    from adapters.crm.local import LocalCrm
+    from adapters.email.local import LocalOutbox
+    from adapters.scheduling.local import LocalScheduling
+
+    crm: Crm = LocalCrm(db)
+    if settings.crm == "salesforce":
+        from adapters.crm.salesforce import SalesforceCrm
+
+        crm = SalesforceCrm.from_credentials(
+            settings.salesforce_username,
+            settings.salesforce_password.get_secret_value(),
+            settings.salesforce_security_token.get_secret_value(),
+        )
+    email: EmailSender = LocalOutbox(db)
+    if settings.email == "smtp":
+        from adapters.email.smtp import SmtpEmail
+
+        email = SmtpEmail(
+            db,
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_username,
+            settings.smtp_password.get_secret_value(),
+            settings.email_from,
+        )
+    if telephony is None:
+        from adapters.telephony.twilio_adapter import build_twilio_telephony, config_from_settings
+
+        telephony = build_twilio_telephony(config_from_settings(settings))
+    return Adapters(db=db, telephony=telephony, crm=crm, email=email, scheduling=LocalScheduling(db))
+
+
 def build_workers(client: Client, settings: Settings, adapters: Adapters) -> list[Worker]:
     calls = CallActivities(adapters.db, adapters.telephony, settings.public_base_url)
     followup = FollowUpActivities(adapters.db, adapters.crm, adapters.email)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import delete, select
@@ -18,6 +18,7 @@ from temporalio import activity
 
 from db.models_privacy import Recording
 from db.repositories import audit
+from db.repositories.outreach import as_utc
 from db.session import Database
 
 logger = logging.getLogger("gyde.retention")
@@ -83,10 +84,6 @@ class RetentionSummary:
     failed: int
 
 
-def _utc(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
-
-
 async def save_recording(
     session: AsyncSession,
     *,
@@ -134,7 +131,7 @@ class RetentionActivities:
                     .limit(request.limit)
                 )
             ).all()
-        return ExpiredRecordings([RecordingRef(int(r[0]), str(r[1]), _utc(r[2])) for r in rows])
+        return ExpiredRecordings([RecordingRef(int(r[0]), str(r[1]), as_utc(r[2])) for r in rows])
 
     @activity.defn
     async def delete_expired_recording(self, request: DeleteRecordingRequest) -> DeleteRecordingResult:

@@ -80,6 +80,7 @@ def stats(server: MediaServer) -> dict[str, object]:
         "frames_out": sum(r.frames_out for r in server.completed),
         "end_reasons": reasons,
         "server_turn_latency_ms_p50": statistics.median(latencies) if latencies else None,
+        "server_turn_latency_ms_p99": _pct([x / 1000.0 for x in latencies], 99),
         "turns": len(latencies),
         "loop_lag_ms_p50": _pct(LAG, 50),
         "loop_lag_ms_p99": _pct(LAG, 99),

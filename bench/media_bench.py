@@ -18,6 +18,7 @@ echoing every `mark` as Twilio does once audio has played. Measured:
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import math
 import os
@@ -401,9 +402,13 @@ def run(
         secret = get_settings().stream_token_secret.get_secret_value()
     if pin and hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})  # keep the simulated phones off the server's core
+    gc.collect()
+    gc.freeze()
+    gc.disable()  # the measuring side must not pause to collect mid-run (the server keeps its GC)
     try:
         result = asyncio.run(drive(url, secret, calls, seconds, eot_ms, server.proc.pid if server else None))
     finally:
+        gc.enable()
         server_stats = stop_server(server) if server else {}
     frames_in = server_stats.get("frames_in")
     dropped_in = None if frames_in is None else max(0, result["frames_sent"] - int(frames_in))
@@ -417,6 +422,7 @@ def run(
     result["server_cpu_util"] = None if cpu is None else round(cpu / result["window_s"], 3)
     result["server_end_reasons"] = server_stats.get("end_reasons")
     result["server_turn_latency_ms_p50"] = server_stats.get("server_turn_latency_ms_p50")
+    result["server_turn_latency_ms_p99"] = server_stats.get("server_turn_latency_ms_p99")
     for key in (
         "turns_without_reply",
         "turns_interrupted",
@@ -432,12 +438,16 @@ def write_table(result: dict[str, Any], path: Path = DOC_PATH) -> None:
     """Upsert this run's row (keyed by calls and seconds) in the table in docs/performance.md."""
     header = (
         "| calls | seconds | held | frames dropped | added latency p50 / p99 (ms) | jitter p99 (ms) "
-        "| server CPU s per call-minute | server core use |\n|---|---|---|---|---|---|---|---|\n"
+        "| server CPU s per call-minute | server core use | server loop lag p99 (ms) "
+        "| server end-of-turn to first frame p50 / p99 (ms) |\n"
+        "|---|---|---|---|---|---|---|---|---|---|\n"
     )
     row = (
         f"| {result['calls']} | {result['seconds']:g} | {result['calls_held']} | {result['frames_dropped']} "
         f"| {result['added_latency_ms_p50']} / {result['added_latency_ms_p99']} | {result['jitter_ms_p99']} "
-        f"| {result['server_cpu_s_per_call_minute']} | {result['server_cpu_util']} |"
+        f"| {result['server_cpu_s_per_call_minute']} | {result['server_cpu_util']} "
+        f"| {result.get('server_loop_lag_ms_p99')} "
+        f"| {result.get('server_turn_latency_ms_p50')} / {result.get('server_turn_latency_ms_p99')} |"
     )
     text = path.read_text() if path.exists() else "# Performance\n"
     rows: dict[tuple[str, str], str] = {}
@@ -446,7 +456,7 @@ def write_table(result: dict[str, Any], path: Path = DOC_PATH) -> None:
         body, after = rest.split(TABLE_END, 1)
         for line in body.splitlines():
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if len(cells) >= 8 and cells[0].isdigit():
+            if len(cells) >= 10 and cells[0].isdigit():
                 rows[(cells[0], cells[1])] = line
     else:
         before, after = text.rstrip() + "\n\n## Media server benchmark (latest runs)\n\n", "\n"

@@ -6,7 +6,7 @@ and returns the GateDecision, so inputs and decision are recorded in workflow hi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from db.models import CallAttempt, Client
 from db.models_privacy import ConsentKind
 from db.repositories.consent import current_consent, is_on_national_dnc, is_suppressed
 from db.repositories.errors import NotFound
+from db.repositories.outreach import as_utc
 from domain.messages import CallingWindow
 from security.field_crypto import phone_hash
 
@@ -62,12 +63,8 @@ async def gather_gate_inputs(
         national_dnc=await is_on_national_dnc(session, phone_hash_value=hashed),
         marketing_consent=consent.granted,
         marketing_consent_expires_at=consent.expires_at,
-        recent_attempts=tuple(sorted(_aware(a) for a in attempts)),
+        recent_attempts=tuple(sorted(as_utc(a) for a in attempts)),
         campaign_attempts=int(campaign_attempts),
         window=window or CallingWindow(),
         caps=caps or FrequencyCaps(),
     )
-
-
-def _aware(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at

@@ -3,8 +3,9 @@
 Every read or write of client fields goes through here with an `Actor`: the role's rules
 (security/roles.py) decide which fields, brokers are limited to their own clients, and each
 decision - granted or denied - is appended to the audit log with actor, role, fields and
-purpose. A denial commits its audit entry before raising so a caller that lets the error
-propagate (and rolls back) cannot lose the record; call these at the start of a unit of work.
+purpose. Reads and denials commit their audit entry before returning or raising, so a read-only
+caller that never commits (or rolls back on the error) cannot lose the record - call these at the
+start of a unit of work. A write's audit entry commits with the write itself.
 
 The voice agent gets an `AgentClientView`, a type that has no SSN, medical notes, date of birth
 or phone field at all, so no code path can hand the agent those values.
@@ -113,6 +114,8 @@ async def _authorise(
             actor.actor_id, actor.role.value, action, "client", client_id, tuple(fields), purpose
         ),
     )
+    if action == "read":
+        await session.commit()
     return client
 
 
@@ -174,7 +177,9 @@ async def verify_client_dob(
             actor.actor_id, actor.role.value, "verify", "client", client_id, ("date_of_birth",), purpose
         ),
     )
-    return client.date_of_birth == claimed
+    matches = client.date_of_birth == claimed
+    await session.commit()
+    return matches
 
 
 async def write_client(

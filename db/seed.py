@@ -100,7 +100,9 @@ async def seed(session: AsyncSession, brokers: int, clients: int, seed_value: in
     return SeedResult(broker_ids, client_ids)
 
 
-async def create_campaign(session: AsyncSession, campaign_id: str, name: str, client_ids: list[str]) -> Campaign:
+async def create_campaign(
+    session: AsyncSession, campaign_id: str, name: str, client_ids: list[str]
+) -> Campaign:
     campaign = Campaign(id=campaign_id, name=name, status="draft", spec={}, created_at=datetime.now(UTC))
     session.add(campaign)
     await session.flush()

@@ -56,6 +56,8 @@ class Database:
 
     async def create_all(self) -> None:
         """Create tables directly (tests); production uses `gyde db upgrade` (Alembic)."""
+        import db.models_privacy  # noqa: F401  (registers the privacy tables)
+
         async with self.engine.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)
 

@@ -32,9 +32,9 @@ class CallingWindow:
 class RetryPolicySpec:
     """Backoff between unanswered attempts: base * multiplier**(attempt-1), capped."""
 
-    base_minutes: int = 60
+    base_minutes: float = 60
     multiplier: float = 2.0
-    max_minutes: int = 24 * 60
+    max_minutes: float = 24 * 60
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
-"""Evidence helpers: fetch a workflow's raw history exactly as the Temporal server stores it (no
-codec applied) and look for plaintext PHI in it. Used by tests of every workflow."""
+"""Evidence helpers for PHI-leak tests: fetch a workflow's raw history exactly as the Temporal
+server stores it (no codec applied), spell out the forms a leaked value could take, and search
+raw bytes (histories, captured log output) for them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryRequest
@@ -32,3 +34,29 @@ def find_plaintext(raw: bytes, needles: Iterable[str]) -> list[str]:
     """The needles present in `raw` (UTF-8, case-insensitive)."""
     lowered = raw.lower()
     return [n for n in needles if n and n.lower().encode() in lowered]
+
+
+def phi_needles(
+    *, names: Iterable[str] = (), phones: Iterable[str] = (), dates: Iterable[date] = ()
+) -> list[str]:
+    """The spellings a leak could take: each phone as E.164, bare digits and US formats; each date
+    as ISO, US numeric and long form; names as given. Feed them to `find_plaintext` over captured
+    logs or raw histories of an end-to-end run."""
+    needles: list[str] = [n for n in names if n]
+    for phone in phones:
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        national = digits[-10:]
+        needles += [
+            phone,
+            national,
+            f"({national[:3]}) {national[3:6]}-{national[6:]}",
+            f"{national[:3]}-{national[3:6]}-{national[6:]}",
+        ]
+    for day in dates:
+        needles += [
+            day.isoformat(),
+            f"{day.month}/{day.day}/{day.year}",
+            f"{day:%m/%d/%Y}",
+            f"{day:%B} {day.day}, {day.year}",
+        ]
+    return list(dict.fromkeys(needles))

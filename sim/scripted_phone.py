@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.enums import CallbackOwner, CallResult, CallStatus, ProductType, Stage
 from domain.messages import (
@@ -139,7 +140,7 @@ class ScriptedPhone:
     async def redirect(self, call_sid: str, twiml_url: str) -> None:
         return None
 
-    async def start_recording(self, call_sid: str) -> str:
+    async def start_recording(self, call_sid: str, workflow_id: str | None = None) -> str:
         return f"RE{call_sid[2:]}"
 
     async def delete_recording(self, recording_sid: str) -> None:
@@ -192,6 +193,10 @@ class ScriptedPhone:
                         await handle.signal(
                             ClientOutreachWorkflow.call_ended, CallEnded(sid, result, "scripted call", end_at)
                         )
+            except RPCError as err:
+                if err.status is RPCStatusCode.NOT_FOUND:
+                    return  # the workflow already finished: later network events go nowhere
+                raise
             except WorkflowUpdateFailedError as err:
                 # The workflow refused (slot taken, opted out...): a real agent hears the error
                 # and carries on, so the script does too.

@@ -437,11 +437,13 @@ class ClientOutreachWorkflow:
         parent = workflow.info().parent
         if parent is None:
             return True
-        from workflows.campaign import CampaignWorkflow
-
         self._permit = None
-        handle = workflow.get_external_workflow_handle_for(CampaignWorkflow.run, parent.workflow_id)
-        await handle.signal(CampaignWorkflow.request_dial, DialPermitRequest(self._task.client_id))
+        handle = workflow.get_external_workflow_handle_for(
+            campaign_wf.CampaignWorkflow.run, parent.workflow_id
+        )
+        await handle.signal(
+            campaign_wf.CampaignWorkflow.request_dial, DialPermitRequest(self._task.client_id)
+        )
         self._set_stage(ClientStage.WAITING_WINDOW, "waiting for a dial slot")
         await workflow.wait_condition(lambda: self._permit is not None or self._opted_out or self._stopped)
         return bool(self._permit and self._permit.granted) and not self._opted_out
@@ -450,10 +452,12 @@ class ClientOutreachWorkflow:
         parent = workflow.info().parent
         if parent is None:
             return
-        from workflows.campaign import CampaignWorkflow
-
-        handle = workflow.get_external_workflow_handle_for(CampaignWorkflow.run, parent.workflow_id)
-        await handle.signal(CampaignWorkflow.release_dial, DialPermitRelease(self._task.client_id))
+        handle = workflow.get_external_workflow_handle_for(
+            campaign_wf.CampaignWorkflow.run, parent.workflow_id
+        )
+        await handle.signal(
+            campaign_wf.CampaignWorkflow.release_dial, DialPermitRelease(self._task.client_id)
+        )
 
     async def _call_once(self) -> CallVerdict | None:
         task = self._task
@@ -677,10 +681,12 @@ class ClientOutreachWorkflow:
         parent = workflow.info().parent
         if parent is None:
             return
-        from workflows.campaign import CampaignWorkflow
-
-        handle = workflow.get_external_workflow_handle_for(CampaignWorkflow.run, parent.workflow_id)
-        await handle.signal(CampaignWorkflow.client_finished, ClientFinished(self._task.client_id, outcome))
+        handle = workflow.get_external_workflow_handle_for(
+            campaign_wf.CampaignWorkflow.run, parent.workflow_id
+        )
+        await handle.signal(
+            campaign_wf.CampaignWorkflow.client_finished, ClientFinished(self._task.client_id, outcome)
+        )
 
     # --- presentation -----------------------------------------------------------------------
 
@@ -724,3 +730,9 @@ def _dial_queue() -> str:
 def _cause(err: ActivityError) -> str:
     cause = err.cause
     return str(cause.message) if isinstance(cause, ApplicationError) else str(cause or err)
+
+
+# Imported last: campaign.py imports this module for ClientOutreachWorkflow, and this module needs
+# CampaignWorkflow's typed signal references; importing at the bottom resolves the cycle either way.
+with workflow.unsafe.imports_passed_through():
+    import workflows.campaign as campaign_wf  # noqa: E402

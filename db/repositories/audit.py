@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import db.models_privacy  # noqa: F401  (the prev_hash unique index)
 from db.models import AuditEntry
+from db.repositories.outreach import as_utc
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x6779646541554454  # "gydeAUDT"
@@ -41,14 +42,9 @@ class AuditRecord:
     purpose: str = ""
 
 
-def _utc(at: datetime) -> datetime:
-    """SQLite hands back naive datetimes; PostgreSQL aware ones. Both mean UTC here."""
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
 def canonical_json(entry: AuditEntry) -> str:
     body = {
-        "at": _utc(entry.at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "at": as_utc(entry.at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "actor": entry.actor,
         "role": entry.role,
         "action": entry.action,
@@ -74,7 +70,7 @@ async def append(session: AsyncSession, record: AuditRecord, *, at: datetime | N
     """Add one entry at the chain head (flushed, not committed: the caller's unit of work)."""
     if (await session.connection()).dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    when = _utc(at) if at is not None else datetime.now(UTC)
+    when = as_utc(at) if at is not None else datetime.now(UTC)
     entry = AuditEntry(
         at=when,
         actor=record.actor,

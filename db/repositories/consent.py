@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Client, DncEntry
 from db.models_privacy import ConsentKind, ConsentRecord, NationalDncNumber
 from db.repositories.errors import NotFound
+from db.repositories.outreach import as_utc
 from db.session import Database
 from domain.phone import InvalidPhoneNumber
 from security.field_crypto import normalise_phone, phone_hash
@@ -37,12 +38,6 @@ class ConsentState:
     method: str = ""
     call_sid: str | None = None
     expires_at: datetime | None = None
-
-
-def _utc(at: datetime | None) -> datetime | None:
-    if at is None:
-        return None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
 async def record_consent(
@@ -97,7 +92,8 @@ async def current_consent(session: AsyncSession, client_id: str, kind: str) -> C
     ).scalar_one_or_none()
     if row is None:
         return ConsentState(None)
-    return ConsentState(row.granted, _utc(row.at), row.method, row.call_sid, _utc(row.expires_at))
+    expires = as_utc(row.expires_at) if row.expires_at is not None else None
+    return ConsentState(row.granted, as_utc(row.at), row.method, row.call_sid, expires)
 
 
 async def consent_history(session: AsyncSession, client_id: str) -> list[ConsentRecord]:

@@ -168,3 +168,14 @@ def test_holiday_calendar() -> None:
         datetime(2026, 11, 26).date(),
         datetime(2026, 12, 25).date(),
     }
+
+
+async def test_decision_and_inputs_survive_the_temporal_boundary() -> None:
+    """The activity returns the GateDecision itself, so history records inputs and verdict."""
+    from security.keyring import KeyRing, generate_key_spec
+    from security.payload_codec import data_converter
+
+    decision = evaluate_dial(inputs(recent_attempts=(local(2026, 11, 10, 8, 5), local(2026, 11, 10, 9))))
+    converter = data_converter(KeyRing.parse(generate_key_spec("k")))
+    [restored] = await converter.decode(await converter.encode([decision]), [type(decision)])
+    assert restored == decision

@@ -4,7 +4,6 @@ or date of birth in plaintext - not in inputs, activity results, signals, or fai
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -83,14 +82,9 @@ async def _run(converter: DataConverter, *, fail: bool) -> bytes:
         await env.shutdown()
 
 
-@pytest.fixture
-async def ring(keyring: KeyRing) -> AsyncIterator[KeyRing]:
-    yield keyring
-
-
 @pytest.mark.parametrize("fail", [False, True])
-async def test_raw_history_has_no_plaintext_phi(ring: KeyRing, fail: bool) -> None:
-    raw = await _run(data_converter(ring), fail=fail)
+async def test_raw_history_has_no_plaintext_phi(keyring: KeyRing, fail: bool) -> None:
+    raw = await _run(data_converter(keyring), fail=fail)
     assert find_plaintext(raw, PHI) == []
     assert b"binary/encrypted" in raw
 
@@ -99,3 +93,25 @@ async def test_control_without_the_codec_the_scan_finds_phi() -> None:
     """Proves the scan can fail: the default converter leaves PHI readable in history."""
     raw = await _run(DataConverter.default, fail=True)
     assert set(find_plaintext(raw, PHI)) == set(PHI)
+
+
+def test_phi_needles_cover_common_spellings() -> None:
+    from datetime import date
+
+    from security.history_scan import phi_needles
+
+    needles = phi_needles(names=["Margaret"], phones=["+15551234567"], dates=[date(1948, 3, 2)])
+    for spelling in (
+        "Margaret",
+        "+15551234567",
+        "5551234567",
+        "(555) 123-4567",
+        "555-123-4567",
+        "1948-03-02",
+        "3/2/1948",
+        "03/02/1948",
+        "March 2, 1948",
+    ):
+        assert spelling in needles
+    log = b"INFO dialing (555) 123-4567 for client c1"
+    assert find_plaintext(log, needles) == ["(555) 123-4567"]

@@ -57,6 +57,7 @@ async def running_world(
     clients: int = 1,
     campaign_id: str = "camp-1",
     inline: bool = True,
+    phone_type: type[ScriptedPhone] = ScriptedPhone,
 ) -> AsyncIterator[World]:
     async with db.session() as session:
         seeded = await seed(session, brokers=1, clients=clients, seed_value=1)
@@ -70,7 +71,7 @@ async def running_world(
         await session.commit()
         await create_campaign(session, campaign_id, "Test campaign", seeded.client_ids)
     finder = await first_free_slot_finder(db)
-    phone = ScriptedPhone(client=client, script_for=script_for, slot_finder=finder, inline=inline)  # type: ignore[arg-type]
+    phone = phone_type(client=client, script_for=script_for, slot_finder=finder, inline=inline)  # type: ignore[arg-type]
     task_queue = f"test-{uuid.uuid4().hex[:8]}"
     settings = Settings(task_queue=task_queue, dials_per_second=1000)
     adapters = Adapters(

@@ -1,0 +1,40 @@
+"""Small helpers shared by subcommands: settings overrides, logging, running a coroutine."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from settings import Settings, get_settings
+
+T = TypeVar("T")
+
+
+def settings_from(args: Any) -> Settings:
+    """Environment settings, with `--database-url` and friends from the command line on top."""
+    base = get_settings()
+    overrides = {
+        name: getattr(args, name)
+        for name in ("database_url", "temporal_address", "task_queue")
+        if getattr(args, name, None) is not None
+    }
+    return base.model_copy(update=overrides) if overrides else base
+
+
+def add_database_flag(parser: Any) -> None:
+    parser.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: GYDE_DATABASE_URL)")
+
+
+def setup_logging(settings: Settings, process: str) -> None:
+    from security.redaction import install_redaction
+
+    logging.basicConfig(
+        level=settings.log_level, format=f"%(asctime)s {process} %(levelname)s %(name)s: %(message)s"
+    )
+    install_redaction()
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)

