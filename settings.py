@@ -106,7 +106,7 @@ class Settings(BaseSettings):
     email_from: str = "emma@gyde.example"
 
     # Demo
-    demo_scripted_delay_seconds: float = Field(default=0.05, ge=0)
+    demo_scripted_delay_seconds: float = Field(default=0.15, ge=0)
     log_level: str = "INFO"
 
 

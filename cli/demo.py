@@ -149,7 +149,7 @@ async def demo(
             client=client,
             script_for=lambda cid, attempt: scripts[persona_by_client[cid]](attempt),
             slot_finder=first_free_slot,
-            step_delay=0.15,
+            step_delay=settings.demo_scripted_delay_seconds,
         )
         workers = build_workers(client, settings, build_adapters(settings, db, telephony=phone))
         runner = asyncio.create_task(run_workers(workers, stop, handle_signals=False))

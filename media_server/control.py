@@ -29,6 +29,11 @@ class TrackedControl:
         self.result: CallResult | None = None
         self.ended = asyncio.Event()
 
+    def set_prompt_version(self, version: str) -> None:
+        """Recorded on CallEnded (A/B prompts are chosen per call, after the bridge exists)."""
+        if hasattr(self._inner, "prompt_version"):
+            self._inner.prompt_version = version
+
     async def stage_changed(self, stage: Stage) -> None:
         self.stage = stage
         try:

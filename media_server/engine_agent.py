@@ -66,4 +66,9 @@ class EngineAgentFactory:
         self._build = build_engine
 
     async def __call__(self, ctx: CallContext, control: CallControl) -> EngineAgent:
-        return EngineAgent(await self._build(ctx, control))
+        engine = await self._build(ctx, control)
+        record_version = getattr(control, "set_prompt_version", None)
+        version = getattr(engine, "prompt_version", None)
+        if record_version is not None and isinstance(version, str):
+            record_version(version)
+        return EngineAgent(engine)

@@ -54,7 +54,7 @@ class Start:
     custom_parameters: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: frozen dataclasses cost ~1 us more to build, per frame
 class Media:
     payload: bytes
     track: str = "inbound"

@@ -385,7 +385,9 @@ class CallSession:
                         player.enqueue_audio(utt, chunk)
                 except Exception as exc:
                     log.warning(
-                        "text-to-speech failed, sentence skipped (call %s): %s", self.report.call_sid, exc
+                        "text-to-speech failed, sentence skipped (call %s): %s",
+                        self.report.call_sid,
+                        type(exc).__name__,  # the type only: a provider message could quote the text
                     )
                     player.drop_unsent(utt)
                     record.tts_providers.append("none")

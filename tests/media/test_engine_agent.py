@@ -80,3 +80,21 @@ async def test_barge_in_cuts_the_engine_history():
     await h.send(None)
     report = await h.task
     assert engine.ended and report.result is CallResult.DROPPED
+
+
+async def test_the_calls_prompt_version_reaches_the_bridge():
+    from media_server.agent import CallContext
+    from media_server.control import NullControl, TrackedControl
+
+    class VersionedControl(NullControl):
+        prompt_version = ""
+
+    inner = VersionedControl()
+    control = TrackedControl(inner, "CA1")
+
+    async def build(ctx, ctl):  # type: ignore[no-untyped-def]
+        return build_text_session(RECORD).engine
+
+    agent = await EngineAgentFactory(build)(CallContext("outreach:c:k", "CA1", "MZ1"), control)
+    assert isinstance(agent, EngineAgent)
+    assert inner.prompt_version == agent.engine.prompt_version == "local"  # type: ignore[attr-defined]

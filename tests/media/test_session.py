@@ -267,3 +267,16 @@ async def test_agent_factory_gets_ids_only():
     await h.send(None)
     await h.task
     assert seen == [CallContext(WORKFLOW_ID, h.session.report.call_sid, STREAM_SID)]
+
+
+async def test_no_caller_or_agent_words_in_logs(caplog):  # type: ignore[no-untyped-def]
+    caplog.set_level("DEBUG")
+    h = await started(agent_factory=lambda ctx, control: ScriptedAgent(reply=("Thanks Margaret.",)))
+    await h.wait_marks(1)
+    await h.frames(speech_frames("this is Margaret Holloway born 1958"))
+    await h.silence(12)
+    await h.wait_marks(2)
+    await h.send('{"event":"media","media":{"payload":"@@"}}')
+    await h.task
+    assert "media stream ended" in caplog.text
+    assert "Margaret" not in caplog.text and "1958" not in caplog.text

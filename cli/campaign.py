@@ -1,0 +1,209 @@
+"""`gyde campaign create|start|status|pause|resume|cancel` and `gyde clients import`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from cli.common import add_database_flag, run_async, settings_from
+from settings import Settings
+
+
+def add_parser(sub: Any) -> None:
+    campaign = sub.add_parser("campaign", help="Create, start and steer campaigns.")
+    actions = campaign.add_subparsers(dest="campaign_command", required=True)
+
+    create = actions.add_parser("create", help="create a campaign from clients in the database")
+    create.add_argument("campaign_id")
+    create.add_argument("--name", default=None)
+    create.add_argument("--broker", default=None, help="only this broker's clients (default: all clients)")
+    add_database_flag(create)
+    create.set_defaults(func=_create)
+
+    start = actions.add_parser("start", help="start the campaign workflow")
+    start.add_argument("campaign_id")
+    start.add_argument("--max-concurrent", type=int, default=10)
+    start.add_argument("--dials-per-minute", type=float, default=30.0)
+    start.add_argument("--max-attempts", type=int, default=3)
+    start.add_argument("--window", default="8-21", help="local calling hours START-END (default 8-21)")
+    start.add_argument("--weekdays-only", action="store_true")
+    start.add_argument("--page-size", type=int, default=500)
+    add_database_flag(start)
+    start.set_defaults(func=_start)
+
+    for name, help_text in (
+        ("status", "print progress as JSON"),
+        ("pause", "stop granting dials"),
+        ("resume", "grant dials again"),
+        ("cancel", "stop new dials; live calls finish"),
+    ):
+        action = actions.add_parser(name, help=help_text)
+        action.add_argument("campaign_id")
+        action.set_defaults(func=_steer, action=name)
+
+    clients = sub.add_parser("clients", help="Client data.")
+    client_actions = clients.add_subparsers(dest="clients_command", required=True)
+    imp = client_actions.add_parser(
+        "import", help="import clients from CSV (bad rows go to FILE.rejects.csv)"
+    )
+    imp.add_argument("csv_file", type=Path)
+    add_database_flag(imp)
+    imp.set_defaults(func=_import)
+
+
+def _fail(message: str) -> int:
+    print(f"gyde: {message}", file=sys.stderr)
+    return 2
+
+
+def parse_window(text: str) -> tuple[int, int]:
+    start_text, sep, end_text = text.partition("-")
+    if not sep or not start_text.isdigit() or not end_text.isdigit():
+        raise ValueError(f"window must look like 8-21, got {text!r}")
+    start, end = int(start_text), int(end_text)
+    if not 0 <= start < end <= 24:
+        raise ValueError(f"window hours must satisfy 0 <= start < end <= 24, got {text!r}")
+    return start, end
+
+
+async def _create_async(settings: Settings, campaign_id: str, name: str, broker: str | None) -> int:
+    from db.migrate import upgrade
+    from db.models import Campaign, Client
+    from db.seed import create_campaign
+    from db.session import Database
+
+    await upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            if await session.get(Campaign, campaign_id) is not None:
+                return _fail(f"campaign {campaign_id!r} already exists")
+            stmt = select(Client.id)
+            if broker:
+                stmt = stmt.where(Client.broker_id == broker)
+            client_ids = list((await session.execute(stmt)).scalars().all())
+            if not client_ids:
+                return _fail("no clients match: a campaign needs at least one client")
+            await create_campaign(session, campaign_id, name, client_ids)
+        print(json.dumps({"campaign_id": campaign_id, "clients": len(client_ids)}))
+        return 0
+    finally:
+        await db.dispose()
+
+
+def _create(args: argparse.Namespace) -> int:
+    return run_async(
+        _create_async(settings_from(args), args.campaign_id, args.name or args.campaign_id, args.broker)
+    )
+
+
+async def _start_async(settings: Settings, args: argparse.Namespace) -> int:
+    import temporal_client
+    from db.models import Campaign
+    from db.session import Database
+    from domain.ids import campaign_workflow_id
+    from domain.messages import CallingWindow, CampaignInput, CampaignSpec
+    from workflows.campaign import CampaignWorkflow
+
+    try:
+        start_hour, end_hour = parse_window(args.window)
+    except ValueError as exc:
+        return _fail(str(exc))
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            if await session.get(Campaign, args.campaign_id) is None:
+                return _fail(f"unknown campaign {args.campaign_id!r} (create it with `gyde campaign create`)")
+    finally:
+        await db.dispose()
+    spec = CampaignSpec(
+        campaign_id=args.campaign_id,
+        max_concurrent_calls=args.max_concurrent,
+        dials_per_minute=args.dials_per_minute,
+        max_attempts=args.max_attempts,
+        window=CallingWindow(start_hour, end_hour, args.weekdays_only),
+        page_size=args.page_size,
+    )
+    client = await temporal_client.connect(settings)
+    handle = await client.start_workflow(
+        CampaignWorkflow.run,
+        CampaignInput(spec),
+        id=campaign_workflow_id(args.campaign_id),
+        task_queue=settings.task_queue,
+        static_summary=f"Campaign {args.campaign_id}",
+    )
+    print(json.dumps({"campaign_id": args.campaign_id, "workflow_id": handle.id}))
+    return 0
+
+
+def _start(args: argparse.Namespace) -> int:
+    return run_async(_start_async(settings_from(args), args))
+
+
+async def _steer_async(settings: Settings, campaign_id: str, action: str) -> int:
+    from temporalio.service import RPCError, RPCStatusCode
+
+    import temporal_client
+    from domain.ids import campaign_workflow_id
+    from workflows.campaign import CampaignWorkflow
+
+    client = await temporal_client.connect(settings)
+    handle = client.get_workflow_handle_for(CampaignWorkflow.run, campaign_workflow_id(campaign_id))
+    try:
+        if action == "status":
+            print(json.dumps(asdict(await handle.query(CampaignWorkflow.progress))))
+        else:
+            signal = {
+                "pause": CampaignWorkflow.pause,
+                "resume": CampaignWorkflow.resume,
+                "cancel": CampaignWorkflow.cancel,
+            }
+            await handle.signal(signal[action])
+            print(json.dumps({"campaign_id": campaign_id, "signalled": action}))
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            return _fail(f"unknown campaign {campaign_id!r}: no running campaign workflow")
+        raise
+    return 0
+
+
+def _steer(args: argparse.Namespace) -> int:
+    return run_async(_steer_async(settings_from(args), args.campaign_id, args.action))
+
+
+async def _import_async(settings: Settings, path: Path) -> int:
+    from db.client_import import CsvFormatError, import_csv_file, write_rejects
+    from db.migrate import upgrade
+    from db.session import Database
+
+    await upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            try:
+                result = await import_csv_file(session, path)
+            except CsvFormatError as exc:
+                return _fail(str(exc))
+    finally:
+        await db.dispose()
+    rejects = str(write_rejects(path, result.rejected)) if result.rejected else None
+    for row in result.rejected:
+        print(f"line {row.line}: {row.reason}", file=sys.stderr)
+    print(
+        json.dumps(
+            {"imported": len(result.imported), "rejected": len(result.rejected), "rejects_file": rejects}
+        )
+    )
+    return 1 if result.rejected else 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    if not args.csv_file.is_file():
+        return _fail(f"no such file: {args.csv_file}")
+    return run_async(_import_async(settings_from(args), args.csv_file))

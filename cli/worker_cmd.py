@@ -1,0 +1,47 @@
+"""`gyde worker`: run the workflows and activities against GYDE_TEMPORAL_ADDRESS."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cli.common import add_database_flag, run_async, settings_from, setup_logging
+from settings import Settings
+
+
+def add_parser(sub: Any) -> None:
+    parser = sub.add_parser("worker", help="Run the Temporal worker (workflows + activities).")
+    add_database_flag(parser)
+    parser.add_argument("--temporal-address", default=None)
+    parser.add_argument("--task-queue", default=None)
+    parser.set_defaults(func=run)
+
+
+async def serve(settings: Settings) -> None:
+    import temporal_client
+    from db.session import Database
+    from security.field_crypto import configure_field_encryption
+    from security.keyring import KeyRing
+    from worker import build_adapters, build_workers, run_workers
+
+    configure_field_encryption(KeyRing.from_settings(settings))
+    db = Database(settings.database_url)
+    client = await temporal_client.connect(settings)
+    telephony = None
+    if settings.telephony == "local":
+        raise SystemExit(
+            "gyde worker: GYDE_TELEPHONY=local is the in-process scripted phone used by `gyde demo`; "
+            "a standalone worker dials through Twilio or the simulator: set GYDE_TELEPHONY=twilio "
+            "(and GYDE_TWILIO_API_BASE=http://127.0.0.1:8766 for the simulator)"
+        )
+    try:
+        await run_workers(build_workers(client, settings, build_adapters(settings, db, telephony)))
+    finally:
+        await db.dispose()
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    setup_logging(settings, "worker")
+    run_async(serve(settings))
+    return 0
