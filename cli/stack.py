@@ -82,6 +82,7 @@ class Supervisor:
     """Runs services; `stop()` sends SIGTERM to each child it started (and only those)."""
 
     quiet: bool = False
+    log_dir: Path | None = None
     processes: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _stopping: bool = False
@@ -108,7 +109,11 @@ class Supervisor:
     async def _pump(self, name: str, process: asyncio.subprocess.Process, color: str) -> None:
         assert process.stdout is not None
         prefix = f"\x1b[{color}m{name:>8} |\x1b[0m " if sys.stdout.isatty() else f"{name:>8} | "
+        log_file = (self.log_dir / f"{name}.log").open("ab") if self.log_dir else None
         async for raw in process.stdout:
+            if log_file is not None:
+                log_file.write(raw)
+                log_file.flush()
             if not self.quiet:
                 sys.stdout.write(prefix + raw.decode(errors="replace"))
                 sys.stdout.flush()
@@ -138,13 +143,13 @@ class Supervisor:
 
     async def stop(self) -> None:
         self._stopping = True
-        for process in self.processes.values():
+        # Reverse start order: the worker and servers go before the Temporal server they use.
+        for process in reversed(list(self.processes.values())):
             if process.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes.values():
             try:
-                await asyncio.wait_for(process.wait(), 15)
+                await asyncio.wait_for(process.wait(), 25)
             except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)

@@ -69,6 +69,7 @@ UNANSWERED: dict[CallStatus, Outcome] = {
 }
 FINAL_STATUSES = frozenset(UNANSWERED) | {CallStatus.COMPLETED}
 TRANSFER_SETTLE = timedelta(minutes=3)
+MAX_AI_CALLBACKS = 2  # then the broker follows up personally
 TRANSFER_DETAIL = "transfer:"  # api webhooks: the broker leg's <Dial> result
 RECORDING_DETAIL = "recording:"  # api webhooks: "recording:<status>:<RecordingSid>"
 RETRYABLE_RESULTS: dict[CallResult, Outcome] = {
@@ -132,6 +133,7 @@ class ClientOutreachWorkflow:
         self._wid = ""
         self._recordings: set[str] = set()
         self._transfer_settled = False
+        self._ai_callbacks = 0
 
     # --- run --------------------------------------------------------------------------------
 
@@ -216,7 +218,17 @@ class ClientOutreachWorkflow:
                 await self._record_callback(at, CallbackOwner.AI)
             if self._callback is not None and self._callback.owner is CallbackOwner.BROKER:
                 return await self._finish(Outcome.CALLBACK_SCHEDULED, "broker will call back")
+            if self._callback is not None and self._ai_callbacks >= MAX_AI_CALLBACKS:
+                # The client keeps asking to be called later: their broker takes it from here.
+                callback_at = self._callback.callback_at
+                self._callback = None
+                confirmation = await self._record_callback(callback_at, CallbackOwner.BROKER)
+                await self._start_broker_callback(confirmation)
+                return await self._finish(
+                    Outcome.CALLBACK_SCHEDULED, "repeated callback requests: broker follows up"
+                )
             if self._callback is not None:
+                self._ai_callbacks += 1
                 not_before = self._callback.callback_at
                 self._callback = None
                 self._set_stage(ClientStage.WAITING_CALLBACK, "callback requested")

@@ -114,7 +114,9 @@ def scripts(by_client: dict[str, Sequence[Step]], default: Sequence[Step] = DECL
 # --- completion and summary -------------------------------------------------------------------
 
 
-async def test_campaign_completes_with_a_summary_of_outcomes(time_env: WorkflowEnvironment, database: Database):
+async def test_campaign_completes_with_a_summary_of_outcomes(
+    time_env: WorkflowEnvironment, database: Database
+):
     plan = {cid(0): BOOKED, cid(1): DECLINED, cid(2): OPTS_OUT, cid(3): NO_ANSWER, cid(4): DECLINED}
     async with running_world(time_env.client, database, scripts(plan), clients=5) as world:
         handle = await start(world, spec())
@@ -126,7 +128,12 @@ async def test_campaign_completes_with_a_summary_of_outcomes(time_env: WorkflowE
     # the no-answer client was retried up to max_attempts; everyone else was dialled once
     assert len(world.phone.placed) == 4 + 2
     assert progress.by_outcome == summary.outcomes
-    assert progress.by_stage == {"in_call": 0, "waiting_for_dial_slot": 0, "waiting_window_or_retry": 0, "done": 5}
+    assert progress.by_stage == {
+        "in_call": 0,
+        "waiting_for_dial_slot": 0,
+        "waiting_window_or_retry": 0,
+        "done": 5,
+    }
     assert (progress.started, progress.in_flight, progress.paused, progress.cancelled) == (5, 0, False, False)
     assert await count(database, CrmNote) == 5
     assert await count(database, DncEntry) == 1
@@ -264,7 +271,9 @@ async def test_cancel_stops_new_dials_and_lets_live_calls_finish(
     time_env: WorkflowEnvironment, database: Database
 ):
     plan = {cid(0): NO_ANSWER, cid(1): BOOKED}
-    async with running_world(time_env.client, database, scripts(plan), clients=4, phone_type=GatedPhone) as world:
+    async with running_world(
+        time_env.client, database, scripts(plan), clients=4, phone_type=GatedPhone
+    ) as world:
         phone = world.phone
         assert isinstance(phone, GatedPhone)
         handle = await start(world, spec(max_concurrent_calls=2, max_attempts=3))

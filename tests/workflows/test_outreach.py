@@ -301,3 +301,14 @@ async def test_transfer_where_broker_does_not_answer_books_a_callback(
         result = await run(world, task_for(world))
     assert result.outcome is Outcome.CALLBACK_SCHEDULED
     assert await count(database, Callback, owner="broker") == 1
+
+
+async def test_repeated_callback_requests_hand_over_to_the_broker(
+    time_env: WorkflowEnvironment, database: Database
+):
+    script = answered_call(AskCallback(timedelta(hours=2)), result=CallResult.CALLBACK_REQUESTED)
+    async with running_world(time_env.client, database, lambda _c, _a: script) as world:
+        result = await run(world, task_for(world))
+    assert result.outcome is Outcome.CALLBACK_SCHEDULED
+    assert len(world.phone.placed) == 3  # the first call and two AI callbacks
+    assert await count(database, Callback, owner="broker") == 1

@@ -1,0 +1,109 @@
+"""`gyde dev`: the whole system on this machine with one command — Temporal dev server with UI,
+worker, api, media server and phone simulator — each supervised, logs prefixed by process."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cli.common import run_async, settings_from
+from cli.stack import Service, Supervisor, port_open, temporal_dev_server_command
+from settings import PROJECT_ROOT, Settings
+
+SIM_PORT = 8766
+
+
+def add_parser(sub: Any) -> None:
+    parser = sub.add_parser(
+        "dev", help="Run the embedded stack: Temporal + UI, worker, api, media server, simulator."
+    )
+    parser.add_argument("--time-scale", type=float, default=0.25, help="simulator speed for rings and <Say>")
+    parser.add_argument("--database-url", default=None, help="shared database (default: var/dev.db)")
+    parser.set_defaults(func=run)
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    database_url: str
+    api_url: str
+    media_url: str
+    sim_url: str
+    env: dict[str, str]
+
+
+def stack_env(settings: Settings, database_url: str) -> dict[str, str]:
+    """One set of shared secrets per run: the sim signs webhooks with the auth token the api
+    verifies, and api and media server share the stream-token secret."""
+    api_url = f"http://127.0.0.1:{settings.api_port}"
+    return {
+        "GYDE_DATABASE_URL": database_url,
+        "GYDE_TEMPORAL_ADDRESS": settings.temporal_address,
+        "GYDE_TELEPHONY": "twilio",
+        "GYDE_TWILIO_API_BASE": f"http://127.0.0.1:{SIM_PORT}",
+        "GYDE_TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value() or secrets.token_hex(16),
+        "GYDE_STREAM_TOKEN_SECRET": settings.stream_token_secret.get_secret_value() or secrets.token_hex(32),
+        "GYDE_PUBLIC_BASE_URL": api_url,
+        "GYDE_MEDIA_STREAM_URL": f"ws://127.0.0.1:{settings.media_port}/media",
+        "GYDE_ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),
+    }
+
+
+async def start_stack(
+    settings: Settings, supervisor: Supervisor, database_url: str, time_scale: float
+) -> StackInfo:
+    from db.migrate import upgrade
+
+    await upgrade(database_url)
+    env = stack_env(settings, database_url)
+    gyde = [sys.executable, "-m", "cli.main"]
+    host, _, port = settings.temporal_address.partition(":")
+    api_url = env["GYDE_PUBLIC_BASE_URL"]
+    if not port_open(host or "127.0.0.1", int(port or 7233)):
+        command = temporal_dev_server_command(settings, codec_endpoint=f"{api_url}/codec")
+        await supervisor.start(Service("temporal", command, int(port or 7233), restart=False), "36", 90)
+    await supervisor.start(
+        Service(
+            "sim", [*gyde, "sim", "--port", str(SIM_PORT), "--time-scale", str(time_scale)], SIM_PORT, env
+        ),
+        "35",
+    )
+    await supervisor.start(Service("api", [*gyde, "api"], settings.api_port, env), "33")
+    await supervisor.start(Service("media", [*gyde, "media", "serve"], settings.media_port, env), "32")
+    await supervisor.start(Service("worker", [*gyde, "worker"], None, env), "34")
+    return StackInfo(database_url, api_url, env["GYDE_MEDIA_STREAM_URL"], env["GYDE_TWILIO_API_BASE"], env)
+
+
+def default_database_url(name: str) -> str:
+    return f"sqlite+aiosqlite:///{Path(PROJECT_ROOT) / 'var' / name}"
+
+
+async def _dev(settings: Settings, database_url: str, time_scale: float) -> int:
+    supervisor = Supervisor()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        info = await start_stack(settings, supervisor, database_url, time_scale)
+        print(
+            f"\nGyde dev stack is up.\n  Temporal UI  http://localhost:{settings.temporal_ui_port}\n"
+            f"  api          {info.api_url}\n  media        {info.media_url}\n  simulator    {info.sim_url}\n"
+            f"  database     {info.database_url}\nCtrl-C stops everything.\n",
+            flush=True,
+        )
+        await stop.wait()
+    finally:
+        print("stopping ...", flush=True)
+        await supervisor.stop()
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    return run_async(_dev(settings, args.database_url or default_database_url("dev.db"), args.time_scale))

@@ -1,0 +1,1 @@
+"""Tests of the business-system adapters (Calendly, Salesforce, SMTP) against local fakes."""
