@@ -102,8 +102,6 @@ async def main(port: int, stats_path: str, eot_ms: int) -> None:
     loop.add_signal_handler(signal.SIGINT, stop.set)
     gc.collect()
     gc.freeze()  # startup objects never need scanning again
-    if os.environ.get("GYDE_BENCH_GC") == "off":
-        gc.disable()
     lag_task = asyncio.create_task(watch_loop_lag())
     async with server.serve("127.0.0.1", port):
         print("ready", flush=True)

@@ -37,4 +37,23 @@ def setup_logging(settings: Settings, process: str) -> None:
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
+    """Run `coro`; SIGTERM and SIGINT cancel it, so `finally:` blocks (stopping child processes,
+    closing databases) always run instead of the process dying mid-way."""
+
+    async def main() -> T:
+        import signal
+
+        task = asyncio.ensure_future(coro)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, task.cancel)
+        try:
+            return await task
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+
+    try:
+        return asyncio.run(main())
+    except asyncio.CancelledError:
+        raise KeyboardInterrupt from None

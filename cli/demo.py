@@ -32,6 +32,14 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="leave the dev server and worker up afterwards (Ctrl-C ends)",
     )
+    parser.add_argument(
+        "--stack",
+        choices=("full", "scripted"),
+        default="full",
+        help="full: calls go through the phone simulator, api and media server (Twilio's protocols, "
+        "Emma's local policy); scripted: a scripted phone drives the workflows directly (fastest)",
+    )
+    parser.add_argument("--time-scale", type=float, default=0.25, help="simulator speed for rings and <Say>")
     parser.set_defaults(func=run)
 
 
@@ -90,7 +98,7 @@ async def demo(
     from db.seed import create_campaign, seed
     from db.session import Database
     from domain.ids import campaign_workflow_id
-    from domain.messages import CallingWindow, CampaignInput, CampaignSpec, RetryPolicySpec
+    from domain.messages import CampaignInput
     from sim.scripted_personas import persona_for, personas
     from sim.scripted_phone import ScriptedPhone
     from worker import build_adapters, build_workers, run_workers
@@ -153,17 +161,7 @@ async def demo(
         )
         workers = build_workers(client, settings, build_adapters(settings, db, telephony=phone))
         runner = asyncio.create_task(run_workers(workers, stop, handle_signals=False))
-        spec = CampaignSpec(
-            campaign_id=campaign_id,
-            max_concurrent_calls=4,
-            dials_per_minute=240,
-            max_attempts=2,
-            # Demo numbers are simulated: calling hours would otherwise make the demo wait for
-            # morning. Real campaigns keep the 08:00-21:00 default.
-            window=CallingWindow(start_hour=0, end_hour=24),
-            retry=RetryPolicySpec(base_minutes=0.1, multiplier=2.0, max_minutes=1),
-            page_size=5,
-        )
+        spec = demo_spec(campaign_id)
         handle = await client.start_workflow(
             CampaignWorkflow.run,
             CampaignInput(spec),
@@ -175,8 +173,8 @@ async def demo(
             f"campaign {campaign_id} started: open http://localhost:{settings.temporal_ui_port} to watch",
             quiet,
         )
-        summary = await _follow(handle, clients, quiet)
-        report = await collect_report(db, campaign_id, summary.clients, summary.outcomes, started)
+        settled, outcomes = await _follow(client, handle, campaign_id, clients)
+        report = await collect_report(db, campaign_id, settled, outcomes, started)
         if keep:
             log("\nStill running: Temporal UI at http://localhost:8233 (Ctrl-C to stop).", quiet)
             await _wait_forever()
@@ -189,16 +187,143 @@ async def demo(
         await supervisor.stop()
 
 
-async def _follow(handle: Any, total: int, quiet: bool) -> Any:
+FULL_STACK_PERSONAS = (
+    "agreeable",
+    "declines",
+    "opt-out",
+    "callback-later",
+    "wants-broker",
+    "no-answer",
+    "fails-verification",
+    "busy",
+    "voicemail",
+    "price-shopper",
+    "wrong-person",
+    "confused",
+    "hangs-up-mid-call",
+    "talks-over-agent",
+    "long-silence",
+)
+
+
+def demo_spec(campaign_id: str) -> Any:
+    from domain.messages import CallingWindow, CampaignSpec, RetryPolicySpec
+
+    return CampaignSpec(
+        campaign_id=campaign_id,
+        max_concurrent_calls=4,
+        dials_per_minute=240,
+        max_attempts=2,
+        # Demo numbers are simulated: calling hours would otherwise make the demo wait for
+        # morning. Real campaigns keep the 08:00-21:00 default.
+        window=CallingWindow(start_hour=0, end_hour=24),
+        retry=RetryPolicySpec(base_minutes=0.1, multiplier=2.0, max_minutes=1),
+        page_size=5,
+    )
+
+
+async def demo_full(
+    settings: Settings,
+    clients: int,
+    seed_value: int,
+    brokers: int,
+    quiet: bool,
+    keep: bool,
+    time_scale: float,
+) -> DemoReport:
+    """The campaign through the whole product: worker -> Twilio SDK -> phone simulator -> api
+    TwiML/webhooks -> Media Streams -> media server (local STT/TTS codec, Emma's local policy)."""
+    import httpx
+
+    import temporal_client
+    from cli.dev import start_stack
+    from db.models import Client as ClientRow
+    from db.seed import create_campaign, seed
+    from db.session import Database
+    from domain.ids import campaign_workflow_id
+    from domain.messages import CampaignInput
+    from sim.registry import spoken_date
+    from workflows.campaign import CampaignWorkflow
+
+    started = time.monotonic()
+    var = PROJECT_ROOT / "var"
+    logs = var / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    for old in logs.glob("*.log"):
+        old.unlink()
+    supervisor = Supervisor(quiet=True, log_dir=logs)
+    db_file = var / "demo.db"
+    db_file.unlink(missing_ok=True)
+    url = f"sqlite+aiosqlite:///{db_file}"
+    db = Database(url)
+    try:
+        log("starting Temporal dev server, worker, api, media server and phone simulator ...", quiet)
+        info = await start_stack(settings, supervisor, url, time_scale, fresh_temporal_db=True)
+        campaign_id = f"demo-{seed_value}-{datetime.now(UTC):%Y%m%d%H%M%S}"
+        registrations = []
+        async with db.session() as session:
+            seeded = await seed(session, brokers, clients, seed_value)
+            for index, client_id in enumerate(seeded.client_ids):
+                row = await session.get(ClientRow, client_id)
+                assert row is not None
+                row.persona = FULL_STACK_PERSONAS[index % len(FULL_STACK_PERSONAS)]
+                row.eligible = True
+                registrations.append(
+                    {
+                        "number": row.phone,
+                        "persona": row.persona,
+                        "facts": {
+                            "first_name": row.first_name,
+                            "last_name": row.last_name,
+                            "date_of_birth": spoken_date(row.date_of_birth),
+                        },
+                    }
+                )
+            await session.commit()
+            await create_campaign(
+                session, campaign_id, "Dental & vision gap outreach (demo)", seeded.client_ids
+            )
+        async with httpx.AsyncClient(timeout=10) as http:
+            response = await http.post(f"{info.sim_url}/sim/numbers", json=registrations)
+            response.raise_for_status()
+        log(f"seeded {clients} clients across {brokers} brokers; each number answers as a persona", quiet)
+        client = await temporal_client.connect(settings)
+        handle = await client.start_workflow(
+            CampaignWorkflow.run,
+            CampaignInput(demo_spec(campaign_id)),
+            id=campaign_workflow_id(campaign_id),
+            task_queue=settings.task_queue,
+            static_summary=f"Demo campaign {campaign_id}",
+        )
+        log(
+            f"campaign {campaign_id} started: open http://localhost:{settings.temporal_ui_port} to watch",
+            quiet,
+        )
+        log(f"process logs: {logs}/<process>.log", quiet)
+        settled, outcomes = await _follow(client, handle, campaign_id, clients)
+        report = await collect_report(db, campaign_id, settled, outcomes, started)
+        if keep:
+            log("\nStill running: Temporal UI at http://localhost:8233 (Ctrl-C to stop).", quiet)
+            await _wait_forever()
+        return report
+    finally:
+        await db.dispose()
+        await supervisor.stop()
+
+
+async def _follow(client: Any, handle: Any, campaign_id: str, total: int) -> tuple[int, dict[str, int]]:
+    """Wait until every client has finished — or is parked on a durable callback timer hours
+    away (a real callback for tomorrow afternoon), which the demo reports as callback_scheduled."""
     from rich.progress import BarColumn, Progress, TextColumn
 
     from workflows.campaign import CampaignWorkflow
 
     result_task = asyncio.create_task(handle.result())
+    outcomes: dict[str, int] = {}
     with Progress(
         TextColumn("[bold]campaign"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total} clients finished · {task.fields[detail]}"),
+        TextColumn("{task.completed}/{task.total} clients settled · {task.fields[detail]}"),
         transient=True,
         disable=not sys.stderr.isatty(),
     ) as progress:
@@ -206,12 +331,27 @@ async def _follow(handle: Any, total: int, quiet: bool) -> Any:
         while not result_task.done():
             try:
                 state = await handle.query(CampaignWorkflow.progress)
+                parked = await _parked_on_callback(client, campaign_id)
                 done = state.by_stage.get("done", 0)
-                progress.update(bar, completed=done, detail=f"{state.in_flight} live calls")
+                progress.update(bar, completed=done + parked, detail=f"{state.in_flight} live calls")
+                if state.started == total and done + parked >= total and parked:
+                    outcomes = dict(state.by_outcome)
+                    outcomes["callback_scheduled"] = outcomes.get("callback_scheduled", 0) + parked
+                    result_task.cancel()
+                    return total, outcomes
             except Exception:  # noqa: BLE001 - a query during continue-as-new may fail; try again
                 pass
-            await asyncio.wait([result_task], timeout=0.5)
-    return await result_task
+            await asyncio.wait([result_task], timeout=1.0)
+    summary = await result_task
+    return summary.clients, dict(summary.outcomes)
+
+
+async def _parked_on_callback(client: Any, campaign_id: str) -> int:
+    query = (
+        f'CampaignId = "{campaign_id}" AND ClientStage = "waiting_callback" '
+        f'AND ExecutionStatus = "Running" AND NextCallAt > "{(datetime.now(UTC) + timedelta(minutes=10)).isoformat()}"'
+    )
+    return int((await client.count_workflows(query)).count)
 
 
 async def _wait_forever() -> None:
@@ -248,10 +388,25 @@ def run(args: argparse.Namespace) -> int:
         print("gyde demo: --clients must be at least 1", file=sys.stderr)
         return 2
     settings = settings_from(args)
+    # A task queue of its own: a worker left over from another run can never take this run's work.
+    settings = settings.model_copy(update={"task_queue": f"{settings.task_queue}-demo-{int(time.time())}"})
     try:
-        report = run_async(
-            demo(settings, args.clients, args.seed, args.brokers, args.json, args.keep_running)
-        )
+        if args.stack == "full":
+            report = run_async(
+                demo_full(
+                    settings,
+                    args.clients,
+                    args.seed,
+                    args.brokers,
+                    args.json,
+                    args.keep_running,
+                    args.time_scale,
+                )
+            )
+        else:
+            report = run_async(
+                demo(settings, args.clients, args.seed, args.brokers, args.json, args.keep_running)
+            )
     except KeyboardInterrupt:
         return 130
     if args.json:

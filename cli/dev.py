@@ -44,6 +44,7 @@ def stack_env(settings: Settings, database_url: str) -> dict[str, str]:
     return {
         "GYDE_DATABASE_URL": database_url,
         "GYDE_TEMPORAL_ADDRESS": settings.temporal_address,
+        "GYDE_TASK_QUEUE": settings.task_queue,
         "GYDE_TELEPHONY": "twilio",
         "GYDE_TWILIO_API_BASE": f"http://127.0.0.1:{SIM_PORT}",
         "GYDE_TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value() or secrets.token_hex(16),
@@ -55,7 +56,11 @@ def stack_env(settings: Settings, database_url: str) -> dict[str, str]:
 
 
 async def start_stack(
-    settings: Settings, supervisor: Supervisor, database_url: str, time_scale: float
+    settings: Settings,
+    supervisor: Supervisor,
+    database_url: str,
+    time_scale: float,
+    fresh_temporal_db: bool = False,
 ) -> StackInfo:
     from db.migrate import upgrade
 
@@ -65,7 +70,13 @@ async def start_stack(
     host, _, port = settings.temporal_address.partition(":")
     api_url = env["GYDE_PUBLIC_BASE_URL"]
     if not port_open(host or "127.0.0.1", int(port or 7233)):
-        command = temporal_dev_server_command(settings, codec_endpoint=f"{api_url}/codec")
+        command = temporal_dev_server_command(
+            settings,
+            codec_endpoint=f"{api_url}/codec",
+            db_name="temporal-demo.db" if fresh_temporal_db else "temporal.db",
+        )
+        if fresh_temporal_db:
+            (Path(PROJECT_ROOT) / "var" / "temporal-demo.db").unlink(missing_ok=True)
         await supervisor.start(Service("temporal", command, int(port or 7233), restart=False), "36", 90)
     await supervisor.start(
         Service(

@@ -25,6 +25,12 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="run without a workflow behind calls (offline tools, benchmarks)",
     )
+    serve.add_argument(
+        "--agent",
+        choices=("engine", "echo"),
+        default="engine",
+        help="who talks: the conversation engine or an echo",
+    )
     serve.set_defaults(func=run_serve)
 
     token = media_sub.add_parser("token", help="Mint a short-lived signed stream token.")
@@ -58,7 +64,7 @@ def run_token(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _serve(host: str, port: int, temporal: bool) -> None:
+async def _serve(host: str, port: int, temporal: bool, agent: str) -> None:
     from media_server.app import media_server
     from media_server.server import run_forever
 
@@ -67,7 +73,7 @@ async def _serve(host: str, port: int, temporal: bool) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with media_server(settings, temporal=temporal) as server:
+    async with media_server(settings, temporal=temporal, agent=agent) as server:
         await run_forever(server, host, port, stop)
 
 
@@ -82,6 +88,11 @@ def run_serve(args: argparse.Namespace) -> int:
         )
         return 2
     asyncio.run(
-        _serve(args.host or settings.media_host, args.port or settings.media_port, not args.no_temporal)
+        _serve(
+            args.host or settings.media_host,
+            args.port or settings.media_port,
+            not args.no_temporal,
+            args.agent,
+        )
     )
     return 0

@@ -40,7 +40,9 @@ def temporal_binary() -> str:
     return found
 
 
-def temporal_dev_server_command(settings: Settings, codec_endpoint: str | None = None) -> list[str]:
+def temporal_dev_server_command(
+    settings: Settings, codec_endpoint: str | None = None, db_name: str = "temporal.db"
+) -> list[str]:
     from workflows.search_attributes import ALL_KEYS
 
     host, _, port = settings.temporal_address.partition(":")
@@ -57,7 +59,7 @@ def temporal_dev_server_command(settings: Settings, codec_endpoint: str | None =
         "--ui-port",
         str(settings.temporal_ui_port),
         "--db-filename",
-        str(var / "temporal.db"),
+        str(var / db_name),
         "--log-level",
         "warn",
     ]

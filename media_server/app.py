@@ -18,12 +18,26 @@ from settings import Settings
 
 @asynccontextmanager
 async def media_server(
-    settings: Settings, agent_factory: AgentFactory | None = None, temporal: bool = True
+    settings: Settings,
+    agent_factory: AgentFactory | None = None,
+    temporal: bool = True,
+    agent: str = "engine",
 ) -> AsyncIterator[MediaServer]:
     """A configured MediaServer (not yet listening). `temporal=False` runs with no workflow behind
-    the calls (benchmarks, offline tools); the agent defaults to the echo agent until the
-    conversation engine is wired in with `media_server.engine_agent.EngineAgentFactory`."""
+    the calls (offline tools). `agent`: "engine" (the conversation engine over the database, see
+    media_server/live_engine.py) or "echo" (a trivial agent); `agent_factory` overrides both."""
     from adapters.providers import build_stt, build_tts
+
+    db = None
+    if agent_factory is None and agent == "engine":
+        from adapters.providers import build_llm
+        from db.session import Database
+        from media_server.live_engine import db_engine_agent_factory
+
+        db = Database(settings.database_url)
+        agent_factory = db_engine_agent_factory(settings, db, build_llm(settings))
+    elif agent_factory is None and agent != "echo":
+        raise ValueError(f"unknown agent {agent!r} (use engine or echo)")
 
     stt = build_stt(settings, LocalSTT())
     tts = build_tts(settings, LocalTTS())
@@ -48,6 +62,8 @@ async def media_server(
     finally:
         with contextlib.suppress(Exception):
             await store.close()
+        if db is not None:
+            await db.dispose()
 
 
 def _null_control(ctx: CallContext) -> CallControl:

@@ -48,21 +48,25 @@ def external_id(key: str) -> str:
 
 
 class _TimeoutAdapter(HTTPAdapter):
-    def __init__(self, timeout_s: float) -> None:
+    def __init__(self, timeout_s: float, verify: bool | str) -> None:
         super().__init__()
         self._timeout_s = timeout_s
+        self._verify = verify
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout_s
+        if self._verify is not True:
+            kwargs["verify"] = self._verify  # an explicit CA bundle beats REQUESTS_CA_BUNDLE
         return super().send(request, **kwargs)
 
 
 def timeout_session(timeout_s: float = DEFAULT_TIMEOUT_S, verify: bool | str = True) -> requests.Session:
-    """A requests session whose every request has a timeout (simple-salesforce sets none)."""
+    """A requests session whose every request has a timeout (simple-salesforce sets none).
+    `verify` is True (system CAs) or the path of a CA bundle to trust instead."""
     session = requests.Session()
     session.verify = verify
-    adapter = _TimeoutAdapter(timeout_s)
+    adapter = _TimeoutAdapter(timeout_s, verify)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
@@ -91,7 +95,11 @@ class SalesforceCrm:
         session = timeout_session()
         return cls(
             Salesforce(
-                username=username, password=password, security_token=security_token, domain=domain, session=session
+                username=username,
+                password=password,
+                security_token=security_token,
+                domain=domain,
+                session=session,
             )
         )
 

@@ -1,42 +1,133 @@
-"""SMTP delivery that uses the outbox as its ledger: the row is written first (write-once by key)
-and the message is sent only by the call that created it, so retries never double-email."""
+"""SMTP delivery that uses the outbox as its ledger.
+
+`send` writes the outbox row first (write-once by idempotency key, adapters.email.local) and
+delivers only when this call created the row, so a retried activity, or a second worker racing on
+the same key, never emails twice. If delivery fails the row is removed again, so the activity's
+retry re-creates it and delivers: a failed send is never recorded as sent.
+
+Limits, stated plainly: a process that dies after the row is committed and before the SMTP server
+accepts the message leaves a row with no email (at-most-once in that window; a `sent_at` column on
+the outbox would close it). A server that accepts the message but whose answer is lost makes the
+retry send it again; the Message-ID is derived from the key, so the copy is recognisable as the
+same message.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import smtplib
+import ssl
 from email.message import EmailMessage
+from email.utils import formatdate
 
-from adapters.email.local import LocalOutbox
+from sqlalchemy import delete
+
+from db.models import OutboxEmail
+from db.repositories.idempotent import insert_once
+from db.repositories.outreach import short_id, utcnow
 from db.session import Database
 
 
+class EmailDeliveryError(RuntimeError):
+    """The message could not be handed to the SMTP server now (network, 4xx): retry later."""
+
+
+class EmailRejected(EmailDeliveryError):
+    """The SMTP server refused permanently (5xx: unknown recipient, bad credentials): a retry
+    would be refused again."""
+
+
+def message_id_for(row_id: str, sender: str) -> str:
+    domain = sender.rsplit("@", 1)[-1].strip(" >") if "@" in sender else "gyde.local"
+    return f"<{row_id}@{domain}>"
+
+
 class SmtpEmail:
-    def __init__(self, db: Database, host: str, port: int, username: str, password: str, sender: str) -> None:
-        self._ledger = LocalOutbox(db)
+    """Implements adapters.email.base.EmailSender over SMTP (STARTTLS by default)."""
+
+    def __init__(
+        self,
+        db: Database,
+        host: str,
+        port: int,
+        username: str,
+        password: str,
+        sender: str,
+        *,
+        starttls: bool = True,
+        timeout_s: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        if username and not starttls:
+            raise ValueError("refusing to send SMTP credentials without STARTTLS")
         self._db = db
         self._host, self._port = host, port
         self._username, self._password = username, password
         self._sender = sender
+        self._starttls = starttls
+        self._timeout_s = timeout_s
+        self._ssl_context = ssl_context
 
     async def send(self, key: str, to_address: str, subject: str, body: str, template: str) -> str:
-        from db.models import OutboxEmail
-        from db.repositories.idempotent import find_by_key
-
         async with self._db.session() as session:
-            already = await find_by_key(session, OutboxEmail, key)
-        message_id = await self._ledger.send(key, to_address, subject, body, template)
-        if already is None:
-            await asyncio.to_thread(self._deliver, message_id, to_address, subject, body)
-        return message_id
+            row, created = await insert_once(
+                session,
+                OutboxEmail,
+                key,
+                lambda: OutboxEmail(
+                    id=short_id("msg", key),
+                    idempotency_key=key,
+                    to_address=to_address,
+                    subject=subject,
+                    body=body,
+                    template=template,
+                    created_at=utcnow(),
+                ),
+            )
+        if not created:
+            return row.id
+        try:
+            await asyncio.to_thread(self._deliver, row.id, to_address, subject, body)
+        except Exception:
+            # Not on cancellation: the sending thread cannot be stopped and may still deliver.
+            await self._forget(key)
+            raise
+        return row.id
 
-    def _deliver(self, message_id: str, to_address: str, subject: str, body: str) -> None:
+    async def _forget(self, key: str) -> None:
+        async with self._db.session() as session:
+            await session.execute(delete(OutboxEmail).where(OutboxEmail.idempotency_key == key))
+            await session.commit()
+
+    def build_message(self, row_id: str, to_address: str, subject: str, body: str) -> EmailMessage:
         message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = self._sender, to_address, subject
-        message["Message-ID"] = f"<{message_id}@gyde>"
+        message["From"] = self._sender
+        message["To"] = to_address
+        message["Subject"] = subject
+        message["Date"] = formatdate(localtime=False, usegmt=True)
+        message["Message-ID"] = message_id_for(row_id, self._sender)
         message.set_content(body)
-        with smtplib.SMTP(self._host, self._port, timeout=30) as smtp:
-            smtp.starttls()
-            if self._username:
-                smtp.login(self._username, self._password)
-            smtp.send_message(message)
+        return message
+
+    def _deliver(self, row_id: str, to_address: str, subject: str, body: str) -> None:
+        message = self.build_message(row_id, to_address, subject, body)
+        try:
+            with smtplib.SMTP(self._host, self._port, timeout=self._timeout_s) as smtp:
+                if self._starttls:
+                    smtp.starttls(context=self._ssl_context or ssl.create_default_context())
+                if self._username:
+                    smtp.login(self._username, self._password)
+                refused = smtp.send_message(message)
+        except smtplib.SMTPNotSupportedError as exc:
+            raise EmailRejected(f"SMTP {self._host}:{self._port}: {exc} (configure starttls=False?)") from exc
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            error = EmailRejected if all(code >= 500 for code in codes) else EmailDeliveryError
+            raise error(f"SMTP refused the recipient: {codes}") from exc
+        except smtplib.SMTPResponseException as exc:
+            error = EmailRejected if exc.smtp_code >= 500 else EmailDeliveryError
+            raise error(f"SMTP {exc.smtp_code}: {exc.smtp_error!r:.200}") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise EmailDeliveryError(f"SMTP {self._host}:{self._port}: {type(exc).__name__}: {exc}") from exc
+        if refused:
+            raise EmailDeliveryError(f"SMTP refused some recipients: {sorted(refused)}")

@@ -5,10 +5,14 @@ Each broker is one Calendly event type (`event_type_uri_for_broker`). Free slots
 books as if the invitee had used the scheduling page: notifications, calendar invites and
 workflows run as usual).
 
-Idempotency: Calendly has no idempotency key. The adapter sends a deterministic tracking tag
-derived from our key (`tracking.utm_content`), so a booking can be traced back to the activity that
-made it, but the guard against double booking is the booking activity's idempotency record, not
-this adapter: a retried POST after a lost response finds the slot gone and raises SlotTaken.
+Idempotency: Calendly has no idempotency key. Every booking carries a tag derived from our key
+(`tracking.utm_content`). When Calendly says the slot is gone, the adapter looks for an active
+invitee with that tag on that slot (`/users/me` -> organization, `/scheduled_events` filtered by
+invitee email and start, then the event's invitees): if the earlier attempt whose answer was lost
+did book it, that booking is returned, so running `book` twice books once and returns the same
+result. Only if no booking of ours is found is it SlotTaken. (The lookup needs the
+`scheduled_events:read` and `users:read` scopes and an organization admin token, which the
+Scheduling API's server-to-server use needs anyway.)
 
 Errors: a taken or unavailable slot is SlotTaken (db.repositories.errors); a request Calendly will
 keep refusing (bad token, missing scope, unknown event type, invalid body) is CalendlyRejected,
@@ -23,6 +27,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -64,10 +69,14 @@ class CalendlyInvitee:
 InviteeLookup = Callable[[str], Awaitable[CalendlyInvitee]]
 
 
-def _iso(value: datetime) -> str:
+def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: pass a timezone-aware instant")
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC)
+
+
+def _iso(value: datetime) -> str:
+    return _utc(value).isoformat().replace("+00:00", "Z")
 
 
 def _parse_instant(text: str) -> datetime:
@@ -126,6 +135,7 @@ class CalendlyScheduling:
         self._window = window
         self._now_within = available_now_within
         self._clock = clock
+        self._organization_uri: str | None = None
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -155,10 +165,12 @@ class CalendlyScheduling:
         call_sid: str,
     ) -> BookedSlot:
         if self._invitee_for_client is None:
-            raise CalendlyRejected("CalendlyScheduling needs invitee_for_client to book (name, email, time zone)")
+            raise CalendlyRejected(
+                "CalendlyScheduling needs invitee_for_client to book (name, email, time zone)"
+            )
         event_type = self._event_type(broker_id)
         invitee = await self._invitee_for_client(client_id)
-        slot_utc = slot_start.astimezone(UTC)
+        slot_utc = _utc(slot_start)
         body: dict[str, Any] = {
             "event_type": event_type,
             "start_time": _iso(slot_utc),
@@ -170,16 +182,60 @@ class CalendlyScheduling:
                 "utm_content": tracking_tag(key),
             },
         }
-        response = await self._request("POST", "/invitees", json=body, slot=slot_utc, broker_id=broker_id)
-        resource = response.json().get("resource") or {}
-        uri = str(resource.get("uri") or "")
-        if not uri:
-            raise CalendlyUnavailable("Calendly accepted the booking but returned no invitee uri")
+        try:
+            response = await self._request("POST", "/invitees", json=body, slot=slot_utc, broker_id=broker_id)
+        except SlotTaken:
+            uri = await self._own_booking(key, event_type, invitee, slot_utc)
+            if uri is None:
+                raise
+        else:
+            uri = str((response.json().get("resource") or {}).get("uri") or "")
+            if not uri:
+                raise CalendlyUnavailable("Calendly accepted the booking but returned no invitee uri")
         return BookedSlot(
             appointment_id=uri,
             slot_start=slot_utc,
             confirmation_code=hashlib.sha256(key.encode()).hexdigest()[:6].upper(),
         )
+
+    async def _own_booking(
+        self, key: str, event_type: str, invitee: CalendlyInvitee, slot: datetime
+    ) -> str | None:
+        """The uri of an active invitee on `slot` that an earlier attempt with `key` created."""
+        try:
+            organization = await self._organization()
+            events = await self._request(
+                "GET",
+                "/scheduled_events",
+                params={
+                    "organization": organization,
+                    "invitee_email": invitee.email,
+                    "min_start_time": _iso(slot),
+                    "max_start_time": _iso(slot + timedelta(seconds=1)),
+                    "status": "active",
+                },
+            )
+            tag = tracking_tag(key)
+            for event in events.json().get("collection") or []:
+                if event.get("event_type") != event_type or _parse_instant(str(event["start_time"])) != slot:
+                    continue
+                invitees = await self._request(
+                    "GET",
+                    urlsplit(str(event["uri"])).path + "/invitees",
+                    params={"email": invitee.email, "status": "active"},
+                )
+                for found in invitees.json().get("collection") or []:
+                    if (found.get("tracking") or {}).get("utm_content") == tag:
+                        return str(found["uri"])
+        except CalendlyRejected:
+            return None  # no permission to look: the slot is simply taken as far as we can tell
+        return None
+
+    async def _organization(self) -> str:
+        if self._organization_uri is None:
+            me = await self._request("GET", "/users/me")
+            self._organization_uri = str(me.json()["resource"]["current_organization"])
+        return self._organization_uri
 
     # --- HTTP ------------------------------------------------------------------------------------
 
@@ -191,8 +247,8 @@ class CalendlyScheduling:
 
     async def _available_times(self, broker_id: str, start: datetime, end: datetime) -> list[datetime]:
         event_type = self._event_type(broker_id)
-        start = max(start.astimezone(UTC), self._clock().astimezone(UTC) + START_MARGIN)
-        end = end.astimezone(UTC)
+        start = max(_utc(start), _utc(self._clock()) + START_MARGIN)
+        end = _utc(end)
         found: set[datetime] = set()
         page_start = start
         while page_start < end:

@@ -70,14 +70,20 @@ def _handler(org: Org) -> type[BaseHTTPRequestHandler]:
             with org.lock:
                 org.requests.append((self.command, self.path))
             if self.headers.get("Authorization") != f"Bearer {SESSION_ID}":
-                self._send(401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])
+                self._send(
+                    401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+                )
                 return None
             if org.fail_with is not None:
-                self._send(org.fail_with, [{"errorCode": "UNKNOWN_EXCEPTION", "message": "An unexpected error"}])
+                self._send(
+                    org.fail_with, [{"errorCode": "UNKNOWN_EXCEPTION", "message": "An unexpected error"}]
+                )
                 return None
             ext = self._external_id()
             if not ext or "/" in ext:
-                self._send(404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}])
+                self._send(
+                    404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
+                )
                 return None
             return ext
 
@@ -106,7 +112,9 @@ def _handler(org: Org) -> type[BaseHTTPRequestHandler]:
             if not created and org.legacy_update_204:
                 self._send(204)
                 return
-            self._send(201 if created else 200, {"id": task_id, "success": True, "errors": [], "created": created})
+            self._send(
+                201 if created else 200, {"id": task_id, "success": True, "errors": [], "created": created}
+            )
 
         def do_GET(self) -> None:
             ext = self._guard()
@@ -115,7 +123,9 @@ def _handler(org: Org) -> type[BaseHTTPRequestHandler]:
             with org.lock:
                 task = org.tasks.get(ext)
             if task is None:
-                self._send(404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}])
+                self._send(
+                    404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
+                )
                 return
             url = f"{TASK_PREFIX}{task['Id']}"
             self._send(200, {"attributes": {"type": "Task", "url": url}, **task})

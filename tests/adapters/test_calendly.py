@@ -31,6 +31,7 @@ TOKEN = "pat-secret"
 EVENT_TYPE = f"{BASE}/event_types/AAAAAAAAAAAAAAAA"
 NOW = datetime(2030, 1, 7, 12, 0, tzinfo=UTC)  # a Monday
 MAX_RANGE = timedelta(days=7)
+ORGANIZATION = f"{BASE}/organizations/ORG1"
 
 
 def _z(value: datetime) -> str:
@@ -49,6 +50,8 @@ class FakeCalendly:
     availability_queries: list[tuple[datetime, datetime]] = field(default_factory=list)
     bookings: list[dict[str, Any]] = field(default_factory=list)
     forced: httpx.Response | None = None
+    lose_next_booking_response: bool = False
+    event_searches: int = 0
 
     def _authorised(self, request: httpx.Request) -> httpx.Response | None:
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
@@ -92,22 +95,60 @@ class FakeCalendly:
         if slot not in self.open_slots:
             return _error(400, "Invalid Argument", "The selected time is no longer available.")
         self.open_slots.discard(slot)
-        self.bookings.append(body)
-        n = len(self.bookings)
+        n = len(self.bookings) + 1
+        invitee = {
+            "uri": f"{BASE}/scheduled_events/EV{n}/invitees/INV{n}",
+            "event": f"{BASE}/scheduled_events/EV{n}",
+            "status": "active",
+            "email": body["invitee"]["email"],
+            "name": body["invitee"]["name"],
+            "timezone": body["invitee"]["timezone"],
+            "tracking": body.get("tracking", {}),
+        }
+        self.bookings.append({**body, "_invitee": invitee, "_start": slot})
+        if self.lose_next_booking_response:  # booked, but the answer never reaches the caller
+            self.lose_next_booking_response = False
+            return _error(502, "Bad Gateway", "upstream timed out")
+        return httpx.Response(201, json={"resource": invitee})
+
+    def me(self, request: httpx.Request) -> httpx.Response:
+        if (refused := self._authorised(request)) is not None:
+            return refused
         return httpx.Response(
-            201,
-            json={
-                "resource": {
-                    "uri": f"{BASE}/scheduled_events/EV{n}/invitees/INV{n}",
-                    "event": f"{BASE}/scheduled_events/EV{n}",
-                    "status": "active",
-                    "email": body["invitee"]["email"],
-                    "name": body["invitee"]["name"],
-                    "timezone": body["invitee"]["timezone"],
-                    "tracking": body.get("tracking", {}),
-                }
-            },
+            200, json={"resource": {"uri": f"{BASE}/users/ME", "current_organization": ORGANIZATION}}
         )
+
+    def scheduled_events(self, request: httpx.Request) -> httpx.Response:
+        if (refused := self._authorised(request)) is not None:
+            return refused
+        params = request.url.params
+        if params.get("organization") != ORGANIZATION:
+            return _error(403, "Permission Denied", "You do not have permission to access this resource.")
+        low = datetime.fromisoformat(params["min_start_time"].replace("Z", "+00:00"))
+        high = datetime.fromisoformat(params["max_start_time"].replace("Z", "+00:00"))
+        self.event_searches += 1
+        collection = [
+            {
+                "uri": b["_invitee"]["event"],
+                "event_type": b["event_type"],
+                "start_time": _z(b["_start"]),
+                "status": "active",
+            }
+            for b in self.bookings
+            if b["invitee"]["email"] == params.get("invitee_email") and low <= b["_start"] < high
+        ]
+        return httpx.Response(200, json={"collection": collection, "pagination": {"next_page": None}})
+
+    def event_invitees(self, request: httpx.Request, uuid: str) -> httpx.Response:
+        if (refused := self._authorised(request)) is not None:
+            return refused
+        email = request.url.params.get("email")
+        collection = [
+            b["_invitee"]
+            for b in self.bookings
+            if b["_invitee"]["event"].endswith(f"/{uuid}") and b["_invitee"]["email"] == email
+        ]
+        return httpx.Response(200, json={"collection": collection, "pagination": {"next_page": None}})
 
 
 @pytest.fixture
@@ -116,23 +157,31 @@ def fake() -> Iterator[FakeCalendly]:
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
         router.get("/event_type_available_times").mock(side_effect=calendly.available_times)
         router.post("/invitees").mock(side_effect=calendly.create_invitee)
+        router.get("/users/me").mock(side_effect=calendly.me)
+        router.get("/scheduled_events").mock(side_effect=calendly.scheduled_events)
+        router.get(path__regex=r"^/scheduled_events/(?P<uuid>\w+)/invitees$").mock(
+            side_effect=calendly.event_invitees
+        )
         yield calendly
 
 
 async def _invitee(client_id: str) -> CalendlyInvitee:
-    return CalendlyInvitee(name=f"Client {client_id}", email=f"{client_id}@example.com", timezone="America/Chicago")
+    return CalendlyInvitee(
+        name=f"Client {client_id}", email=f"{client_id}@example.com", timezone="America/Chicago"
+    )
 
 
 @pytest_asyncio.fixture
 async def calendly(fake: FakeCalendly) -> AsyncIterator[CalendlyScheduling]:
-    adapter = CalendlyScheduling(
-        TOKEN, {"b1": EVENT_TYPE}, httpx.AsyncClient(), invitee_for_client=_invitee, clock=lambda: NOW
-    )
-    yield adapter
-    await adapter.aclose()
+    async with httpx.AsyncClient() as http:
+        yield CalendlyScheduling(
+            TOKEN, {"b1": EVENT_TYPE}, http, invitee_for_client=_invitee, clock=lambda: NOW
+        )
 
 
-async def test_free_slots_are_parsed_as_utc_instants(fake: FakeCalendly, calendly: CalendlyScheduling) -> None:
+async def test_free_slots_are_parsed_as_utc_instants(
+    fake: FakeCalendly, calendly: CalendlyScheduling
+) -> None:
     fake.open_slots = {NOW + timedelta(hours=3), NOW + timedelta(days=1, hours=2, minutes=30)}
     slots = await calendly.free_slots("b1", NOW, 2)
     assert slots == sorted(fake.open_slots)
@@ -145,8 +194,9 @@ async def test_offsets_in_calendly_times_are_normalised_to_utc() -> None:
             200,
             json={"collection": [{"status": "available", "start_time": "2030-01-08T09:00:00-06:00"}]},
         )
-        adapter = CalendlyScheduling(TOKEN, {"b1": EVENT_TYPE}, httpx.AsyncClient(), clock=lambda: NOW)
+        adapter = CalendlyScheduling(TOKEN, {"b1": EVENT_TYPE}, clock=lambda: NOW)
         slots = await adapter.free_slots("b1", NOW, 3)
+        await adapter.aclose()
     assert slots == [datetime(2030, 1, 8, 15, 0, tzinfo=UTC)]
     assert slots[0].tzinfo == UTC
 
@@ -172,14 +222,18 @@ async def test_a_start_in_the_past_is_moved_to_now(fake: FakeCalendly, calendly:
     assert fake.availability_queries[0][0] > NOW
 
 
-async def test_available_now_means_a_slot_starts_soon(fake: FakeCalendly, calendly: CalendlyScheduling) -> None:
+async def test_available_now_means_a_slot_starts_soon(
+    fake: FakeCalendly, calendly: CalendlyScheduling
+) -> None:
     fake.open_slots = {NOW + timedelta(minutes=10)}
     assert await calendly.available_now("b1", NOW) is True
     fake.open_slots = {NOW + timedelta(hours=2)}
     assert await calendly.available_now("b1", NOW) is False
 
 
-async def test_booking_posts_an_invitee_for_the_slot(fake: FakeCalendly, calendly: CalendlyScheduling) -> None:
+async def test_booking_posts_an_invitee_for_the_slot(
+    fake: FakeCalendly, calendly: CalendlyScheduling
+) -> None:
     slot = NOW + timedelta(days=1)
     fake.open_slots = {slot}
     booked = await calendly.book("outreach:c1:k1/book", "c1", "k1", "b1", slot, "medicare", "CA1")
@@ -187,16 +241,53 @@ async def test_booking_posts_an_invitee_for_the_slot(fake: FakeCalendly, calendl
     assert booked.slot_start == slot
     assert len(booked.confirmation_code) == 6
     [body] = fake.bookings
+    assert fake.event_searches == 0
     assert body["event_type"] == EVENT_TYPE
     assert body["start_time"] == "2030-01-08T12:00:00Z"
     assert body["invitee"] == {"name": "Client k1", "email": "k1@example.com", "timezone": "America/Chicago"}
     assert body["tracking"]["utm_content"] == tracking_tag("outreach:c1:k1/book")
 
 
-async def test_a_slot_someone_else_took_is_slot_taken(fake: FakeCalendly, calendly: CalendlyScheduling) -> None:
+async def test_a_slot_nobody_offers_is_slot_taken(fake: FakeCalendly, calendly: CalendlyScheduling) -> None:
     with pytest.raises(SlotTaken, match="no longer available"):
         await calendly.book("k", "c1", "k1", "b1", NOW + timedelta(days=1), "medicare", "CA1")
     assert fake.bookings == []
+
+
+async def test_a_slot_another_booking_took_is_slot_taken(
+    fake: FakeCalendly, calendly: CalendlyScheduling
+) -> None:
+    slot = NOW + timedelta(days=1)
+    fake.open_slots = {slot}
+    await calendly.book("outreach:c0:k1/book", "c0", "k1", "b1", slot, "medicare", "CA0")  # same client
+    with pytest.raises(SlotTaken):
+        await calendly.book("outreach:c1:k1/book", "c1", "k1", "b1", slot, "medicare", "CA1")
+    assert len(fake.bookings) == 1
+
+
+async def test_booking_twice_with_one_key_books_once_and_returns_the_first_result(
+    fake: FakeCalendly, calendly: CalendlyScheduling
+) -> None:
+    slot = NOW + timedelta(days=1)
+    fake.open_slots = {slot}
+    first = await calendly.book("outreach:c1:k1/book", "c1", "k1", "b1", slot, "medicare", "CA1")
+    second = await calendly.book("outreach:c1:k1/book", "c1", "k1", "b1", slot, "medicare", "CA1")
+    assert second == first
+    assert len(fake.bookings) == 1
+
+
+async def test_a_retry_after_a_lost_answer_finds_the_booking_it_made(
+    fake: FakeCalendly, calendly: CalendlyScheduling
+) -> None:
+    slot = NOW + timedelta(days=1)
+    fake.open_slots = {slot}
+    fake.lose_next_booking_response = True
+    with pytest.raises(CalendlyUnavailable, match="502"):
+        await calendly.book("outreach:c1:k1/book", "c1", "k1", "b1", slot, "medicare", "CA1")
+    retried = await calendly.book("outreach:c1:k1/book", "c1", "k1", "b1", slot, "medicare", "CA1")
+    assert retried.appointment_id == f"{BASE}/scheduled_events/EV1/invitees/INV1"
+    assert retried.slot_start == slot
+    assert len(fake.bookings) == 1
 
 
 async def test_a_conflict_status_is_slot_taken(fake: FakeCalendly, calendly: CalendlyScheduling) -> None:
@@ -206,7 +297,7 @@ async def test_a_conflict_status_is_slot_taken(fake: FakeCalendly, calendly: Cal
 
 
 async def test_a_bad_token_is_a_clear_non_retryable_error(fake: FakeCalendly) -> None:
-    adapter = CalendlyScheduling("wrong", {"b1": EVENT_TYPE}, httpx.AsyncClient(), clock=lambda: NOW)
+    adapter = CalendlyScheduling("wrong", {"b1": EVENT_TYPE}, clock=lambda: NOW)
     with pytest.raises(CalendlyRejected, match="401.*token is invalid") as caught:
         await adapter.free_slots("b1", NOW, 1)
     assert not isinstance(caught.value, CalendlyUnavailable)
@@ -235,13 +326,23 @@ async def test_server_errors_and_rate_limits_are_retryable(
 async def test_network_failures_are_retryable() -> None:
     with respx.mock(base_url=BASE) as router:
         router.get("/event_type_available_times").mock(side_effect=httpx.ConnectError("refused"))
-        adapter = CalendlyScheduling(TOKEN, {"b1": EVENT_TYPE}, httpx.AsyncClient(), clock=lambda: NOW)
+        adapter = CalendlyScheduling(TOKEN, {"b1": EVENT_TYPE}, clock=lambda: NOW)
         with pytest.raises(CalendlyUnavailable, match="ConnectError"):
             await adapter.free_slots("b1", NOW, 1)
+        await adapter.aclose()
 
 
 async def test_booking_without_an_invitee_lookup_is_a_configuration_error(fake: FakeCalendly) -> None:
-    adapter = CalendlyScheduling(TOKEN, {"b1": EVENT_TYPE}, httpx.AsyncClient(), clock=lambda: NOW)
+    adapter = CalendlyScheduling(TOKEN, {"b1": EVENT_TYPE}, clock=lambda: NOW)
     with pytest.raises(CalendlyRejected, match="invitee_for_client"):
         await adapter.book("k", "c1", "k1", "b1", NOW + timedelta(days=1), "medicare", "CA1")
     assert fake.bookings == []
+    await adapter.aclose()
+
+
+async def test_naive_datetimes_are_refused(fake: FakeCalendly, calendly: CalendlyScheduling) -> None:
+    with pytest.raises(ValueError, match="naive"):
+        await calendly.free_slots("b1", datetime(2030, 1, 8, 9, 0), 1)
+    with pytest.raises(ValueError, match="naive"):
+        await calendly.book("k", "c1", "k1", "b1", datetime(2030, 1, 8, 9, 0), "medicare", "CA1")
+    assert fake.availability_queries == [] and fake.bookings == []

@@ -71,7 +71,11 @@ async def test_tasks_carry_broker_and_due_date(stub: SalesforceStub) -> None:
     record_id = await crm.create_task("outreach:camp1:client1/task", "client1", "b7", "Call back Ann", due)
     [task] = stub.org.tasks.values()
     assert task["Id"] == record_id
-    assert (task["Subject"], task["ActivityDate"], task["Status"]) == ("Call back Ann", "2030-01-08", "Not Started")
+    assert (task["Subject"], task["ActivityDate"], task["Status"]) == (
+        "Call back Ann",
+        "2030-01-08",
+        "Not Started",
+    )
     assert (task["Gyde_Broker_Id__c"], task["Gyde_Client_Id__c"]) == ("b7", "client1")
 
 
@@ -101,7 +105,9 @@ async def test_a_server_error_surfaces_as_a_retryable_crm_error(stub: Salesforce
 
 async def test_an_invalid_session_is_rejected(stub: SalesforceStub) -> None:
     with pytest.raises(CrmRejected, match="HTTP 401"):
-        await crm_for(stub, session_id="expired").write_outcome(KEY, "client1", "camp1", "scheduled", "", None)
+        await crm_for(stub, session_id="expired").write_outcome(
+            KEY, "client1", "camp1", "scheduled", "", None
+        )
 
 
 async def test_an_unknown_field_is_rejected(stub: SalesforceStub) -> None:

@@ -9,7 +9,8 @@ from conversation.session import build_text_session
 from domain.enums import CallResult
 from media_server import protocol
 from media_server.engine_agent import EngineAgent, EngineAgentFactory
-from tests.media.helpers import STREAM_SID, speech_frames, start_message, start_session
+from media_server.stream_token import mint
+from tests.media.helpers import CALL_SID, SECRET, STREAM_SID, speech_frames, start_message, start_session
 from tests.media.test_session import decoded
 
 RECORD = ClientRecord(
@@ -98,3 +99,26 @@ async def test_the_calls_prompt_version_reaches_the_bridge():
     agent = await EngineAgentFactory(build)(CallContext("outreach:c:k", "CA1", "MZ1"), control)
     assert isinstance(agent, EngineAgent)
     assert inner.prompt_version == agent.engine.prompt_version == "local"  # type: ignore[attr-defined]
+
+
+async def test_live_engine_is_built_from_the_database_by_ids_only(sqlite_db):  # type: ignore[no-untyped-def]
+    from db.models import Client as ClientRow
+    from db.seed import seed
+    from media_server.live_engine import db_engine_agent_factory
+    from settings import Settings
+    from tests.media.helpers import make_config
+
+    async with sqlite_db.session() as session:
+        seeded = await seed(session, brokers=1, clients=1, seed_value=3)
+        await session.commit()
+        first_name = (await session.get(ClientRow, seeded.client_ids[0])).first_name
+    workflow_id = f"outreach:camp-9:{seeded.client_ids[0]}"
+    factory = db_engine_agent_factory(Settings(), sqlite_db)
+    h = await start_session(agent_factory=factory, config=make_config())
+    await h.send(start_message(token=mint(SECRET, workflow_id, CALL_SID), workflow_id=workflow_id))
+    await h.wait_quiet()
+    greeting = " ".join(decoded(h.transport.agent_audio()))
+    assert "Emma" in greeting and first_name in greeting
+    await h.send(None)
+    report = await h.task
+    assert report.workflow_id == workflow_id and report.result is CallResult.DROPPED

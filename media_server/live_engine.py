@@ -1,0 +1,49 @@
+"""Builds the real conversation engine for a live call: the client's context read from the database
+as the `ai_agent` role, the workflow bridge as its CallControl, the LLM chain from settings.
+
+Everything is looked up from ids only (the workflow id names campaign and client), so no PHI ever
+travels in the stream's parameters.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from domain.call_control import CallControl
+from domain.ids import parse_outreach_workflow_id
+from media_server.agent import CallContext
+from media_server.engine_agent import EngineAgentFactory
+from settings import Settings
+
+if TYPE_CHECKING:
+    from conversation.engine import ConversationEngine
+    from conversation.llm.base import LLMProvider
+    from db.session import Database
+
+
+def db_engine_agent_factory(
+    settings: Settings, db: Database, llm: LLMProvider | None = None
+) -> EngineAgentFactory:
+    """`agent_factory` for SessionServices; `llm` from adapters.providers.build_llm (None: the local
+    deterministic policy answers every turn)."""
+    from conversation.agent_data import CachedAgentData
+    from conversation.engine import ConversationEngine
+    from conversation.prompts import PromptCatalog
+    from db.repositories.agent_data import SqlAgentData, agent_actor, load_agent_view
+
+    catalog = PromptCatalog.load() if llm is not None else None
+
+    async def build(ctx: CallContext, control: CallControl) -> ConversationEngine:
+        campaign_id, client_id = parse_outreach_workflow_id(ctx.workflow_id)
+        context, identity = await load_agent_view(
+            db,
+            client_id,
+            actor=agent_actor(ctx.call_sid),
+            campaign_id=campaign_id,
+            callback_number=settings.callback_number,
+        )
+        prompt = catalog.for_call(campaign_id, client_id) if catalog is not None else None
+        data = CachedAgentData(SqlAgentData(db, campaign_id=campaign_id))
+        return ConversationEngine(context, identity, control, data, llm=llm, prompt=prompt)
+
+    return EngineAgentFactory(build)
