@@ -98,6 +98,7 @@ class Settings(BaseSettings):
     salesforce_security_token: SecretStr = SecretStr("")
     scheduling: str = "local"  # local | calendly
     calendly_token: SecretStr = SecretStr("")
+    calendly_event_types: str = ""  # "broker_id=https://api.calendly.com/event_types/...,..."
     email: str = "local"  # local | smtp
     smtp_host: str = "localhost"
     smtp_port: int = 587

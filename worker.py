@@ -77,7 +77,26 @@ def build_adapters(settings: Settings, db: Database, telephony: Telephony | None
         from adapters.telephony.twilio_adapter import build_twilio_telephony, config_from_settings
 
         telephony = build_twilio_telephony(config_from_settings(settings))
-    return Adapters(db=db, telephony=telephony, crm=crm, email=email, scheduling=LocalScheduling(db))
+    scheduling: Scheduling = LocalScheduling(db)
+    if settings.scheduling == "calendly":
+        scheduling = build_calendly(settings, db)
+    return Adapters(db=db, telephony=telephony, crm=crm, email=email, scheduling=scheduling)
+
+
+def build_calendly(settings: Settings, db: Database) -> Scheduling:
+    """Calendly needs each broker's event type and the invitee's name, email and time zone
+    (read here, in the worker, so they never travel through workflow payloads)."""
+    from adapters.scheduling.calendly import CalendlyInvitee, CalendlyScheduling
+    from db.repositories.clients import get_client
+
+    mapping = dict(pair.split("=", 1) for pair in settings.calendly_event_types.split(",") if "=" in pair)
+
+    async def invitee(client_id: str) -> CalendlyInvitee:
+        async with db.session() as session:
+            client = await get_client(session, client_id)
+            return CalendlyInvitee(f"{client.first_name} {client.last_name}", client.email, client.timezone)
+
+    return CalendlyScheduling(settings.calendly_token.get_secret_value(), mapping, invitee_for_client=invitee)
 
 
 def build_workers(client: Client, settings: Settings, adapters: Adapters) -> list[Worker]:

@@ -7,10 +7,23 @@ from contextlib import asynccontextmanager
 
 from temporalio.exceptions import ApplicationError
 
+from adapters.crm.salesforce import CrmRejected
+from adapters.email.smtp import EmailRejected
+from adapters.scheduling.calendly import CalendlyRejected
 from db.repositories.errors import AlreadyBooked, NotFound, SlotTaken
 from domain.phone import InvalidPhoneNumber
 
-NON_RETRYABLE: tuple[type[Exception], ...] = (NotFound, SlotTaken, AlreadyBooked, InvalidPhoneNumber)
+# Errors no retry can fix: bad ids, taken slots, invalid numbers, and vendors refusing the request
+# itself (bad credentials, invalid fields). Everything else is retried by the activity policy.
+NON_RETRYABLE: tuple[type[Exception], ...] = (
+    NotFound,
+    SlotTaken,
+    AlreadyBooked,
+    InvalidPhoneNumber,
+    CrmRejected,
+    EmailRejected,
+    CalendlyRejected,
+)
 
 
 @asynccontextmanager

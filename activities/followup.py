@@ -33,14 +33,15 @@ class FollowUpActivities:
 
     @activity.defn
     async def write_crm_outcome(self, request: CrmWriteRequest) -> CrmWriteResult:
-        record_id = await self._crm.write_outcome(
-            request.idempotency_key,
-            request.client_id,
-            request.campaign_id,
-            request.outcome.value,
-            request.note,
-            request.appointment_id,
-        )
+        async with domain_errors():
+            record_id = await self._crm.write_outcome(
+                request.idempotency_key,
+                request.client_id,
+                request.campaign_id,
+                request.outcome.value,
+                request.note,
+                request.appointment_id,
+            )
         return CrmWriteResult(record_id=record_id)
 
     @activity.defn
@@ -89,11 +90,12 @@ class FollowUpActivities:
 
     @activity.defn
     async def create_crm_task(self, request: CallbackRecordRequest) -> CrmWriteResult:
-        task_id = await self._crm.create_task(
-            request.idempotency_key,
-            request.client_id,
-            request.broker_id,
-            f"Missed callback ({request.owner.value})",
-            request.callback_at,
-        )
+        async with domain_errors():
+            task_id = await self._crm.create_task(
+                request.idempotency_key,
+                request.client_id,
+                request.broker_id,
+                f"Missed callback ({request.owner.value})",
+                request.callback_at,
+            )
         return CrmWriteResult(record_id=task_id)

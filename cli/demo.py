@@ -8,8 +8,9 @@ import asyncio
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -230,13 +231,18 @@ async def demo_full(
     quiet: bool,
     keep: bool,
     time_scale: float,
+    workdir: Path | None = None,
+    brokers_always_available: bool = False,
+    sim_port: int | None = None,
+    max_concurrent_calls: int = 4,
 ) -> DemoReport:
     """The campaign through the whole product: worker -> Twilio SDK -> phone simulator -> api
     TwiML/webhooks -> Media Streams -> media server (local STT/TTS codec, Emma's local policy)."""
     import httpx
 
     import temporal_client
-    from cli.dev import start_stack
+    from cli.dev import SIM_PORT, start_stack
+    from db.models import Broker as BrokerRow
     from db.models import Client as ClientRow
     from db.seed import create_campaign, seed
     from db.session import Database
@@ -246,7 +252,7 @@ async def demo_full(
     from workflows.campaign import CampaignWorkflow
 
     started = time.monotonic()
-    var = PROJECT_ROOT / "var"
+    var = workdir or PROJECT_ROOT / "var"
     logs = var / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     for old in logs.glob("*.log"):
@@ -258,11 +264,23 @@ async def demo_full(
     db = Database(url)
     try:
         log("starting Temporal dev server, worker, api, media server and phone simulator ...", quiet)
-        info = await start_stack(settings, supervisor, url, time_scale, fresh_temporal_db=True)
+        info = await start_stack(
+            settings,
+            supervisor,
+            url,
+            time_scale,
+            temporal_db=var / "temporal-demo.db",
+            sim_port=sim_port or SIM_PORT,
+        )
         campaign_id = f"demo-{seed_value}-{datetime.now(UTC):%Y%m%d%H%M%S}"
         registrations = []
         async with db.session() as session:
             seeded = await seed(session, brokers, clients, seed_value)
+            if brokers_always_available:  # tests: transfers and slots must not depend on the hour
+                for broker_id in seeded.broker_ids:
+                    broker = await session.get(BrokerRow, broker_id)
+                    assert broker is not None
+                    broker.work_start_hour, broker.work_end_hour, broker.work_days = 0, 24, "0,1,2,3,4,5,6"
             for index, client_id in enumerate(seeded.client_ids):
                 row = await session.get(ClientRow, client_id)
                 assert row is not None
@@ -290,7 +308,7 @@ async def demo_full(
         client = await temporal_client.connect(settings)
         handle = await client.start_workflow(
             CampaignWorkflow.run,
-            CampaignInput(demo_spec(campaign_id)),
+            CampaignInput(replace(demo_spec(campaign_id), max_concurrent_calls=max_concurrent_calls)),
             id=campaign_workflow_id(campaign_id),
             task_queue=settings.task_queue,
             static_summary=f"Demo campaign {campaign_id}",

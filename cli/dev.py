@@ -37,7 +37,7 @@ class StackInfo:
     env: dict[str, str]
 
 
-def stack_env(settings: Settings, database_url: str) -> dict[str, str]:
+def stack_env(settings: Settings, database_url: str, sim_port: int) -> dict[str, str]:
     """One set of shared secrets per run: the sim signs webhooks with the auth token the api
     verifies, and api and media server share the stream-token secret."""
     api_url = f"http://127.0.0.1:{settings.api_port}"
@@ -46,12 +46,15 @@ def stack_env(settings: Settings, database_url: str) -> dict[str, str]:
         "GYDE_TEMPORAL_ADDRESS": settings.temporal_address,
         "GYDE_TASK_QUEUE": settings.task_queue,
         "GYDE_TELEPHONY": "twilio",
-        "GYDE_TWILIO_API_BASE": f"http://127.0.0.1:{SIM_PORT}",
+        "GYDE_TWILIO_API_BASE": f"http://127.0.0.1:{sim_port}",
         "GYDE_TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value() or secrets.token_hex(16),
         "GYDE_STREAM_TOKEN_SECRET": settings.stream_token_secret.get_secret_value() or secrets.token_hex(32),
         "GYDE_PUBLIC_BASE_URL": api_url,
+        "GYDE_API_PORT": str(settings.api_port),
+        "GYDE_MEDIA_PORT": str(settings.media_port),
         "GYDE_MEDIA_STREAM_URL": f"ws://127.0.0.1:{settings.media_port}/media",
         "GYDE_ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),
+        "GYDE_TEMPORAL_UI_PORT": str(settings.temporal_ui_port),
     }
 
 
@@ -60,30 +63,27 @@ async def start_stack(
     supervisor: Supervisor,
     database_url: str,
     time_scale: float,
-    fresh_temporal_db: bool = False,
+    temporal_db: Path | None = None,
+    sim_port: int = SIM_PORT,
 ) -> StackInfo:
+    """Start every part (reusing a Temporal server already listening at the configured address);
+    `temporal_db` names a fresh history file when a run must not see older workflows."""
     from db.migrate import upgrade
 
     await upgrade(database_url)
-    env = stack_env(settings, database_url)
+    env = stack_env(settings, database_url, sim_port)
     gyde = [sys.executable, "-m", "cli.main"]
     host, _, port = settings.temporal_address.partition(":")
     api_url = env["GYDE_PUBLIC_BASE_URL"]
     if not port_open(host or "127.0.0.1", int(port or 7233)):
+        if temporal_db is not None:
+            await asyncio.to_thread(temporal_db.unlink, missing_ok=True)
         command = temporal_dev_server_command(
-            settings,
-            codec_endpoint=f"{api_url}/codec",
-            db_name="temporal-demo.db" if fresh_temporal_db else "temporal.db",
+            settings, codec_endpoint=f"{api_url}/codec", db_path=temporal_db
         )
-        if fresh_temporal_db:
-            (Path(PROJECT_ROOT) / "var" / "temporal-demo.db").unlink(missing_ok=True)
         await supervisor.start(Service("temporal", command, int(port or 7233), restart=False), "36", 90)
-    await supervisor.start(
-        Service(
-            "sim", [*gyde, "sim", "--port", str(SIM_PORT), "--time-scale", str(time_scale)], SIM_PORT, env
-        ),
-        "35",
-    )
+    sim = [*gyde, "sim", "--port", str(sim_port), "--time-scale", str(time_scale)]
+    await supervisor.start(Service("sim", sim, sim_port, env), "35")
     await supervisor.start(Service("api", [*gyde, "api"], settings.api_port, env), "33")
     await supervisor.start(Service("media", [*gyde, "media", "serve"], settings.media_port, env), "32")
     await supervisor.start(Service("worker", [*gyde, "worker"], None, env), "34")

@@ -41,7 +41,7 @@ def temporal_binary() -> str:
 
 
 def temporal_dev_server_command(
-    settings: Settings, codec_endpoint: str | None = None, db_name: str = "temporal.db"
+    settings: Settings, codec_endpoint: str | None = None, db_path: Path | None = None
 ) -> list[str]:
     from workflows.search_attributes import ALL_KEYS
 
@@ -59,7 +59,7 @@ def temporal_dev_server_command(
         "--ui-port",
         str(settings.temporal_ui_port),
         "--db-filename",
-        str(var / db_name),
+        str(db_path or var / "temporal.db"),
         "--log-level",
         "warn",
     ]

@@ -38,7 +38,7 @@ from workflows.outreach import ClientOutreachWorkflow
 
 log = logging.getLogger(__name__)
 
-RPC_TIMEOUT = timedelta(seconds=10)
+RPC_TIMEOUT = timedelta(seconds=30)  # updates run activities (booking, transfer): allow for a slow one
 
 
 def _rejection(exc: WorkflowUpdateFailedError) -> str:

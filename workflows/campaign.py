@@ -53,6 +53,10 @@ class CampaignWorkflow:
         self._in_call: set[str] = set(carry.in_call)
         self._finished: set[str] = set()
         self._stopped_sent: set[str] = set()
+        # The permit granter stops at a safe point before continue-as-new: never between popping
+        # a client off the queue and signalling it, and never with a command after the CAN.
+        self._draining = False
+        self._granting = False
         self._page: list[ClientRef] = []
 
     @workflow.run
@@ -71,7 +75,7 @@ class CampaignWorkflow:
             if not self._carry.exhausted:
                 await self._start_page()
                 if self._carry.cursor is not None and not self._cancelled:
-                    return await self._continue()
+                    return await self._continue(granter)
                 self._carry.exhausted = True
             while self._finished_count() < self._carry.started:
                 self._show("all clients started; waiting for outreach to finish")
@@ -85,7 +89,7 @@ class CampaignWorkflow:
                     workflow.info().is_continue_as_new_suggested()
                     and self._finished_count() < self._carry.started
                 ):
-                    return await self._continue()
+                    return await self._continue(granter)
         finally:
             granter.cancel()
         await workflow.execute_activity_method(
@@ -224,7 +228,8 @@ class CampaignWorkflow:
         while True:
             await workflow.wait_condition(
                 lambda: (
-                    bool(self._queue)
+                    not self._draining
+                    and bool(self._queue)
                     and (
                         self._cancelled
                         or (not self._paused and len(self._in_call) < spec.max_concurrent_calls)
@@ -235,15 +240,27 @@ class CampaignWorkflow:
             handle = workflow.get_external_workflow_handle_for(
                 ClientOutreachWorkflow.run, outreach_workflow_id(spec.campaign_id, client_id)
             )
-            if self._cancelled:
-                await _quietly(handle.signal(ClientOutreachWorkflow.stop))
-                continue
-            self._in_call.add(client_id)
-            await _quietly(handle.signal(ClientOutreachWorkflow.dial_permit, DialPermit(True)))
+            self._granting = True
+            try:
+                if self._cancelled:
+                    await _quietly(handle.signal(ClientOutreachWorkflow.stop))
+                    continue
+                self._in_call.add(client_id)
+                await _quietly(handle.signal(ClientOutreachWorkflow.dial_permit, DialPermit(True)))
+            finally:
+                self._granting = False
             await workflow.sleep(interval)
 
-    async def _continue(self) -> CampaignSummary:
-        await workflow.wait_condition(workflow.all_handlers_finished)
+    async def _continue(self, granter: asyncio.Task[None]) -> CampaignSummary:
+        # Stop the granter first: a permit half-sent would be lost with this run, and a timer it
+        # started in the same activation as the continue-as-new fails every workflow task.
+        self._draining = True
+        await workflow.wait_condition(lambda: not self._granting and workflow.all_handlers_finished())
+        granter.cancel()
+        try:
+            await granter
+        except asyncio.CancelledError:
+            pass
         carry = CampaignCarry(
             cursor=self._carry.cursor,
             started=self._carry.started,

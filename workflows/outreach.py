@@ -178,7 +178,21 @@ class ClientOutreachWorkflow:
                 await self._release_permit()
             if verdict is None:
                 return await self._finish(Outcome.FAILED, "could not place the call")
+            if self._transferring:
+                # The transfer redirected the call away from the media stream, which then reports
+                # the stream's end; what happened is a transfer, and the workflow knows it.
+                verdict = CallVerdict(result=CallResult.TRANSFER_REQUESTED)
 
+            if verdict.result is CallResult.WRONG_PERSON and self._pending_callback_at is not None:
+                # Someone else answered and named a better time to reach the client.
+                at = clamp_into_window(self._pending_callback_at, self._timezone, task.window)
+                self._pending_callback_at = None
+                await self._record_callback(at, CallbackOwner.AI)
+                self._ai_callbacks += 1
+                not_before = at
+                self._callback = None
+                self._set_stage(ClientStage.WAITING_CALLBACK, "wrong person answered; calling back later")
+                continue
             if verdict.unanswered is not None or verdict.result in RETRYABLE_RESULTS:
                 last_outcome = verdict.unanswered or RETRYABLE_RESULTS[verdict.result or CallResult.DROPPED]
                 unanswered_attempts += 1
@@ -290,7 +304,8 @@ class ClientOutreachWorkflow:
         self._last_event = f"conversation ended: {event.result.value}"
         if event.result is CallResult.OPTED_OUT:
             self._opted_out = True
-        if event.result is CallResult.CALLBACK_REQUESTED and event.callback_at and self._callback is None:
+        wants_later = event.result in (CallResult.CALLBACK_REQUESTED, CallResult.WRONG_PERSON)
+        if wants_later and event.callback_at and self._callback is None:
             self._pending_callback_at = event.callback_at
 
     @workflow.signal

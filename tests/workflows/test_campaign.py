@@ -272,24 +272,37 @@ async def test_cancel_stops_new_dials_and_lets_live_calls_finish(
 ):
     plan = {cid(0): NO_ANSWER, cid(1): BOOKED}
     async with running_world(
-        time_env.client, database, scripts(plan), clients=4, phone_type=GatedPhone
+        time_env.client, database, scripts(plan), clients=8, phone_type=GatedPhone
     ) as world:
         phone = world.phone
         assert isinstance(phone, GatedPhone)
         handle = await start(world, spec(max_concurrent_calls=2, max_attempts=3))
-        await until(lambda: len(phone.dialed) == 2)  # two live calls, held at the gate
+        await until(lambda: len(phone.dialed) == 2)  # clients 0 and 1 are live, held at the gate
+        assert sorted(r.client_id for r in phone.dialed) == [cid(0), cid(1)]
         await handle.signal(CampaignWorkflow.cancel)
         cancelled = await progress_when(handle, time_env, lambda p: p.cancelled)
-        assert cancelled.started == 2 and cancelled.in_flight == 2
-        phone.gate.set()  # the live calls finish: one books, one is not answered
+        assert cancelled.in_flight == 2 and cancelled.by_stage["in_call"] == 2
+        phone.gate.set()  # the live calls finish normally: one books, one is not answered
         summary = await handle.result()
         progress = await handle.query(CampaignWorkflow.progress)
-    assert summary.cancelled
-    assert summary.clients == 2  # clients 2 and 3 were never started
-    assert summary.outcomes == {"scheduled": 1, "no_answer": 1}
-    # the unanswered client's retry asked for a permit after the cancel and was told to stop
+        results = {}
+        for i in range(summary.clients):
+            child = world.client.get_workflow_handle_for(
+                ClientOutreachWorkflow.run, outreach_workflow_id(CAMPAIGN, cid(i))
+            )
+            results[cid(i)] = await child.result()
+    assert summary.cancelled and progress.cancelled
+    # no client was started after the cancel (clients started before it may still have been
+    # waiting for their first permit)
+    assert summary.clients == cancelled.started
+    assert summary.outcomes.get("scheduled") == 1 and sum(summary.outcomes.values()) == summary.clients
+    assert progress.by_stage["done"] == summary.clients
+    # only the two live calls were ever placed: client 0's retry asked for a permit after the
+    # cancel and was told to stop, and the clients waiting for a first permit were never dialled
     assert sorted(r.client_id for r in phone.placed) == [cid(0), cid(1)]
-    assert progress.cancelled and progress.by_stage["done"] == 2
+    assert results[cid(1)].outcome is Outcome.SCHEDULED
+    assert results[cid(0)].attempts == 1
+    assert all(r.attempts == 0 for c, r in results.items() if c not in (cid(0), cid(1)))
 
 
 # --- bad input ----------------------------------------------------------------------------------

@@ -312,3 +312,13 @@ async def test_repeated_callback_requests_hand_over_to_the_broker(
     assert result.outcome is Outcome.CALLBACK_SCHEDULED
     assert len(world.phone.placed) == 3  # the first call and two AI callbacks
     assert await count(database, Callback, owner="broker") == 1
+
+
+async def test_a_transferred_call_is_transferred_even_if_the_stream_reports_a_drop(
+    time_env: WorkflowEnvironment, database: Database
+):
+    script = answered_call(AskTransfer(), result=CallResult.DROPPED)  # the redirect ended the media stream
+    async with running_world(time_env.client, database, lambda _c, _a: script) as world:
+        result = await run(world, task_for(world))
+    assert result.outcome is Outcome.TRANSFERRED
+    assert len(world.phone.placed) == 1

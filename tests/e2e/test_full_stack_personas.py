@@ -1,0 +1,78 @@
+"""Every callee persona, end to end through the real processes: Temporal dev server, worker,
+api (TwiML + signed webhooks), media server (Media Streams, local STT/TTS codec, Emma's local
+policy) and the phone simulator. Afterwards the database and the outbox are checked."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from cli.demo import FULL_STACK_PERSONAS, demo_full
+from cli.stack import free_port
+from settings import Settings
+
+PARKED = "waiting_callback"  # asked to be called tomorrow: a durable timer, no outcome yet
+EXPECTED = {
+    "agreeable": "scheduled",
+    "price-shopper": "scheduled",
+    "confused": "scheduled",
+    "talks-over-agent": "scheduled",
+    "long-silence": "scheduled",
+    "declines": "declined",
+    "opt-out": "opted_out",
+    "wants-broker": "transferred",
+    "no-answer": "no_answer",
+    "busy": "busy",
+    "voicemail": "voicemail",
+    "fails-verification": "verification_failed",
+    "hangs-up-mid-call": "failed",
+    "callback-later": PARKED,
+    "wrong-person": PARKED,
+}
+
+
+@pytest.mark.timeout(600)
+async def test_each_persona_reaches_its_outcome_through_the_whole_stack(tmp_path: Path) -> None:
+    assert set(EXPECTED) == set(FULL_STACK_PERSONAS)
+    settings = Settings(
+        temporal_address=f"127.0.0.1:{free_port()}",
+        temporal_ui_port=free_port(),
+        api_port=free_port(),
+        media_port=free_port(),
+        task_queue=f"e2e-{free_port()}",
+    )
+    report = await demo_full(
+        settings,
+        clients=len(FULL_STACK_PERSONAS),
+        seed_value=11,
+        brokers=1,
+        quiet=True,
+        keep=False,
+        time_scale=0.05,
+        workdir=tmp_path,
+        brokers_always_available=True,
+        sim_port=free_port(),
+        max_concurrent_calls=len(FULL_STACK_PERSONAS),
+    )
+    con = sqlite3.connect(tmp_path / "demo.db")
+    rows = con.execute(
+        "SELECT c.persona, n.outcome, (SELECT COUNT(*) FROM callbacks b WHERE b.client_id = c.id AND b.owner = 'ai') "
+        "FROM clients c LEFT JOIN crm_notes n ON n.client_id = c.id"
+    ).fetchall()
+    got = {
+        persona: (outcome if outcome else (PARKED if ai_callbacks else None))
+        for persona, outcome, ai_callbacks in rows
+    }
+    assert got == EXPECTED, (tmp_path / "logs").as_posix()
+    # side effects: one confirmation email per booking, one DNC entry for the opt-out
+    assert con.execute("SELECT COUNT(*) FROM appointments").fetchone()[0] == 5
+    assert (
+        con.execute(
+            "SELECT COUNT(*) FROM outbox_emails WHERE template = 'appointment_confirmation'"
+        ).fetchone()[0]
+        == 5
+    )
+    assert con.execute("SELECT COUNT(*) FROM dnc_entries").fetchone()[0] == 1
+    assert report.outcomes.get("scheduled") == 5

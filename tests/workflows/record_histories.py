@@ -1,0 +1,129 @@
+"""Record ClientOutreachWorkflow histories for the replay test (tests/workflows/test_replay.py).
+
+    .venv/bin/python -m tests.workflows.record_histories
+
+Runs each scenario on the time-skipping test server over real activities and a throwaway SQLite
+database, with the scripted phone, and writes `histories/<scenario>.json`. Re-record after an
+intentional, versioned workflow change; never to silence a replay failure. Payloads are encrypted
+with the development key ring, which the replay test uses too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+from db.session import Database
+from domain.enums import CallbackOwner, CallResult, CallStatus, Outcome, Stage
+from domain.ids import outreach_workflow_id
+from domain.messages import CallingWindow, ClientTask, RetryPolicySpec
+from security.keyring import KeyRing
+from security.payload_codec import data_converter
+from sim.scripted_phone import AskCallback, Book, EnterStage, OptOut, Step, answered_call, unanswered_call
+from tests.conftest import test_server_path
+from tests.workflows.harness import running_world
+from workflows.outreach import ClientOutreachWorkflow
+
+HISTORIES = Path(__file__).parent / "histories"
+CAMPAIGN = "camp-replay"
+CLIENT = "cli-1-00000"  # the first client the harness seeds
+WORKFLOW_ID = outreach_workflow_id(CAMPAIGN, CLIENT)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    script: Callable[[str, int], Sequence[Step]]
+    outcome: Outcome
+
+
+def _callback_then_book(_client: str, attempt: int) -> Sequence[Step]:
+    if attempt == 1:
+        return answered_call(AskCallback(timedelta(hours=26)), result=CallResult.CALLBACK_REQUESTED)
+    return answered_call(Book(), result=CallResult.SCHEDULED)
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "scheduled",
+        lambda _c, _a: answered_call(
+            EnterStage(Stage.VERIFY), EnterStage(Stage.SCHEDULE), Book(), result=CallResult.SCHEDULED
+        ),
+        Outcome.SCHEDULED,
+    ),
+    Scenario("no_answer_retries", lambda _c, _a: unanswered_call(CallStatus.NO_ANSWER), Outcome.NO_ANSWER),
+    Scenario(
+        "opt_out",
+        lambda _c, _a: answered_call(EnterStage(Stage.PRESENT), OptOut(), result=CallResult.OPTED_OUT),
+        Outcome.OPTED_OUT,
+    ),
+    Scenario("ai_callback_then_booked", _callback_then_book, Outcome.SCHEDULED),
+    Scenario(
+        "broker_callback",
+        lambda _c, _a: answered_call(
+            AskCallback(timedelta(hours=3), CallbackOwner.BROKER), result=CallResult.CALLBACK_REQUESTED
+        ),
+        Outcome.CALLBACK_SCHEDULED,
+    ),
+)
+
+
+def task() -> ClientTask:
+    return ClientTask(
+        campaign_id=CAMPAIGN,
+        client_id=CLIENT,
+        broker_id="brk-1-000",
+        max_attempts=3,
+        window=CallingWindow(start_hour=0, end_hour=24),
+        retry=RetryPolicySpec(base_minutes=60, multiplier=2.0, max_minutes=600),
+    )
+
+
+async def record(scenario: Scenario, env: WorkflowEnvironment, workdir: Path) -> str:
+    db = Database(f"sqlite+aiosqlite:///{workdir / f'{scenario.name}.db'}")
+    await db.create_all()
+    try:
+        async with running_world(env.client, db, scenario.script, campaign_id=CAMPAIGN) as world:
+            assert world.client_ids == [CLIENT]
+            handle = await world.client.start_workflow(
+                ClientOutreachWorkflow.run, task(), id=WORKFLOW_ID, task_queue=world.task_queue
+            )
+            result = await handle.result()
+            if result.outcome is not scenario.outcome:
+                raise RuntimeError(f"{scenario.name}: expected {scenario.outcome}, got {result.outcome}")
+            history = await handle.fetch_history()
+    finally:
+        await db.dispose()
+    # Re-indent so the committed files diff line by line.
+    return json.dumps(json.loads(history.to_json()), indent=1, sort_keys=True) + "\n"
+
+
+async def main() -> None:
+    from temporal_client import ensure_search_attributes
+
+    HISTORIES.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for scenario in SCENARIOS:
+            env = await WorkflowEnvironment.start_time_skipping(
+                test_server_existing_path=test_server_path(),
+                data_converter=data_converter(KeyRing.development()),
+            )
+            try:
+                await ensure_search_attributes(env.client)
+                text = await record(scenario, env, Path(tmp))
+            finally:
+                await env.shutdown()
+            path = HISTORIES / f"{scenario.name}.json"
+            path.write_text(text)
+            print(f"recorded {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
