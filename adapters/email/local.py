@@ -8,24 +8,32 @@ from db.repositories.outreach import short_id, utcnow
 from db.session import Database
 
 
+async def record_once(
+    db: Database, key: str, to_address: str, subject: str, body: str, template: str
+) -> tuple[OutboxEmail, bool]:
+    """The outbox row for `key`, written once; (row, created). Both email adapters use it as
+    their ledger, so a retried activity never sends twice."""
+    async with db.session() as session:
+        return await insert_once(
+            session,
+            OutboxEmail,
+            key,
+            lambda: OutboxEmail(
+                id=short_id("msg", key),
+                idempotency_key=key,
+                to_address=to_address,
+                subject=subject,
+                body=body,
+                template=template,
+                created_at=utcnow(),
+            ),
+        )
+
+
 class LocalOutbox:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     async def send(self, key: str, to_address: str, subject: str, body: str, template: str) -> str:
-        async with self._db.session() as session:
-            row, _ = await insert_once(
-                session,
-                OutboxEmail,
-                key,
-                lambda: OutboxEmail(
-                    id=short_id("msg", key),
-                    idempotency_key=key,
-                    to_address=to_address,
-                    subject=subject,
-                    body=body,
-                    template=template,
-                    created_at=utcnow(),
-                ),
-            )
-            return row.id
+        row, _ = await record_once(self._db, key, to_address, subject, body, template)
+        return row.id

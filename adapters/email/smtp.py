@@ -22,9 +22,8 @@ from email.utils import formatdate
 
 from sqlalchemy import delete
 
+from adapters.email.local import record_once
 from db.models import OutboxEmail
-from db.repositories.idempotent import insert_once
-from db.repositories.outreach import short_id, utcnow
 from db.session import Database
 
 
@@ -69,21 +68,7 @@ class SmtpEmail:
         self._ssl_context = ssl_context
 
     async def send(self, key: str, to_address: str, subject: str, body: str, template: str) -> str:
-        async with self._db.session() as session:
-            row, created = await insert_once(
-                session,
-                OutboxEmail,
-                key,
-                lambda: OutboxEmail(
-                    id=short_id("msg", key),
-                    idempotency_key=key,
-                    to_address=to_address,
-                    subject=subject,
-                    body=body,
-                    template=template,
-                    created_at=utcnow(),
-                ),
-            )
+        row, created = await record_once(self._db, key, to_address, subject, body, template)
         if not created:
             return row.id
         try:

@@ -8,13 +8,13 @@ onto our TextDelta / ToolCallEvent / TurnDone without buffering the reply.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import anthropic
 
+from adapters.llm.sdk_errors import sdk_error
 from adapters.llm.tool_args import parse_arguments
 from conversation.llm.base import (
     ChatMessage,
@@ -75,25 +75,7 @@ def to_tools(tools: tuple[ToolSpec, ...]) -> list[dict[str, Any]]:
 
 
 def anthropic_error(provider: str, exc: BaseException) -> ProviderError:
-    """SDK/transport/parse exception -> ProviderError with a short, content-free reason."""
-    if isinstance(exc, ProviderError):
-        return exc
-    if isinstance(exc, anthropic.APITimeoutError):
-        return ProviderError(provider, "timeout")
-    if isinstance(exc, anthropic.APIConnectionError):
-        return ProviderError(provider, "connection error")
-    if isinstance(exc, anthropic.APIStatusError):
-        status = exc.status_code
-        if status == 429:
-            return ProviderError(provider, "rate limited (429)")
-        if status >= 500:
-            return ProviderError(provider, f"server error ({status})")
-        return ProviderError(provider, f"request rejected ({status})", retryable=status in (408, 409))
-    if isinstance(exc, anthropic.APIError):
-        return ProviderError(provider, "api error in stream")
-    if isinstance(exc, json.JSONDecodeError | ValueError | KeyError | TypeError | AttributeError):
-        return ProviderError(provider, f"malformed response ({type(exc).__name__})")
-    return ProviderError(provider, f"unexpected {type(exc).__name__}")
+    return sdk_error(provider, exc, anthropic)
 
 
 @dataclass

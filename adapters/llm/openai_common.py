@@ -7,10 +7,9 @@ becomes a ProviderError with a short, content-free reason.
 
 from __future__ import annotations
 
-import json
-
 import openai
 
+from adapters.llm.sdk_errors import sdk_error
 from conversation.llm.base import ProviderError
 
 
@@ -22,22 +21,4 @@ def make_openai_client(api_key: str, timeout_s: float, base_url: str | None = No
 
 
 def openai_error(provider: str, exc: BaseException) -> ProviderError:
-    """Map an SDK/transport/parse exception to ProviderError; 4xx other than 408/409/429 is not retryable."""
-    if isinstance(exc, ProviderError):
-        return exc
-    if isinstance(exc, openai.APITimeoutError):
-        return ProviderError(provider, "timeout")
-    if isinstance(exc, openai.APIConnectionError):
-        return ProviderError(provider, "connection error")
-    if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        if status == 429:
-            return ProviderError(provider, "rate limited (429)")
-        if status >= 500:
-            return ProviderError(provider, f"server error ({status})")
-        return ProviderError(provider, f"request rejected ({status})", retryable=status in (408, 409))
-    if isinstance(exc, openai.APIError):
-        return ProviderError(provider, "api error in stream")
-    if isinstance(exc, json.JSONDecodeError | ValueError | KeyError | TypeError | AttributeError):
-        return ProviderError(provider, f"malformed response ({type(exc).__name__})")
-    return ProviderError(provider, f"unexpected {type(exc).__name__}")
+    return sdk_error(provider, exc, openai)
