@@ -93,7 +93,7 @@ class FallbackSTTSession:
         # Only the latest flushed utterance is kept for replay: an older one whose final never came
         # (silence, a click) must not be transcribed again after a switch.
         self._pending, self._current = self._current, bytearray()
-        self._flush_pending = True
+        self._flush_pending = bool(self._pending)
         inner, gen = self._inner, self._gen
         assert inner is not None
         try:
@@ -138,7 +138,10 @@ class FallbackSTTSession:
                     self._proven = True
                     self._owner.breakers.get(name).record_success()
                 if transcript.is_final:
+                    # Everything heard so far is transcribed, including audio not yet flushed
+                    # (providers endpoint on their own): none of it may be replayed after a switch.
                     self._pending.clear()
+                    self._current.clear()
                     self._flush_pending = False
                 self._owner.last_provider = name
                 self._out.put_nowait(transcript)

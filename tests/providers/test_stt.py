@@ -252,3 +252,75 @@ async def test_no_provider_at_all_is_a_provider_error(deepgram: DeepgramStub, cl
     deepgram.script = DeepgramScript(reject_status=503)
     with pytest.raises(ProviderError, match="no STT provider available"):
         await STTFallback([dg(deepgram)], 2.0, clock=clock).open_session()
+
+
+class _EndpointingSTT:
+    """Finalises on its own (like Deepgram's endpointing) and dies on the second utterance."""
+
+    name = "endpointing"
+
+    def __init__(self) -> None:
+        self.utterances = 0
+
+    async def open_session(self) -> _EndpointingSession:
+        return _EndpointingSession(self)
+
+
+class _EndpointingSession:
+    def __init__(self, owner: _EndpointingSTT) -> None:
+        self._owner = owner
+        self._queue: asyncio.Queue[Transcript] = asyncio.Queue()
+
+    async def send_audio(self, mulaw_8k: bytes) -> None:
+        if mulaw_8k[:1] == b"\x02":
+            raise ConnectionError("socket closed")
+        self._queue.put_nowait(Transcript("first utterance", True, provider="endpointing"))
+
+    async def flush(self) -> None:
+        return None
+
+    async def transcripts(self) -> AsyncIterator[Transcript]:
+        while True:
+            yield await self._queue.get()
+
+    async def close(self) -> None:
+        return None
+
+
+class _ByteCountingSTT:
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.received = bytearray()
+        self.queue: asyncio.Queue[Transcript] = asyncio.Queue()
+
+    async def open_session(self) -> _ByteCountingSTT:
+        return self
+
+    async def send_audio(self, mulaw_8k: bytes) -> None:
+        self.received += mulaw_8k
+
+    async def flush(self) -> None:
+        self.queue.put_nowait(Transcript(f"{len(self.received)} bytes", True, provider="counting"))
+
+    async def transcripts(self) -> AsyncIterator[Transcript]:
+        while True:
+            yield await self.queue.get()
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_failover_never_replays_an_utterance_the_provider_already_finalised(clock: FakeClock) -> None:
+    backup = _ByteCountingSTT()
+    session = await STTFallback([_EndpointingSTT(), backup], 2.0, clock=clock).open_session()
+    stream = session.transcripts().__aiter__()
+    await session.send_audio(b"\x01" * 160)  # the provider finalises this before our flush
+    assert (await asyncio.wait_for(stream.__anext__(), 2)).text == "first utterance"
+    await session.flush()
+    await session.send_audio(b"\x02" * 80)  # next utterance: the provider dies
+    await session.flush()
+    final = await asyncio.wait_for(stream.__anext__(), 2)
+    assert final.text == "80 bytes"  # only the new utterance reached the backup
+    assert bytes(backup.received) == b"\x02" * 80
+    await session.close()
