@@ -28,10 +28,9 @@ async def ensure_search_attributes(client: Client, namespace: str = "default") -
     from temporalio.api.enums.v1 import IndexedValueType
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
     from temporalio.common import SearchAttributeIndexedValueType
+    from temporalio.service import RPCError, RPCStatusCode
 
     from workflows.search_attributes import ALL_KEYS
-
-    from temporalio.service import RPCError, RPCStatusCode
 
     try:
         listed = await client.operator_service.list_search_attributes(

