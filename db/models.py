@@ -8,7 +8,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     Boolean,
-    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -17,6 +16,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from security.field_crypto import EncryptedDate, EncryptedString
 
 
 class Base(DeclarativeBase):
@@ -44,18 +45,20 @@ class Client(Base):
     broker_id: Mapped[str] = mapped_column(ForeignKey("brokers.id"), index=True)
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
-    phone: Mapped[str] = mapped_column(String(32))
+    # Encrypted at rest (security/field_crypto.py); look clients up by phone via phone_hash.
+    phone: Mapped[str] = mapped_column(EncryptedString("clients.phone"))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     email: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(2))
-    date_of_birth: Mapped[date] = mapped_column(Date)
+    date_of_birth: Mapped[date] = mapped_column(EncryptedDate("clients.date_of_birth"))
     current_plan: Mapped[str] = mapped_column(String(200))
     coverage_gaps: Mapped[list[str]] = mapped_column(JSON, default=list)
     has_spouse: Mapped[bool] = mapped_column(Boolean, default=False)
     eligible: Mapped[bool] = mapped_column(Boolean, default=True)
     # Never readable by the ai_agent role (db.access enforces it).
-    ssn: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    medical_notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    ssn: Mapped[str | None] = mapped_column(EncryptedString("clients.ssn"), nullable=True)
+    medical_notes: Mapped[str | None] = mapped_column(EncryptedString("clients.medical_notes"), nullable=True)
     persona: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
@@ -129,6 +132,7 @@ class DncEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     phone: Mapped[str] = mapped_column(String(32), unique=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     client_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     source: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
