@@ -18,6 +18,7 @@ from activities.booking import BookingActivities
 from activities.calls import CallActivities
 from activities.campaign import CampaignActivities
 from activities.followup import FollowUpActivities
+from activities.retention import RetentionActivities
 from activities.screening import ScreeningActivities
 from adapters.crm.base import Crm
 from adapters.email.base import EmailSender
@@ -29,10 +30,16 @@ from settings import Settings
 from workflows.broker_callback import BrokerCallbackWorkflow
 from workflows.campaign import CampaignWorkflow
 from workflows.outreach import ClientOutreachWorkflow
+from workflows.retention import RecordingRetentionWorkflow
 
 log = logging.getLogger("gyde.worker")
 
-WORKFLOWS: Sequence[type] = (CampaignWorkflow, ClientOutreachWorkflow, BrokerCallbackWorkflow)
+WORKFLOWS: Sequence[type] = (
+    CampaignWorkflow,
+    ClientOutreachWorkflow,
+    BrokerCallbackWorkflow,
+    RecordingRetentionWorkflow,
+)
 
 
 @dataclass
@@ -102,6 +109,7 @@ def build_calendly(settings: Settings, db: Database) -> Scheduling:
 def build_workers(client: Client, settings: Settings, adapters: Adapters) -> list[Worker]:
     calls = CallActivities(adapters.db, adapters.telephony, settings.public_base_url)
     followup = FollowUpActivities(adapters.db, adapters.crm, adapters.email)
+    retention = RetentionActivities(adapters.db, adapters.telephony)
     main_activities: list[Any] = [
         CampaignActivities(adapters.db).start_campaign,
         CampaignActivities(adapters.db).load_client_page,
@@ -120,6 +128,8 @@ def build_workers(client: Client, settings: Settings, adapters: Adapters) -> lis
         followup.record_callback,
         followup.set_callback_status,
         followup.create_crm_task,
+        retention.find_expired_recordings,
+        retention.delete_expired_recording,
     ]
     main = Worker(
         client,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from temporalio import activity
 
 from activities.emails import render_email
@@ -11,6 +13,7 @@ from adapters.email.base import EmailSender
 from db.models import Appointment, Callback
 from db.repositories import outreach as repo
 from db.repositories.clients import get_broker, get_client
+from db.repositories.consent import record_opt_out
 from db.session import Database
 from domain.messages import (
     CallbackConfirmation,
@@ -62,10 +65,20 @@ class FollowUpActivities:
 
     @activity.defn
     async def add_to_dnc(self, request: DncAddRequest) -> DncAddResult:
+        """Opt-out: permanent suppression across campaigns and the marketing-consent withdrawal,
+        written together in one transaction (the consent ledger is the record of it)."""
         async with domain_errors(), self._db.session() as session:
-            client = await get_client(session, request.client_id)
-            added = await repo.add_dnc(session, client.phone, client.id, request.source)
-        return DncAddResult(added=added)
+            result = await record_opt_out(
+                session,
+                idempotency_key=request.idempotency_key,
+                client_id=request.client_id,
+                campaign_id=request.campaign_id,
+                call_sid=None,
+                source=request.source,
+                at=datetime.now(UTC),
+            )
+            await session.commit()
+        return DncAddResult(added=result.dnc_added)
 
     @activity.defn
     async def record_callback(self, request: CallbackRecordRequest) -> CallbackConfirmation:

@@ -9,6 +9,7 @@ from typing import Any
 
 import uvicorn
 
+from cli.common import setup_logging
 from settings import Settings, get_settings
 
 
@@ -43,9 +44,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s api %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(settings, "api")  # masks phones, names, dates and emails in every log line
     if not settings.twilio_auth_token.get_secret_value():
         logging.getLogger("gyde.api").error(
             "GYDE_TWILIO_AUTH_TOKEN is empty: webhooks cannot be verified (use any secret shared with the sim)"

@@ -10,6 +10,7 @@ import signal
 import sys
 from typing import Any
 
+from cli.common import setup_logging
 from settings import get_settings
 
 
@@ -79,9 +80,7 @@ async def _serve(host: str, port: int, temporal: bool, agent: str) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s media %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(settings, "media")  # masks phones, names, dates and emails in every log line
     if not settings.stream_token_secret.get_secret_value():
         logging.getLogger("gyde.media").error(
             "GYDE_STREAM_TOKEN_SECRET is empty: streams cannot be authenticated (share one secret with the api)"

@@ -8,6 +8,7 @@ from typing import Any
 
 import uvicorn
 
+from cli.common import setup_logging
 from settings import get_settings
 
 DEFAULT_PORT = 8766
@@ -40,9 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.registry import NumberRegistry
 
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s sim %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(settings, "sim")  # masks phones, names, dates and emails in every log line
     log = logging.getLogger("gyde.sim")
     token = settings.twilio_auth_token.get_secret_value()
     if not token:

@@ -34,6 +34,11 @@ async def serve(settings: Settings) -> None:
             "a standalone worker dials through Twilio or the simulator: set GYDE_TELEPHONY=twilio "
             "(and GYDE_TWILIO_API_BASE=http://127.0.0.1:8766 for the simulator)"
         )
+    from workflows.retention import ensure_retention_schedule
+
+    await ensure_retention_schedule(
+        client, task_queue=settings.task_queue, retention_days=settings.recording_retention_days
+    )
     try:
         await run_workers(build_workers(client, settings, build_adapters(settings, db, telephony)))
     finally:

@@ -53,10 +53,10 @@ class CampaignWorkflow:
         self._in_call: set[str] = set(carry.in_call)
         self._finished: set[str] = set()
         self._stopped_sent: set[str] = set()
-        # The permit granter stops at a safe point before continue-as-new: never between popping
-        # a client off the queue and signalling it, and never with a command after the CAN.
+        # The permit granter is stopped at a safe point before completion or continue-as-new:
+        # never between popping a client and signalling it, never with a command after the CAN,
+        # and never by cancelling its pacing timer (which may be firing at that very moment).
         self._draining = False
-        self._granting = False
         self._page: list[ClientRef] = []
 
     @workflow.run
@@ -90,8 +90,10 @@ class CampaignWorkflow:
                     and self._finished_count() < self._carry.started
                 ):
                     return await self._continue(granter)
+            await self._stop_granter(granter)
         finally:
-            granter.cancel()
+            if not granter.done():  # only on failure paths: a normal exit stopped it above
+                granter.cancel()
         await workflow.execute_activity_method(
             CampaignActivities.finish_campaign,
             CampaignStartRequest(spec.campaign_id),
@@ -228,39 +230,39 @@ class CampaignWorkflow:
         while True:
             await workflow.wait_condition(
                 lambda: (
-                    not self._draining
-                    and bool(self._queue)
-                    and (
-                        self._cancelled
-                        or (not self._paused and len(self._in_call) < spec.max_concurrent_calls)
+                    self._draining
+                    or (
+                        bool(self._queue)
+                        and (
+                            self._cancelled
+                            or (not self._paused and len(self._in_call) < spec.max_concurrent_calls)
+                        )
                     )
                 )
             )
+            if self._draining:
+                return
             client_id = self._queue.popleft()
             handle = workflow.get_external_workflow_handle_for(
                 ClientOutreachWorkflow.run, outreach_workflow_id(spec.campaign_id, client_id)
             )
-            self._granting = True
-            try:
-                if self._cancelled:
-                    await _quietly(handle.signal(ClientOutreachWorkflow.stop))
-                    continue
-                self._in_call.add(client_id)
-                await _quietly(handle.signal(ClientOutreachWorkflow.dial_permit, DialPermit(True)))
-            finally:
-                self._granting = False
+            if self._cancelled:
+                await _quietly(handle.signal(ClientOutreachWorkflow.stop))
+                continue
+            self._in_call.add(client_id)
+            await _quietly(handle.signal(ClientOutreachWorkflow.dial_permit, DialPermit(True)))
             await workflow.sleep(interval)
+
+    async def _stop_granter(self, granter: asyncio.Task[None]) -> None:
+        """Let the granter finish its current grant and pacing pause, then return."""
+        self._draining = True
+        await granter
 
     async def _continue(self, granter: asyncio.Task[None]) -> CampaignSummary:
         # Stop the granter first: a permit half-sent would be lost with this run, and a timer it
         # started in the same activation as the continue-as-new fails every workflow task.
-        self._draining = True
-        await workflow.wait_condition(lambda: not self._granting and workflow.all_handlers_finished())
-        granter.cancel()
-        try:
-            await granter
-        except asyncio.CancelledError:
-            pass
+        await self._stop_granter(granter)
+        await workflow.wait_condition(workflow.all_handlers_finished)
         carry = CampaignCarry(
             cursor=self._carry.cursor,
             started=self._carry.started,

@@ -188,8 +188,10 @@ async def set_callback_status(session: AsyncSession, callback_id: str, status: s
 
 
 async def is_dnc(session: AsyncSession, phone: str) -> bool:
-    result = await session.execute(select(DncEntry.id).where(DncEntry.phone == phone))
-    return result.first() is not None
+    """Suppressed by keyed phone hash, so any format of the same number matches."""
+    from db.repositories.consent import is_suppressed
+
+    return await is_suppressed(session, phone=phone)
 
 
 async def add_dnc(session: AsyncSession, phone: str, client_id: str | None, source: str) -> bool:

@@ -76,3 +76,27 @@ async def test_each_persona_reaches_its_outcome_through_the_whole_stack(tmp_path
     )
     assert con.execute("SELECT COUNT(*) FROM dnc_entries").fetchone()[0] == 1
     assert report.outcomes.get("scheduled") == 5
+    await assert_no_phi_in_logs(tmp_path)
+
+
+async def assert_no_phi_in_logs(workdir: Path) -> None:
+    """Every process's log of the whole run, scanned for each client's name, phone and birth date
+    in the spellings a leak would take."""
+    from sqlalchemy import select
+
+    from db.models import Client
+    from db.session import Database
+    from security.history_scan import find_plaintext, phi_needles
+
+    db = Database(f"sqlite+aiosqlite:///{workdir / 'demo.db'}")
+    async with db.session() as session:
+        clients = (await session.execute(select(Client))).scalars().all()
+        needles = phi_needles(
+            names=[n for c in clients for n in (c.first_name, c.last_name, f"{c.first_name} {c.last_name}")],
+            phones=[c.phone for c in clients],
+            dates=[c.date_of_birth for c in clients],
+        )
+    await db.dispose()
+    logs = b"".join(path.read_bytes() for path in sorted((workdir / "logs").glob("*.log")))
+    assert len(logs) > 10_000  # the processes really logged the run
+    assert find_plaintext(logs, needles) == []
