@@ -5,11 +5,13 @@ from __future__ import annotations
 from temporalio import activity
 
 from activities.errors import domain_errors
+from adapters.phone_numbers import normalize_e164
 from db.repositories import outreach as repo
 from db.repositories.clients import get_client
 from db.session import Database
 from domain.enums import Outcome, ProductType
 from domain.messages import DialGateDecision, DialGateRequest, ScreeningRequest, ScreeningResult
+from domain.phone import InvalidPhoneNumber
 
 
 class ScreeningActivities:
@@ -21,6 +23,14 @@ class ScreeningActivities:
         async with domain_errors(), self._db.session() as session:
             client = await get_client(session, request.client_id)
             attempts = await repo.count_attempts(session, request.campaign_id, request.client_id)
+            try:
+                normalize_e164(client.phone)
+            except InvalidPhoneNumber:
+                # Not retryable and not the caller's fault: the record needs fixing, so the client
+                # ends as failed with a reason instead of the workflow crashing.
+                return ScreeningResult(
+                    False, Outcome.FAILED, "invalid phone number on file", client.timezone, attempts, ()
+                )
             gaps = {ProductType(g) for g in client.coverage_gaps if g in ProductType._value2member_map_}
             eligible = tuple(p for p in request.products if p in gaps) if client.eligible else ()
             if await repo.is_dnc(session, client.phone):

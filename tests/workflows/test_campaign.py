@@ -240,45 +240,57 @@ async def test_max_concurrent_calls_is_never_exceeded(time_env: WorkflowEnvironm
 async def test_pause_holds_new_dials_and_retries_until_resume(
     time_env: WorkflowEnvironment, database: Database
 ):
+    dialed: list[PlaceCallRequest] = []
+
     def script(client_id: str, attempt: int) -> Sequence[Step]:
-        return NO_ANSWER if client_id == cid(0) and attempt == 1 else BOOKED
+        # whichever client got the first permit is not answered at first, then books
+        return NO_ANSWER if client_id == dialed[0].client_id and attempt == 1 else BOOKED
 
     async with running_world(time_env.client, database, script, clients=2, phone_type=GatedPhone) as world:
         phone = world.phone
         assert isinstance(phone, GatedPhone)
-        handle = await start(world, spec(max_concurrent_calls=1))
-        await until(lambda: len(phone.dialed) == 1)  # client 0 is dialling, held at the gate
+        dialed = phone.dialed
+        # retries are due at once, so the retry asks for a permit while the campaign is paused
+        handle = await start(world, spec(max_concurrent_calls=1, retry=RetryPolicySpec(base_minutes=0)))
+        await until(lambda: len(phone.dialed) == 1)  # one client is dialling, held at the gate
+        first = phone.dialed[0].client_id
         await handle.signal(CampaignWorkflow.pause)
         await progress_when(handle, time_env, lambda p: p.paused)
-        phone.gate.set()  # the live call finishes normally: no answer, a retry in 60 minutes
+        phone.gate.set()  # the live call finishes normally: no answer, and the retry is due
         await until(lambda: len(phone.placed) == 1)
-        await progress_when(handle, time_env, lambda p: p.in_flight == 0)
-        await time_env.sleep(6 * 60 * 60)  # the retry timer fires while the campaign is paused
-        # client 1 (started before the pause) and client 0's retry both wait for a dial slot
-        paused = await progress_when(handle, time_env, lambda p: p.by_stage["waiting_for_dial_slot"] == 2)
-        assert paused.paused and paused.started == 2 and paused.in_flight == 0
+        # everyone started waits for a dial slot: the first client's retry, and the other
+        # client's first dial when it was started before the pause
+        paused = await progress_when(
+            handle, time_env, lambda p: p.by_stage["waiting_for_dial_slot"] == p.started and p.started >= 1
+        )
+        assert paused.paused and paused.in_flight == 0 and paused.by_stage["done"] == 0
         assert len(phone.dialed) == 1  # nothing was dialled while paused
         await handle.signal(CampaignWorkflow.resume)
         summary = await handle.result()
         after = await handle.query(CampaignWorkflow.progress)
     assert summary == CampaignSummary(CAMPAIGN, 2, {"scheduled": 2}, False)
+    other = ({cid(0), cid(1)} - {first}).pop()
     dials = [(r.client_id, r.attempt) for r in phone.dialed]
-    assert dials[0] == (cid(0), 1) and sorted(dials[1:]) == [(cid(0), 2), (cid(1), 1)]
+    assert dials[0] == (first, 1) and sorted(dials[1:]) == sorted([(first, 2), (other, 1)])
     assert not after.paused
 
 
 async def test_cancel_stops_new_dials_and_lets_live_calls_finish(
     time_env: WorkflowEnvironment, database: Database
 ):
-    plan = {cid(0): NO_ANSWER, cid(1): BOOKED}
-    async with running_world(
-        time_env.client, database, scripts(plan), clients=8, phone_type=GatedPhone
-    ) as world:
+    dialed: list[PlaceCallRequest] = []
+
+    def script(client_id: str, _attempt: int) -> Sequence[Step]:
+        # whichever client got the first permit is not answered; the second one books
+        return NO_ANSWER if client_id == dialed[0].client_id else BOOKED
+
+    async with running_world(time_env.client, database, script, clients=8, phone_type=GatedPhone) as world:
         phone = world.phone
         assert isinstance(phone, GatedPhone)
+        dialed = phone.dialed
         handle = await start(world, spec(max_concurrent_calls=2, max_attempts=3))
-        await until(lambda: len(phone.dialed) == 2)  # clients 0 and 1 are live, held at the gate
-        assert sorted(r.client_id for r in phone.dialed) == [cid(0), cid(1)]
+        await until(lambda: len(phone.dialed) == 2)  # two live calls, held at the gate
+        unanswered, booked = (r.client_id for r in phone.dialed)
         await handle.signal(CampaignWorkflow.cancel)
         cancelled = await progress_when(handle, time_env, lambda p: p.cancelled)
         assert cancelled.in_flight == 2 and cancelled.by_stage["in_call"] == 2
@@ -286,7 +298,7 @@ async def test_cancel_stops_new_dials_and_lets_live_calls_finish(
         summary = await handle.result()
         progress = await handle.query(CampaignWorkflow.progress)
         results = {}
-        for i in range(summary.clients):
+        for i in range(summary.clients):  # clients start in page order
             child = world.client.get_workflow_handle_for(
                 ClientOutreachWorkflow.run, outreach_workflow_id(CAMPAIGN, cid(i))
             )
@@ -295,14 +307,15 @@ async def test_cancel_stops_new_dials_and_lets_live_calls_finish(
     # no client was started after the cancel (clients started before it may still have been
     # waiting for their first permit)
     assert summary.clients == cancelled.started
+    assert set(results) >= {unanswered, booked}
     assert summary.outcomes.get("scheduled") == 1 and sum(summary.outcomes.values()) == summary.clients
     assert progress.by_stage["done"] == summary.clients
-    # only the two live calls were ever placed: client 0's retry asked for a permit after the
-    # cancel and was told to stop, and the clients waiting for a first permit were never dialled
-    assert sorted(r.client_id for r in phone.placed) == [cid(0), cid(1)]
-    assert results[cid(1)].outcome is Outcome.SCHEDULED
-    assert results[cid(0)].attempts == 1
-    assert all(r.attempts == 0 for c, r in results.items() if c not in (cid(0), cid(1)))
+    # only the two live calls were ever placed: the unanswered client's retry asked for a permit
+    # after the cancel and was told to stop, and clients waiting for a first permit never dialled
+    assert sorted(r.client_id for r in phone.placed) == sorted([unanswered, booked])
+    assert results[booked].outcome is Outcome.SCHEDULED
+    assert results[unanswered].attempts == 1
+    assert all(r.attempts == 0 for c, r in results.items() if c not in (unanswered, booked))
 
 
 # --- bad input ----------------------------------------------------------------------------------

@@ -322,3 +322,22 @@ async def test_a_transferred_call_is_transferred_even_if_the_stream_reports_a_dr
         result = await run(world, task_for(world))
     assert result.outcome is Outcome.TRANSFERRED
     assert len(world.phone.placed) == 1
+
+
+async def test_an_invalid_phone_number_ends_as_failed_without_a_dial(
+    time_env: WorkflowEnvironment, database: Database
+):
+    from db.models import Client as ClientRow
+
+    script = answered_call(Book(), result=CallResult.SCHEDULED)
+    async with running_world(time_env.client, database, lambda _c, _a: script) as world:
+        async with database.session() as session:
+            row = await session.get(ClientRow, world.client_ids[0])
+            assert row is not None
+            row.phone = "+1 555"
+            await session.commit()
+        result = await run(world, task_for(world))
+    assert result.outcome is Outcome.FAILED
+    assert world.phone.placed == []
+    assert await count(database, CallAttempt) == 0
+    assert await count(database, CrmNote, outcome="failed") == 1
