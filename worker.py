@@ -128,6 +128,7 @@ def build_workers(client: Client, settings: Settings, adapters: Adapters) -> lis
         followup.record_callback,
         followup.set_callback_status,
         followup.create_crm_task,
+        followup.move_callback,
         retention.find_expired_recordings,
         retention.delete_expired_recording,
     ]

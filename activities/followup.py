@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.emails import render_email
 from activities.errors import domain_errors
@@ -19,6 +20,7 @@ from domain.messages import (
     CallbackConfirmation,
     CallbackRecordRequest,
     CallbackStatusRequest,
+    CallbackTimeChange,
     CrmWriteRequest,
     CrmWriteResult,
     DncAddRequest,
@@ -57,7 +59,10 @@ class FollowUpActivities:
             )
             callback = await session.get(Callback, request.callback_id) if request.callback_id else None
             to_address = broker.email if request.template.startswith("broker_") else client.email
-            subject, body = render_email(request.template, client, broker, appointment, callback)
+            try:
+                subject, body = render_email(request.template, client, broker, appointment, callback)
+            except ValueError as exc:  # an unknown template or a missing row: no retry fixes it
+                raise ApplicationError(str(exc), type="EmailTemplateError", non_retryable=True) from exc
         message_id = await self._email.send(
             request.idempotency_key, to_address, subject, body, request.template
         )
@@ -100,6 +105,11 @@ class FollowUpActivities:
     async def set_callback_status(self, request: CallbackStatusRequest) -> None:
         async with self._db.session() as session:
             await repo.set_callback_status(session, request.callback_id, request.status)
+
+    @activity.defn
+    async def move_callback(self, request: CallbackTimeChange) -> None:
+        async with self._db.session() as session:
+            await repo.move_callback(session, request.callback_id, request.callback_at)
 
     @activity.defn
     async def create_crm_task(self, request: CallbackRecordRequest) -> CrmWriteResult:

@@ -487,3 +487,11 @@ class CampaignStartRequest:
 class CampaignStartResult:
     campaign_id: str
     members: int
+
+
+@dataclass(frozen=True)
+class CallbackTimeChange:
+    """A rescheduled broker callback: the callbacks row follows the workflow's new time."""
+
+    callback_id: str
+    callback_at: datetime

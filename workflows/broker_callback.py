@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
         CallbackCompleted,
         CallbackRecordRequest,
         CallbackStatusRequest,
+        CallbackTimeChange,
         EmailRequest,
         RescheduleRequest,
     )
@@ -89,7 +90,13 @@ class BrokerCallbackWorkflow:
         self._completed = True
 
     @workflow.update
-    def reschedule(self, request: RescheduleRequest) -> datetime:
+    async def reschedule(self, request: RescheduleRequest) -> datetime:
+        await workflow.execute_activity_method(
+            FollowUpActivities.move_callback,
+            CallbackTimeChange(self._task.callback_id, request.callback_at),
+            start_to_close_timeout=SHORT,
+            retry_policy=RETRY,
+        )
         self._callback_at = request.callback_at
         self._reschedules += 1
         self._rescheduled = True

@@ -177,6 +177,14 @@ async def record_callback(
     )
 
 
+async def move_callback(session: AsyncSession, callback_id: str, callback_at: datetime) -> None:
+    row = await session.get(Callback, callback_id)
+    if row is not None:
+        row.callback_at = as_utc(callback_at)
+        row.status = "rescheduled"
+        await session.commit()
+
+
 async def set_callback_status(session: AsyncSession, callback_id: str, status: str) -> None:
     row = await session.get(Callback, callback_id)
     if row is not None:

@@ -110,6 +110,12 @@ async def test_reschedule_moves_the_time_and_the_reminder(time_env: WorkflowEnvi
         later = at + timedelta(days=1)
         moved = await handle.execute_update(BrokerCallbackWorkflow.reschedule, RescheduleRequest(later))
         assert moved == later
+        async with database.session() as session:  # the callbacks row follows the new time
+            from db.models import Callback
+            from db.repositories.outreach import as_utc
+
+            rows = (await session.execute(select(Callback))).scalars().all()
+            assert [as_utc(r.callback_at) for r in rows] == [later]
         await status_becomes(handle, "rescheduled")
         await time_env.sleep(timedelta(hours=3))  # past the original time and its grace period
         assert await handle.query(BrokerCallbackWorkflow.status) == "rescheduled"
