@@ -26,7 +26,7 @@ async def test_a_call_through_api_sim_and_media_server() -> None:
             Reply(("anything else",), "No, that's all. Thank you. {hangup}"),
         ),
     )
-    async with media_server(make_settings(), temporal=False) as server:
+    async with media_server(make_settings(), temporal=False, agent="echo") as server:
         server.keep_reports = True
         async with server.serve("127.0.0.1", 0) as ws_server:
             port = next(iter(ws_server.sockets)).getsockname()[1]
