@@ -74,7 +74,7 @@ class FakeTelephony:
     order: list[str] | None = None
 
     async def place_call(self, request: Any, to_number: str) -> Any:
-        raise NotImplementedError
+        raise AssertionError("the api never dials: dialling is the worker's place_call activity")
 
     async def hangup(self, call_sid: str) -> None:
         self.actions.append(("hangup", call_sid))
