@@ -110,15 +110,18 @@ def build_workers(client: Client, settings: Settings, adapters: Adapters) -> lis
     calls = CallActivities(adapters.db, adapters.telephony, settings.public_base_url)
     followup = FollowUpActivities(adapters.db, adapters.crm, adapters.email)
     retention = RetentionActivities(adapters.db, adapters.telephony)
+    campaign = CampaignActivities(adapters.db)
+    screening = ScreeningActivities(adapters.db)
+    booking = BookingActivities(adapters.scheduling)
     main_activities: list[Any] = [
-        CampaignActivities(adapters.db).start_campaign,
-        CampaignActivities(adapters.db).load_client_page,
-        CampaignActivities(adapters.db).finish_campaign,
-        ScreeningActivities(adapters.db).screen_client,
-        ScreeningActivities(adapters.db).dial_gate,
-        BookingActivities(adapters.scheduling).list_free_slots,
-        BookingActivities(adapters.scheduling).broker_availability,
-        BookingActivities(adapters.scheduling).book_appointment,
+        campaign.start_campaign,
+        campaign.load_client_page,
+        campaign.finish_campaign,
+        screening.screen_client,
+        screening.dial_gate,
+        booking.list_free_slots,
+        booking.broker_availability,
+        booking.book_appointment,
         calls.record_attempt_result,
         calls.hangup_call,
         calls.transfer_call,

@@ -3,23 +3,20 @@ never travels through workflow payloads."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from db.models import Appointment, Broker, Callback, Client
+from db.repositories.outreach import as_utc
 
 
-def _local(when_utc: object, timezone: str) -> str:
-    from datetime import datetime
-
-    assert isinstance(when_utc, datetime)
+def _local(when_utc: datetime, timezone: str) -> str:
     return when_utc.astimezone(ZoneInfo(timezone)).strftime("%A, %B %d at %I:%M %p %Z")
 
 
 def render_email(
     template: str, client: Client, broker: Broker, appointment: Appointment | None, callback: Callback | None
 ) -> tuple[str, str]:
-    from db.repositories.outreach import as_utc
-
     if template == "appointment_confirmation" and appointment is not None:
         when = _local(as_utc(appointment.slot_start), client.timezone)
         return (

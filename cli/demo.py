@@ -98,12 +98,9 @@ async def demo(
     from db.models import Client as ClientRow
     from db.seed import create_campaign, seed
     from db.session import Database
-    from domain.ids import campaign_workflow_id
-    from domain.messages import CampaignInput
     from sim.scripted_personas import persona_for, personas
     from sim.scripted_phone import ScriptedPhone
     from worker import build_adapters, build_workers, run_workers
-    from workflows.campaign import CampaignWorkflow
 
     started = time.monotonic()
     supervisor = Supervisor(quiet=True)
@@ -162,24 +159,9 @@ async def demo(
         )
         workers = build_workers(client, settings, build_adapters(settings, db, telephony=phone))
         runner = asyncio.create_task(run_workers(workers, stop, handle_signals=False))
-        spec = demo_spec(campaign_id)
-        handle = await client.start_workflow(
-            CampaignWorkflow.run,
-            CampaignInput(spec),
-            id=campaign_workflow_id(campaign_id),
-            task_queue=settings.task_queue,
-            static_summary=f"Demo campaign {campaign_id}",
+        return await _run_campaign(
+            client, db, settings, demo_spec(campaign_id), clients, started, quiet, keep
         )
-        log(
-            f"campaign {campaign_id} started: open http://localhost:{settings.temporal_ui_port} to watch",
-            quiet,
-        )
-        settled, outcomes = await _follow(client, handle, campaign_id, clients)
-        report = await collect_report(db, campaign_id, settled, outcomes, started)
-        if keep:
-            log("\nStill running: Temporal UI at http://localhost:8233 (Ctrl-C to stop).", quiet)
-            await _wait_forever()
-        return report
     finally:
         stop.set()
         if runner is not None:
@@ -246,10 +228,7 @@ async def demo_full(
     from db.models import Client as ClientRow
     from db.seed import create_campaign, seed
     from db.session import Database
-    from domain.ids import campaign_workflow_id
-    from domain.messages import CampaignInput
     from sim.registry import spoken_date
-    from workflows.campaign import CampaignWorkflow
 
     started = time.monotonic()
     var = workdir or PROJECT_ROOT / "var"
@@ -305,28 +284,43 @@ async def demo_full(
             response = await http.post(f"{info.sim_url}/sim/numbers", json=registrations)
             response.raise_for_status()
         log(f"seeded {clients} clients across {brokers} brokers; each number answers as a persona", quiet)
-        client = await temporal_client.connect(settings)
-        handle = await client.start_workflow(
-            CampaignWorkflow.run,
-            CampaignInput(replace(demo_spec(campaign_id), max_concurrent_calls=max_concurrent_calls)),
-            id=campaign_workflow_id(campaign_id),
-            task_queue=settings.task_queue,
-            static_summary=f"Demo campaign {campaign_id}",
-        )
-        log(
-            f"campaign {campaign_id} started: open http://localhost:{settings.temporal_ui_port} to watch",
-            quiet,
-        )
         log(f"process logs: {logs}/<process>.log", quiet)
-        settled, outcomes = await _follow(client, handle, campaign_id, clients)
-        report = await collect_report(db, campaign_id, settled, outcomes, started)
-        if keep:
-            log("\nStill running: Temporal UI at http://localhost:8233 (Ctrl-C to stop).", quiet)
-            await _wait_forever()
-        return report
+        client = await temporal_client.connect(settings)
+        spec = replace(demo_spec(campaign_id), max_concurrent_calls=max_concurrent_calls)
+        return await _run_campaign(client, db, settings, spec, clients, started, quiet, keep)
     finally:
         await db.dispose()
         await supervisor.stop()
+
+
+async def _run_campaign(
+    client: Any, db: Any, settings: Settings, spec: Any, clients: int, started: float, quiet: bool, keep: bool
+) -> DemoReport:
+    """Start the campaign workflow, follow it until every client settles, and report."""
+    from domain.ids import campaign_workflow_id
+    from domain.messages import CampaignInput
+    from workflows.campaign import CampaignWorkflow
+
+    handle = await client.start_workflow(
+        CampaignWorkflow.run,
+        CampaignInput(spec),
+        id=campaign_workflow_id(spec.campaign_id),
+        task_queue=settings.task_queue,
+        static_summary=f"Demo campaign {spec.campaign_id}",
+    )
+    log(
+        f"campaign {spec.campaign_id} started: open http://localhost:{settings.temporal_ui_port} to watch",
+        quiet,
+    )
+    settled, outcomes = await _follow(client, handle, spec.campaign_id, clients)
+    report = await collect_report(db, spec.campaign_id, settled, outcomes, started)
+    if keep:
+        log(
+            f"\nStill running: Temporal UI at http://localhost:{settings.temporal_ui_port} (Ctrl-C to stop).",
+            quiet,
+        )
+        await _wait_forever()
+    return report
 
 
 async def _follow(client: Any, handle: Any, campaign_id: str, total: int) -> tuple[int, dict[str, int]]:

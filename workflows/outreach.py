@@ -10,6 +10,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.workflow import ExternalWorkflowHandle
 
 with workflow.unsafe.imports_passed_through():
     from activities.booking import BookingActivities
@@ -185,9 +186,7 @@ class ClientOutreachWorkflow:
 
             if verdict.result is CallResult.WRONG_PERSON and self._pending_callback_at is not None:
                 # Someone else answered and named a better time to reach the client.
-                at = clamp_into_window(self._pending_callback_at, self._timezone, task.window)
-                self._pending_callback_at = None
-                await self._record_callback(at, CallbackOwner.AI)
+                at = await self._callback_from_call()
                 self._ai_callbacks += 1
                 not_before = at
                 self._callback = None
@@ -227,17 +226,14 @@ class ClientOutreachWorkflow:
                     not_before = workflow.now() + retry_delay(1, task.retry)
                     self._set_stage(ClientStage.WAITING_CALLBACK, "callback requested without a time")
                     continue
-                at = clamp_into_window(self._pending_callback_at, self._timezone, task.window)
-                self._pending_callback_at = None
-                await self._record_callback(at, CallbackOwner.AI)
+                await self._callback_from_call()
             if self._callback is not None and self._callback.owner is CallbackOwner.BROKER:
                 return await self._finish(Outcome.CALLBACK_SCHEDULED, "broker will call back")
             if self._callback is not None and self._ai_callbacks >= MAX_AI_CALLBACKS:
                 # The client keeps asking to be called later: their broker takes it from here.
                 callback_at = self._callback.callback_at
                 self._callback = None
-                confirmation = await self._record_callback(callback_at, CallbackOwner.BROKER)
-                await self._start_broker_callback(confirmation)
+                await self._hand_to_broker(callback_at)
                 return await self._finish(
                     Outcome.CALLBACK_SCHEDULED, "repeated callback requests: broker follows up"
                 )
@@ -358,13 +354,10 @@ class ClientOutreachWorkflow:
 
     @workflow.update
     async def request_callback(self, request: CallbackRequest) -> CallbackConfirmation:
-        at = request.callback_at
-        if request.owner is CallbackOwner.AI:
-            at = clamp_into_window(at, self._timezone, self._task.window)
-        confirmation = await self._record_callback(at, request.owner)
         if request.owner is CallbackOwner.BROKER:
-            await self._start_broker_callback(confirmation)
-        return confirmation
+            return await self._hand_to_broker(request.callback_at)
+        at = clamp_into_window(request.callback_at, self._timezone, self._task.window)
+        return await self._record_callback(at, CallbackOwner.AI)
 
     @request_callback.validator
     def _validate_callback(self, request: CallbackRequest) -> None:
@@ -461,14 +454,11 @@ class ClientOutreachWorkflow:
 
     async def _acquire_permit(self) -> bool:
         """Ask the campaign for a dial slot so it can cap live calls and pace dials."""
-        parent = workflow.info().parent
-        if parent is None:
+        campaign = _campaign()
+        if campaign is None:
             return True
         self._permit = None
-        handle = workflow.get_external_workflow_handle_for(
-            campaign_wf.CampaignWorkflow.run, parent.workflow_id
-        )
-        await handle.signal(
+        await campaign.signal(
             campaign_wf.CampaignWorkflow.request_dial, DialPermitRequest(self._task.client_id)
         )
         self._set_stage(ClientStage.WAITING_WINDOW, "waiting for a dial slot")
@@ -476,13 +466,10 @@ class ClientOutreachWorkflow:
         return bool(self._permit and self._permit.granted) and not self._opted_out
 
     async def _release_permit(self) -> None:
-        parent = workflow.info().parent
-        if parent is None:
+        campaign = _campaign()
+        if campaign is None:
             return
-        handle = workflow.get_external_workflow_handle_for(
-            campaign_wf.CampaignWorkflow.run, parent.workflow_id
-        )
-        await handle.signal(
+        await campaign.signal(
             campaign_wf.CampaignWorkflow.release_dial, DialPermitRelease(self._task.client_id)
         )
 
@@ -630,6 +617,21 @@ class ClientOutreachWorkflow:
         self._last_event = f"callback scheduled ({owner.value})"
         return confirmation
 
+    async def _callback_from_call(self) -> datetime:
+        """The time the call ended with (callback asked for, or a wrong person naming a better
+        time), moved into the calling window and recorded as Emma's own callback."""
+        assert self._pending_callback_at is not None
+        at = clamp_into_window(self._pending_callback_at, self._timezone, self._task.window)
+        self._pending_callback_at = None
+        await self._record_callback(at, CallbackOwner.AI)
+        return at
+
+    async def _hand_to_broker(self, at: datetime) -> CallbackConfirmation:
+        """The broker calls the client personally: a callback record plus its own workflow."""
+        confirmation = await self._record_callback(at, CallbackOwner.BROKER)
+        await self._start_broker_callback(confirmation)
+        return confirmation
+
     async def _start_broker_callback(self, confirmation: CallbackConfirmation) -> None:
         if self._broker_callback_started:
             return
@@ -656,9 +658,7 @@ class ClientOutreachWorkflow:
             start_to_close_timeout=SHORT,
             retry_policy=DEFAULT_RETRY,
         )
-        at = availability.next_free_slot or workflow.now() + timedelta(days=1)
-        confirmation = await self._record_callback(at, CallbackOwner.BROKER)
-        await self._start_broker_callback(confirmation)
+        await self._hand_to_broker(availability.next_free_slot or workflow.now() + timedelta(days=1))
 
     async def _finish_scheduled(self) -> OutreachResult:
         booking = self._booking
@@ -705,13 +705,10 @@ class ClientOutreachWorkflow:
         )
 
     async def _report_finished(self, outcome: Outcome) -> None:
-        parent = workflow.info().parent
-        if parent is None:
+        campaign = _campaign()
+        if campaign is None:
             return
-        handle = workflow.get_external_workflow_handle_for(
-            campaign_wf.CampaignWorkflow.run, parent.workflow_id
-        )
-        await handle.signal(
+        await campaign.signal(
             campaign_wf.CampaignWorkflow.client_finished, ClientFinished(self._task.client_id, outcome)
         )
 
@@ -746,6 +743,14 @@ class ClientOutreachWorkflow:
     def _note(self, text: str) -> None:
         self._last_event = text
         workflow.logger.info("outreach %s: %s", self._task.client_id, text)
+
+
+def _campaign() -> ExternalWorkflowHandle[campaign_wf.CampaignWorkflow] | None:
+    """The campaign that started this client (it schedules dials and counts outcomes), if any."""
+    parent = workflow.info().parent
+    if parent is None:
+        return None
+    return workflow.get_external_workflow_handle_for(campaign_wf.CampaignWorkflow.run, parent.workflow_id)
 
 
 def _dial_queue() -> str:

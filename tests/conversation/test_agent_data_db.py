@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -16,17 +16,11 @@ from db.repositories.agent_data import SqlAgentData, agent_actor, load_agent_vie
 from db.repositories.errors import NotFound
 from db.session import Database
 from domain.enums import ProductType
-from security.field_crypto import configure_field_encryption, reset_field_encryption
-from security.keyring import KeyRing, generate_key_spec
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # Monday 10:00 New York
 
 
-@pytest.fixture(autouse=True)
-def field_keys() -> Iterator[None]:
-    configure_field_encryption(KeyRing.parse(generate_key_spec("k1")))
-    yield
-    reset_field_encryption()
+pytestmark = pytest.mark.usefixtures("field_keys")  # tests/conversation/conftest.py
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
@@ -26,8 +26,6 @@ from db.repositories.agent_data import SqlAgentData, agent_actor, load_agent_vie
 from db.session import Database
 from domain.broker_slots import WorkingHours
 from domain.enums import Stage
-from security.field_crypto import configure_field_encryption, reset_field_encryption
-from security.keyring import KeyRing, generate_key_spec
 from tests.conversation.fakes import ScriptedLLM, text, tool
 
 SSN = "987-65-4321"
@@ -38,11 +36,7 @@ SURNAME = "Quintanilla"
 SECRETS = (SSN, "987654321", "hypertension", "metformin", "1958", "July", PHONE, SURNAME)
 
 
-@pytest.fixture(autouse=True)
-def field_keys() -> Iterator[None]:
-    configure_field_encryption(KeyRing.parse(generate_key_spec("k1")))
-    yield
-    reset_field_encryption()
+pytestmark = pytest.mark.usefixtures("field_keys")  # tests/conversation/conftest.py
 
 
 @pytest.fixture
