@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr = SecretStr("")
     twilio_api_base: str | None = None  # set to the phone simulator's URL to run offline
     caller_id: str = "+15005550006"
+    # Only honoured while twilio_api_base is a loopback URL (compliance/simulator_policy.py).
+    waive_state_calling_rules_for_simulator: bool = False
     callback_number: str = "+15005550006"
     ring_timeout_seconds: int = 30
 
@@ -74,7 +76,7 @@ class Settings(BaseSettings):
     elevenlabs_api_key: SecretStr = SecretStr("")
     elevenlabs_voice_id: str = "21m00Tcm4TlvDq8ikWAM"
     # Provider details (adapters/providers.py). stt: local|deepgram|openai|chain,
-    # tts: local|elevenlabs|openai|chain; a real provider always falls back to the local one.
+    # tts: local|elevenlabs|openai|espeak|chain; a real provider always falls back to the local one.
     # *_base_url / deepgram_url point an SDK at a proxy or a local stub (None = the vendor).
     llm_chain: str = "openai,anthropic"  # order used when llm=chain
     openai_base_url: str | None = None
@@ -86,6 +88,9 @@ class Settings(BaseSettings):
     openai_stt_model: str = "gpt-transcribe"
     openai_tts_model: str = "gpt-4o-mini-tts"
     openai_tts_voice: str = "alloy"
+    espeak_binary: str = "espeak-ng"  # tts=espeak: name on PATH or a path
+    espeak_voice: str = "en-us"
+    espeak_speed_wpm: int = Field(default=175, ge=80, le=450)
     stt_timeout_seconds: float = Field(default=5.0, gt=0)
     tts_timeout_seconds: float = Field(default=5.0, gt=0)
     breaker_failure_threshold: int = Field(default=5, ge=1)

@@ -24,6 +24,7 @@ from adapters.crm.base import Crm
 from adapters.email.base import EmailSender
 from adapters.scheduling.base import Scheduling
 from adapters.telephony.base import Telephony
+from compliance.simulator_policy import state_rules_waiver
 from db.session import Database
 from domain.ids import dial_task_queue
 from settings import Settings
@@ -93,14 +94,14 @@ def build_adapters(settings: Settings, db: Database, telephony: Telephony | None
 def build_calendly(settings: Settings, db: Database) -> Scheduling:
     """Calendly needs each broker's event type and the invitee's name, email and time zone
     (read here, in the worker, so they never travel through workflow payloads)."""
+    from activities.client_reads import read_contact
     from adapters.scheduling.calendly import CalendlyInvitee, CalendlyScheduling
-    from db.repositories.clients import get_client
 
     mapping = dict(pair.split("=", 1) for pair in settings.calendly_event_types.split(",") if "=" in pair)
 
     async def invitee(client_id: str) -> CalendlyInvitee:
         async with db.session() as session:
-            client = await get_client(session, client_id)
+            client = await read_contact(session, "booking", client_id, "calendar invite")
             return CalendlyInvitee(f"{client.first_name} {client.last_name}", client.email, client.timezone)
 
     return CalendlyScheduling(settings.calendly_token.get_secret_value(), mapping, invitee_for_client=invitee)
@@ -111,7 +112,8 @@ def build_workers(client: Client, settings: Settings, adapters: Adapters) -> lis
     followup = FollowUpActivities(adapters.db, adapters.crm, adapters.email)
     retention = RetentionActivities(adapters.db, adapters.telephony)
     campaign = CampaignActivities(adapters.db)
-    screening = ScreeningActivities(adapters.db)
+    waiver = state_rules_waiver(settings.waive_state_calling_rules_for_simulator, settings.twilio_api_base)
+    screening = ScreeningActivities(adapters.db, state_rules_waiver=waiver)
     booking = BookingActivities(adapters.scheduling)
     main_activities: list[Any] = [
         campaign.start_campaign,

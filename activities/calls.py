@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from temporalio import activity
 
+from activities.client_reads import read_for_step
 from activities.errors import domain_errors
 from adapters.telephony.base import CallNotFound, Telephony
 from adapters.telephony.urls import TwilioUrls
 from db.repositories import outreach as repo
-from db.repositories.clients import get_broker, get_client
+from db.repositories.clients import get_broker
 from db.session import Database
 from domain.messages import (
     HangupRequest,
@@ -31,7 +32,7 @@ class CallActivities:
         """Dial once per key: the attempt row is written first and carries the call sid, so a
         retried activity returns the first call instead of dialling again."""
         async with domain_errors(), self._db.session() as session:
-            client = await get_client(session, request.client_id)
+            client = await read_for_step(session, "dial", request.client_id, ("phone",), "place call")
             row, _created = await repo.record_attempt(
                 session,
                 request.idempotency_key,
@@ -40,10 +41,11 @@ class CallActivities:
                 request.attempt,
                 None,
                 "dialing",
+                at=request.dialled_at,
             )
             if row.call_sid:
                 return PlaceCallResult(call_sid=row.call_sid)
-            result = await self._telephony.place_call(request, client.phone)
+            result = await self._telephony.place_call(request, client["phone"])
             row.call_sid = result.call_sid
             row.status = "dialed"
             await session.commit()

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from db.models import Appointment, Broker, Callback, Client
+from activities.client_reads import ClientContact
+from db.models import Appointment, Broker, Callback
 from db.repositories.outreach import as_utc
 
 
@@ -15,7 +16,11 @@ def _local(when_utc: datetime, timezone: str) -> str:
 
 
 def render_email(
-    template: str, client: Client, broker: Broker, appointment: Appointment | None, callback: Callback | None
+    template: str,
+    client: ClientContact,
+    broker: Broker,
+    appointment: Appointment | None,
+    callback: Callback | None,
 ) -> tuple[str, str]:
     if template == "appointment_confirmation" and appointment is not None:
         when = _local(as_utc(appointment.slot_start), client.timezone)

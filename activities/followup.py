@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.client_reads import read_contact
 from activities.emails import render_email
 from activities.errors import domain_errors
 from adapters.crm.base import Crm
 from adapters.email.base import EmailSender
 from db.models import Appointment, Callback
 from db.repositories import outreach as repo
-from db.repositories.clients import get_broker, get_client
+from db.repositories.clients import get_broker
 from db.repositories.consent import record_opt_out
 from db.session import Database
 from domain.messages import (
@@ -52,7 +53,7 @@ class FollowUpActivities:
     @activity.defn
     async def send_email(self, request: EmailRequest) -> EmailResult:
         async with domain_errors(), self._db.session() as session:
-            client = await get_client(session, request.client_id)
+            client = await read_contact(session, "email", request.client_id, f"email {request.template}")
             broker = await get_broker(session, request.broker_id or client.broker_id)
             appointment = (
                 await session.get(Appointment, request.appointment_id) if request.appointment_id else None

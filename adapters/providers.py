@@ -20,6 +20,7 @@ from adapters.stt.fallback import STTFallback
 from adapters.stt.openai_stt import OpenAISTT
 from adapters.tts.base import TTSProvider
 from adapters.tts.elevenlabs_tts import ElevenLabsTTS
+from adapters.tts.espeak_tts import EspeakTTS, espeak_available
 from adapters.tts.fallback import TTSFallback
 from adapters.tts.openai_tts import OpenAITTS
 from conversation.llm.base import LLMProvider
@@ -27,7 +28,7 @@ from settings import Settings
 
 LLM_CHOICES = ("local", "openai", "anthropic", "chain")
 STT_CHOICES = ("local", "deepgram", "openai", "chain")
-TTS_CHOICES = ("local", "elevenlabs", "openai", "chain")
+TTS_CHOICES = ("local", "elevenlabs", "openai", "espeak", "chain")  # espeak: espeak-ng, then local
 
 
 def make_breakers(settings: Settings, clock: Clock = time.monotonic) -> BreakerBoard:
@@ -104,7 +105,9 @@ def build_stt(settings: Settings, local: STTProvider, breakers: BreakerBoard | N
 
 
 def build_tts(settings: Settings, local: TTSProvider, breakers: BreakerBoard | None = None) -> TTSProvider:
-    """The chosen TTS vendors with the local provider last; `local` alone for tts=local."""
+    """The chosen TTS vendors with the local provider last; `local` alone for tts=local.
+
+    tts=espeak is offline speech: espeak-ng, with the local codec behind it if a run fails."""
     choice = settings.tts.strip().lower()
     if choice not in TTS_CHOICES:
         raise ValueError(f"GYDE_TTS must be one of {', '.join(TTS_CHOICES)}, got {settings.tts!r}")
@@ -112,6 +115,14 @@ def build_tts(settings: Settings, local: TTSProvider, breakers: BreakerBoard | N
         return local
     timeout = settings.tts_timeout_seconds
     providers: list[TTSProvider] = []
+    if choice == "espeak":
+        # Checked here, not per sentence: a missing binary is a deployment error, not an outage.
+        if not espeak_available(settings.espeak_binary):
+            raise ValueError(
+                f"GYDE_TTS=espeak but {settings.espeak_binary!r} (GYDE_ESPEAK_BINARY) is not an "
+                "executable on PATH: install espeak-ng (apt-get install espeak-ng) or use GYDE_TTS=local"
+            )
+        providers.append(EspeakTTS(settings.espeak_voice, settings.espeak_speed_wpm, settings.espeak_binary))
     if choice in ("elevenlabs", "chain"):
         key = _key(settings, "elevenlabs_api_key", f"tts={choice}")
         providers.append(

@@ -55,6 +55,17 @@ def discover_router_modules() -> list[str]:
     return names
 
 
+def install_access_routers(app: FastAPI, database: Database) -> None:
+    """API-key authenticated data routers (/audit, /clients); they exist only with a database."""
+    from api.auth import ApiKeyAuth
+    from api.routers.audit import build_audit_router
+    from api.routers.clients import build_clients_router
+
+    auth = ApiKeyAuth(database)
+    app.include_router(build_audit_router(database, auth))
+    app.include_router(build_clients_router(database, auth))
+
+
 def create_app(
     settings: Settings,
     gateway: TemporalGateway,
@@ -67,7 +78,8 @@ def create_app(
 ) -> FastAPI:
     """The api. `telephony` defaults to the Twilio SDK adapter configured from settings (pointed
     at the simulator when settings.twilio_api_base is set). With a key ring and a database the
-    Temporal UI codec endpoints are mounted at /codec (api/routers/codec.py)."""
+    Temporal UI codec endpoints are mounted at /codec (api/routers/codec.py); with a database the
+    API-key authenticated /audit and /clients routes are installed (install_access_routers)."""
     owned_telephony = telephony is None
     telephony_impl: Telephony = telephony or build_twilio_telephony(config_from_settings(settings))
 
@@ -100,6 +112,9 @@ def create_app(
         from api.routers.codec import install_codec
 
         install_codec(app, settings, keyring=keyring, database=database)
+
+    if database is not None:
+        install_access_routers(app, database)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -47,6 +47,9 @@ def stack_env(settings: Settings, database_url: str, sim_port: int) -> dict[str,
         "GYDE_TASK_QUEUE": settings.task_queue,
         "GYDE_TELEPHONY": "twilio",
         "GYDE_TWILIO_API_BASE": f"http://127.0.0.1:{sim_port}",
+        # Every call of this stack goes to the simulator, at any hour: per-state hours would park
+        # a night-time demo until morning. Recorded in each dial-gate decision (DESIGN: evidence).
+        "GYDE_WAIVE_STATE_CALLING_RULES_FOR_SIMULATOR": "true",
         "GYDE_TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value() or secrets.token_hex(16),
         "GYDE_STREAM_TOKEN_SECRET": settings.stream_token_secret.get_secret_value() or secrets.token_hex(32),
         "GYDE_PUBLIC_BASE_URL": api_url,

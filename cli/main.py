@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES = (
     "cli.chat",
     "cli.media",
     "cli.audit",
+    "cli.apikey",
     "cli.bench",
     "cli.api_cmd",
     "cli.sim_cmd",

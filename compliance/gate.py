@@ -15,17 +15,20 @@ from zoneinfo import ZoneInfo
 
 from compliance.state_rules import EffectiveRule, holidays, rule_for
 from domain.enums import Outcome
-from domain.messages import CallingWindow, DialGateDecision
+from domain.messages import CallingWindow, DialGateDecision, FrequencyCaps
+
+__all__ = ["FrequencyCaps", "GateDecision", "GateInputs", "evaluate_dial"]
 
 SEARCH_STEP = timedelta(minutes=15)
 SEARCH_HORIZON = timedelta(days=14)
-
-
-@dataclass(frozen=True)
-class FrequencyCaps:
-    per_day: int = 2  # calendar day, client local time, all campaigns
-    per_week: int = 4  # ISO week, client local time, all campaigns
-    per_campaign: int = 3
+# Permanent checks whose failure means "this person must not be called": the client ends
+# dnc_blocked. A spent campaign cap is permanent too, but ends the client as it stands.
+_SUPPRESSION_CHECKS = (
+    "internal_dnc_clear",
+    "consent_not_withdrawn",
+    "consent_not_expired",
+    "national_dnc_clear",
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,34 @@ class GateInputs:
     campaign_attempts: int = 0
     window: CallingWindow = field(default_factory=CallingWindow)
     caps: FrequencyCaps = field(default_factory=FrequencyCaps)
+    # Non-empty only when calls go to the local phone simulator (compliance/simulator_policy.py):
+    # the per-state hours, holiday and 24 h rules protect people, and no person can be reached.
+    # The campaign's own window, caps, DNC and consent still apply.
+    state_rules_waiver: str = ""
+
+    def record(self) -> dict[str, str]:
+        """The inputs as flat strings for the workflow history (ids, zone and state; no PHI)."""
+        return {
+            "now": self.now.isoformat(),
+            "client_id": self.client_id,
+            "campaign_id": self.campaign_id,
+            "client_timezone": self.client_timezone,
+            "client_state": self.client_state,
+            "internal_dnc": str(self.internal_dnc).lower(),
+            "national_dnc": str(self.national_dnc).lower(),
+            "marketing_consent": "none"
+            if self.marketing_consent is None
+            else str(self.marketing_consent).lower(),
+            "marketing_consent_expires_at": self.marketing_consent_expires_at.isoformat()
+            if self.marketing_consent_expires_at
+            else "",
+            "recent_attempts": ",".join(a.isoformat() for a in self.recent_attempts),
+            "campaign_attempts": str(self.campaign_attempts),
+            "window": f"{self.window.start_hour}-{self.window.end_hour}"
+            + (" weekdays" if self.window.weekdays_only else ""),
+            "caps": f"day={self.caps.per_day} week={self.caps.per_week} campaign={self.caps.per_campaign}",
+            "state_rules_waiver": self.state_rules_waiver,
+        }
 
 
 @dataclass(frozen=True)
@@ -58,11 +89,14 @@ class GateDecision:
 
     def to_message(self) -> DialGateDecision:
         """The shared workflow message (domain.messages.DialGateDecision)."""
+        suppressed = any(not self.checks.get(name, True) for name in _SUPPRESSION_CHECKS)
         return DialGateDecision(
             allowed=self.allowed,
-            blocked_outcome=Outcome.DNC_BLOCKED if self.permanent else None,
+            blocked_outcome=Outcome.DNC_BLOCKED if self.permanent and suppressed else None,
             reason="ok" if self.allowed else ", ".join(self.reasons),
             checks=dict(self.checks),
+            retry_at=None if self.permanent else self.retry_at,
+            inputs=self.inputs.record(),
         )
 
 
@@ -79,10 +113,12 @@ def _consent_valid(inputs: GateInputs) -> bool:
     return expires is None or _aware(expires) > inputs.now
 
 
-def _window_open(local: datetime, window: CallingWindow, rule: EffectiveRule) -> dict[str, bool]:
+def _window_open(
+    local: datetime, window: CallingWindow, rule: EffectiveRule, waived: bool
+) -> dict[str, bool]:
     hours = rule.hours.get(local.weekday())
-    state_ok = hours is not None and hours[0] <= local.hour < hours[1]
-    holiday_ok = not (rule.no_holidays and local.date() in holidays(local.year))
+    state_ok = waived or (hours is not None and hours[0] <= local.hour < hours[1])
+    holiday_ok = waived or not (rule.no_holidays and local.date() in holidays(local.year))
     campaign_ok = window.start_hour <= local.hour < window.end_hour and not (
         window.weekdays_only and local.weekday() >= 5
     )
@@ -96,10 +132,11 @@ def _deferrable_checks(at: datetime, inputs: GateInputs, rule: EffectiveRule) ->
     today = sum(1 for a in attempts if a.date() == local.date())
     week = sum(1 for a in attempts if a.isocalendar()[:2] == local.isocalendar()[:2])
     last_24h = sum(1 for a in attempts if at - a < timedelta(hours=24))
-    checks = _window_open(local, inputs.window, rule)
+    waived = bool(inputs.state_rules_waiver)
+    checks = _window_open(local, inputs.window, rule, waived)
     checks["daily_cap"] = today < inputs.caps.per_day
     checks["weekly_cap"] = week < inputs.caps.per_week
-    checks["state_24h_cap"] = rule.max_calls_per_24h is None or last_24h < rule.max_calls_per_24h
+    checks["state_24h_cap"] = waived or rule.max_calls_per_24h is None or last_24h < rule.max_calls_per_24h
     return checks
 
 

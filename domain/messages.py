@@ -29,6 +29,16 @@ class CallingWindow:
 
 
 @dataclass(frozen=True)
+class FrequencyCaps:
+    """How often one client may be dialled: per local calendar day and ISO week across all
+    campaigns, and in total per campaign. Checked by the dial-time compliance gate."""
+
+    per_day: int = 3
+    per_week: int = 6
+    per_campaign: int = 6
+
+
+@dataclass(frozen=True)
 class RetryPolicySpec:
     """Backoff between unanswered attempts: base * multiplier**(attempt-1), capped."""
 
@@ -47,6 +57,7 @@ class CampaignSpec:
     retry: RetryPolicySpec = field(default_factory=RetryPolicySpec)
     page_size: int = 500
     products: tuple[ProductType, ...] = (ProductType.DENTAL, ProductType.VISION)
+    caps: FrequencyCaps = field(default_factory=FrequencyCaps)
 
 
 @dataclass
@@ -126,6 +137,7 @@ class ClientTask:
     max_call_minutes: int = 30
     call_end_grace_seconds: int = 60
     products: tuple[ProductType, ...] = (ProductType.DENTAL, ProductType.VISION)
+    caps: FrequencyCaps = field(default_factory=FrequencyCaps)
 
 
 @dataclass(frozen=True)
@@ -152,14 +164,22 @@ class DialGateRequest:
     campaign_id: str
     client_id: str
     attempt: int
+    at: datetime | None = None  # workflow time of the decision (None: the activity's clock)
+    window: CallingWindow = field(default_factory=CallingWindow)
+    caps: FrequencyCaps = field(default_factory=FrequencyCaps)
 
 
 @dataclass(frozen=True)
 class DialGateDecision:
+    """The compliance gate's verdict with the inputs it saw, kept in history as evidence.
+    Not allowed with `retry_at`: wait and ask again; without: never dial in this campaign."""
+
     allowed: bool
     blocked_outcome: Outcome | None
     reason: str
     checks: dict[str, bool] = field(default_factory=dict)
+    retry_at: datetime | None = None
+    inputs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -169,6 +189,7 @@ class PlaceCallRequest:
     client_id: str
     attempt: int
     idempotency_key: str
+    dialled_at: datetime | None = None  # workflow time: frequency caps count on the same clock
 
 
 @dataclass(frozen=True)

@@ -62,3 +62,18 @@ async def authenticate(session: AsyncSession, token: str) -> Actor | None:
     if row is None or row.revoked_at is not None:
         return None
     return Actor(row.actor, Role(row.role), row.broker_id)
+
+
+async def list_api_keys(session: AsyncSession) -> list[ApiKey]:
+    """Every key's metadata (never a token: only hashes are stored), oldest first."""
+    return list((await session.execute(select(ApiKey).order_by(ApiKey.id))).scalars())
+
+
+async def revoke_api_key_by_id(session: AsyncSession, key_id: int) -> bool:
+    """Revoke by the id `gyde apikey list` shows, for when the token itself is lost."""
+    row = await session.get(ApiKey, key_id)
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = datetime.now(UTC)
+    await session.flush()
+    return True

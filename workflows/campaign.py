@@ -202,6 +202,7 @@ class CampaignWorkflow:
             window=spec.window,
             retry=spec.retry,
             products=spec.products,
+            caps=spec.caps,
         )
         try:
             await workflow.start_child_workflow(

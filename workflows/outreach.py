@@ -163,12 +163,25 @@ class ClientOutreachWorkflow:
                 return await self._finish(Outcome.OPTED_OUT if self._opted_out else last_outcome, "stopped")
             gate = await workflow.execute_activity_method(
                 ScreeningActivities.dial_gate,
-                DialGateRequest(task.campaign_id, task.client_id, self._attempt + 1),
+                DialGateRequest(
+                    task.campaign_id,
+                    task.client_id,
+                    self._attempt + 1,
+                    at=workflow.now(),
+                    window=task.window,
+                    caps=task.caps,
+                ),
                 start_to_close_timeout=SHORT,
                 retry_policy=DEFAULT_RETRY,
             )
+            if not gate.allowed and gate.retry_at is not None:
+                # Deferred (state hours, holiday, daily/weekly cap): wait durably, then ask again.
+                self._note(f"dial deferred: {gate.reason}")
+                not_before = gate.retry_at
+                continue
             if not gate.allowed:
-                return await self._finish(gate.blocked_outcome or Outcome.DNC_BLOCKED, gate.reason)
+                self._note(f"dial blocked: {gate.reason}")
+                return await self._finish(gate.blocked_outcome or last_outcome, gate.reason)
             if not await self._acquire_permit():
                 return await self._finish(
                     Outcome.OPTED_OUT if self._opted_out else last_outcome, "campaign stopped"
@@ -494,6 +507,7 @@ class ClientOutreachWorkflow:
                     task.client_id,
                     self._attempt,
                     idempotency_key(self._wid, step),
+                    dialled_at=workflow.now(),
                 ),
                 task_queue=_dial_queue(),
                 start_to_close_timeout=timedelta(seconds=60),

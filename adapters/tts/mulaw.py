@@ -2,11 +2,13 @@
 
 Why here: OpenAI TTS returns 24 kHz 16-bit PCM and Twilio wants 8 kHz mu-law; OpenAI STT wants a
 WAV. `audioop` is gone in Python 3.13, so both directions are table lookups over NumPy arrays.
+`Resampler` covers any other input rate (espeak-ng's 22050 Hz) with a polyphase windowed sinc.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import wave
 
 import numpy as np
@@ -95,3 +97,79 @@ class PCM24kToMulaw8k:
         kept = filtered[self._phase :: self.FACTOR]
         self._phase = (self._phase - len(samples)) % self.FACTOR
         return encode(np.clip(np.rint(kept), -32768, 32767).astype(np.int16))
+
+
+class Resampler:
+    """Streaming band-limited resampler between any two integer rates (polyphase windowed sinc).
+
+    Why: local engines (espeak-ng: 22050 Hz) do not run at a multiple of 8 kHz, so plain decimation
+    is not enough. The ratio is reduced to up/down (22050 -> 8000 is 160/441); each output sample
+    is a dot product of the input around its exact position with one of `up` precomputed
+    Kaiser-windowed sinc phases, low-passed below both Nyquists so nothing aliases. Input may be
+    split anywhere; `flush()` emits the tail once the stream ends. The filter is symmetric, so the
+    output is not delayed (only held back `half_width` input samples until they arrive).
+    """
+
+    def __init__(
+        self,
+        in_rate: int,
+        out_rate: int = 8000,
+        zero_crossings: int = 24,
+        rolloff: float = 0.9,
+        beta: float = 8.0,
+    ) -> None:
+        if in_rate <= 0 or out_rate <= 0:
+            raise ValueError("sample rates must be positive")
+        common = math.gcd(in_rate, out_rate)
+        self.in_rate, self.out_rate = in_rate, out_rate
+        self._up, self._down = out_rate // common, in_rate // common
+        cutoff = 0.5 * rolloff * min(in_rate, out_rate) / in_rate  # cycles per input sample
+        self._half = max(1, math.ceil(zero_crossings / (2 * cutoff)))
+        self._offsets = np.arange(-self._half + 1, self._half + 1)
+        u = self._offsets[None, :] - np.arange(self._up)[:, None] / self._up  # (phase, tap) distances
+        window = np.i0(beta * np.sqrt(np.clip(1 - (u / self._half) ** 2, 0.0, 1.0))) / np.i0(beta)
+        taps = np.sinc(2 * cutoff * u) * window
+        self._table: npt.NDArray[np.float64] = taps / taps.sum(axis=1, keepdims=True)  # unity DC gain
+        self._buf = np.zeros(self._half - 1, dtype=np.float64)  # silence before the stream
+        self._buf_start = -(self._half - 1)  # absolute input index of _buf[0]
+        self._received = 0
+        self._next = 0  # absolute index of the next output sample
+        self._flushed = False
+
+    def feed(self, samples: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Add input samples; return every output sample whose input neighbourhood is complete."""
+        if self._flushed:
+            raise RuntimeError("resampler already flushed")
+        new = np.asarray(samples, dtype=np.float64).ravel()
+        self._buf = np.concatenate([self._buf, new])
+        self._received += len(new)
+        last_complete = self._received - 1 - self._half  # the newest base an output may use
+        if last_complete < 0:
+            return np.zeros(0, dtype=np.float64)
+        return self._produce(-(-(last_complete + 1) * self._up // self._down))
+
+    def flush(self) -> npt.NDArray[np.float64]:
+        """End of stream: the remaining outputs, with silence after the last input sample."""
+        if self._flushed:
+            return np.zeros(0, dtype=np.float64)
+        self._flushed = True
+        self._buf = np.concatenate([self._buf, np.zeros(self._half, dtype=np.float64)])
+        return self._produce(-(-self._received * self._up // self._down))
+
+    def _produce(self, end: int) -> npt.NDArray[np.float64]:
+        if end <= self._next:
+            return np.zeros(0, dtype=np.float64)
+        positions = np.arange(self._next, end, dtype=np.int64) * self._down
+        bases, phases = np.divmod(positions, self._up)
+        index = (bases - self._buf_start)[:, None] + self._offsets[None, :]
+        out: npt.NDArray[np.float64] = np.einsum("ij,ij->i", self._buf[index], self._table[phases])
+        self._next = end
+        keep_from = (end * self._down) // self._up - self._half + 1
+        self._buf = self._buf[keep_from - self._buf_start :]
+        self._buf_start = keep_from
+        return out
+
+
+def encode_float(samples: npt.NDArray[np.float64]) -> bytes:
+    """Float samples on the int16 scale -> mu-law, rounding and clipping (a resampler's overshoot)."""
+    return encode(np.clip(np.rint(samples), -32768, 32767).astype(np.int16))

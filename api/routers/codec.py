@@ -22,6 +22,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from temporalio.api.common.v1 import Payloads
 
+from api.auth import ApiKeyAuth
 from db.repositories import audit
 from db.session import Database
 from domain.enums import Role
@@ -35,17 +36,10 @@ CODEC_ROLES = frozenset({Role.AUDITOR, Role.CAMPAIGN_MANAGER})
 MAX_PAYLOADS = 1000
 
 
-def _token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return request.cookies.get(COOKIE_NAME, "")
-
-
 def build_codec_router(keyring: KeyRing, database: Database) -> APIRouter:
     """Routes relative to the mount point (/encode, /decode, /session)."""
     codec = EncryptionCodec(keyring)
+    auth = ApiKeyAuth(database, cookie_name=COOKIE_NAME)
     router = APIRouter(tags=["codec"])
 
     async def _audit(actor_id: str, role: str, action: str, namespace: str, count: int) -> None:
@@ -65,13 +59,7 @@ def build_codec_router(keyring: KeyRing, database: Database) -> APIRouter:
             await session.commit()
 
     async def principal(request: Request) -> Any:
-        token = _token(request)
-        if not token:
-            raise HTTPException(401, "missing bearer API key", headers={"WWW-Authenticate": "Bearer"})
-        async with database.session() as session:
-            actor = await authenticate(session, token)
-        if actor is None:
-            raise HTTPException(401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+        actor = await auth.actor(request)
         if actor.role not in CODEC_ROLES:
             await _audit(
                 actor.actor_id,

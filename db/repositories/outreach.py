@@ -60,6 +60,7 @@ async def record_attempt(
     call_sid: str | None,
     status: str,
     result: str = "",
+    at: datetime | None = None,
 ) -> tuple[CallAttempt, bool]:
     return await insert_once(
         session,
@@ -73,7 +74,7 @@ async def record_attempt(
             call_sid=call_sid,
             status=status,
             result=result,
-            created_at=utcnow(),
+            created_at=at or utcnow(),
         ),
     )
 

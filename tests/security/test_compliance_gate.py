@@ -30,6 +30,7 @@ def inputs(**changes: object) -> GateInputs:
         internal_dnc=False,
         national_dnc=False,
         marketing_consent=None,
+        caps=FrequencyCaps(per_day=2, per_week=4, per_campaign=3),
     )
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
@@ -61,7 +62,11 @@ def test_permanent_blocks(changes: dict[str, object], reason: str) -> None:
     decision = evaluate_dial(inputs(**changes))
     assert not decision.allowed and decision.permanent and reason in decision.reasons
     assert decision.retry_at is None
-    assert decision.to_message().blocked_outcome is Outcome.DNC_BLOCKED
+    message = decision.to_message()
+    # A spent campaign cap ends the client as it stands; every other permanent block suppresses.
+    expected = None if reason == "campaign_cap" else Outcome.DNC_BLOCKED
+    assert message.blocked_outcome is expected and message.retry_at is None
+    assert reason in message.reason and message.checks[reason] is False
 
 
 def test_national_dnc_is_overridden_by_valid_express_consent() -> None:
@@ -179,3 +184,30 @@ async def test_decision_and_inputs_survive_the_temporal_boundary() -> None:
     converter = data_converter(KeyRing.parse(generate_key_spec("k")))
     [restored] = await converter.decode(await converter.encode([decision]), [type(decision)])
     assert restored == decision
+
+
+def test_deferred_message_carries_retry_at_and_the_inputs_without_phi() -> None:
+    night = inputs(now=local(2026, 11, 10, 22), recent_attempts=(local(2026, 11, 10, 9),))
+    message = evaluate_dial(night).to_message()
+    assert not message.allowed and message.blocked_outcome is None
+    assert message.retry_at == local(2026, 11, 11, 8)
+    assert message.inputs["client_id"] == "c1" and message.inputs["client_state"] == "NY"
+    assert message.inputs["recent_attempts"] == local(2026, 11, 10, 9).isoformat()
+    assert message.inputs["caps"] == "day=2 week=4 campaign=3"
+    assert set(message.inputs) == set(night.record())
+    assert all(isinstance(v, str) for v in message.inputs.values())
+
+
+def test_simulator_waiver_lifts_state_rules_only_and_is_recorded() -> None:
+    sunday_noon_al = inputs(now=local(2026, 11, 15, 12, tz="America/Chicago"), client_state="AL")
+    sunday_noon_al = dataclasses.replace(sunday_noon_al, client_timezone="America/Chicago")
+    assert "state_hours" in evaluate_dial(sunday_noon_al).reasons  # Alabama: no Sunday calls
+    waived = dataclasses.replace(sunday_noon_al, state_rules_waiver="simulator: test")
+    decision = evaluate_dial(waived)
+    assert decision.allowed and decision.to_message().inputs["state_rules_waiver"] == "simulator: test"
+    # the campaign window, DNC and caps still hold under the waiver
+    late = dataclasses.replace(waived, now=local(2026, 11, 15, 22, tz="America/Chicago"))
+    assert evaluate_dial(late).reasons == ("campaign_window",)
+    assert not evaluate_dial(dataclasses.replace(waived, internal_dnc=True)).allowed
+    capped = dataclasses.replace(waived, recent_attempts=(local(2026, 11, 15, 9, tz="America/Chicago"),) * 2)
+    assert evaluate_dial(capped).reasons == ("daily_cap",)

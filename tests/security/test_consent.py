@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, text
 
 from compliance.db_inputs import gather_gate_inputs
-from compliance.gate import evaluate_dial
+from compliance.gate import FrequencyCaps, evaluate_dial
 from db.models import CallAttempt, DncEntry
 from db.models_privacy import ConsentKind, ConsentRecord
 from db.repositories import consent
@@ -200,7 +200,8 @@ async def test_gate_inputs_count_attempts_across_campaigns(seeded: Database) -> 
                 )
             )
         await s.commit()
-        inputs = await gather_gate_inputs(s, "c1", "a", NOW)
+        inputs = await gather_gate_inputs(s, "c1", "a", NOW, caps=FrequencyCaps(per_day=2))
+    assert inputs.caps.per_day == 2
     assert inputs.campaign_attempts == 2
     assert inputs.recent_attempts == (NOW - timedelta(hours=2), NOW - timedelta(hours=1))
     assert (inputs.client_timezone, inputs.client_state) == ("America/New_York", "NY")

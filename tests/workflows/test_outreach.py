@@ -249,19 +249,20 @@ async def test_waits_for_the_calling_window_in_the_client_time_zone(
     booked = answered_call(Book(), result=CallResult.SCHEDULED)
     async with running_world(time_env.client, database, lambda _c, _a: booked) as world:
         now = await time_env.get_current_time()
-        # a one-hour window that is closed right now in New York
+        # a one-hour window that is closed right now in New York and inside the federal 8-21 hours
+        # (the dial gate intersects the campaign window with them)
         from zoneinfo import ZoneInfo
 
         local_hour = now.astimezone(ZoneInfo("America/New_York")).hour
-        window = CallingWindow(
-            start_hour=(local_hour + 3) % 23, end_hour=(local_hour + 3) % 23 + 1, weekdays_only=True
-        )
+        start = 10 if local_hour != 10 else 14
+        window = CallingWindow(start_hour=start, end_hour=start + 1, weekdays_only=True)
         async with database.session() as session:
             from db.models import Client as ClientRow
 
             row = await session.get(ClientRow, world.client_ids[0])
             assert row is not None
             row.timezone = "America/New_York"
+            row.state = "NY"  # federal hours only: no state holiday rule can move the window
             await session.commit()
         task = task_for(world, window=window)
         handle = await world.client.start_workflow(
