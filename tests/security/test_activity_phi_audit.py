@@ -40,7 +40,14 @@ async def test_each_workflow_step_reads_client_phi_through_the_audit_log(
     assert set(reads) >= {"system:screening", "system:dial", "system:email"}
     assert reads["system:dial"].fields == ["phone"] and reads["system:dial"].purpose == "place call"
     assert "phone" in reads["system:screening"].fields
-    assert set(reads["system:email"].fields) == {"id", "broker_id", "first_name", "last_name", "email", "timezone"}
+    assert set(reads["system:email"].fields) == {
+        "id",
+        "broker_id",
+        "first_name",
+        "last_name",
+        "email",
+        "timezone",
+    }
     assert reads["system:email"].purpose == "email appointment_confirmation"
     assert all(entry.role == "system" for entry in reads.values())
     for entry in reads.values():  # field names only, never values
