@@ -43,12 +43,12 @@ class Client(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     broker_id: Mapped[str] = mapped_column(ForeignKey("brokers.id"), index=True)
-    first_name: Mapped[str] = mapped_column(String(100))
-    last_name: Mapped[str] = mapped_column(String(100))
     # Encrypted at rest (security/field_crypto.py); look clients up by phone via phone_hash.
+    first_name: Mapped[str] = mapped_column(EncryptedString("clients.first_name"))
+    last_name: Mapped[str] = mapped_column(EncryptedString("clients.last_name"))
     phone: Mapped[str] = mapped_column(EncryptedString("clients.phone"))
     phone_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    email: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(EncryptedString("clients.email"))
     timezone: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(2))
     date_of_birth: Mapped[date] = mapped_column(EncryptedDate("clients.date_of_birth"))
@@ -131,7 +131,7 @@ class DncEntry(Base):
     __tablename__ = "dnc_entries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    phone: Mapped[str] = mapped_column(EncryptedString("dnc_entries.phone"))
     phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     client_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     source: Mapped[str] = mapped_column(String(40))

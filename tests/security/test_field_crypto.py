@@ -3,13 +3,13 @@ rotation, and phones are found through a keyed hash rather than plaintext."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from db.models import Client
+from db.models import Client, DncEntry
 from db.session import Database
 from domain.phone import InvalidPhoneNumber
 from security.aead import DecryptionError
@@ -59,11 +59,17 @@ async def test_client_phi_columns_are_ciphertext_at_rest(database: Database) -> 
     async with database.session() as s:
         raw = (await s.execute(text("SELECT * FROM clients WHERE id = 'c1'"))).mappings().one()
         dumped = " ".join(str(v) for v in raw.values())
-        for value in (f.PHI_PHONE, "5551234567", f.PHI_SSN, f.PHI_NOTES, "1948-03-02", "1948"):
+        phi = (f.PHI_PHONE, "5551234567", f.PHI_SSN, f.PHI_NOTES, "1948-03-02", "1948")
+        for value in (*phi, f.PHI_NAME, f.PHI_SURNAME, "margaret@example.com"):
             assert value not in dumped, value
+        s.add(DncEntry(phone=f.PHI_PHONE, client_id="c1", source="test", created_at=datetime.now(UTC)))
+        await s.commit()
+        [dnc] = (await s.execute(text("SELECT phone FROM dnc_entries"))).scalars()
+        assert "5551234567" not in dnc and dnc.startswith("v1:")
         loaded = await s.get(Client, "c1")
         assert loaded is not None
         assert (loaded.phone, loaded.ssn, loaded.date_of_birth) == (f.PHI_PHONE, f.PHI_SSN, f.PHI_DOB)
+        assert (loaded.first_name, loaded.email) == (f.PHI_NAME, "margaret@example.com")
         assert loaded.phone_hash == phone_hash("(555) 123-4567")  # type: ignore[attr-defined]
         found = (
             await s.execute(select(Client.id).where(Client.phone_hash == phone_hash("555-123-4567")))

@@ -73,8 +73,18 @@ async def test_upgrade_encrypts_existing_plaintext_rows(url: str) -> None:
     await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
 
     with engine.connect() as conn:
-        raw = str(conn.execute(text("SELECT phone, date_of_birth, ssn, medical_notes FROM clients")).one())
-        assert not any(v in raw for v in ("5551234567", "1948", "6789", "diabetes"))
+        raw = str(
+            conn.execute(
+                text(
+                    "SELECT phone, date_of_birth, ssn, medical_notes, first_name, last_name, email FROM clients"
+                )
+            ).one()
+        )
+        assert not any(
+            v in raw for v in ("5551234567", "1948", "6789", "diabetes", "Margaret", "Holloway", "m@x")
+        )
+        raw_dnc = str(conn.execute(text("SELECT phone FROM dnc_entries")).one())
+        assert "5551234567" not in raw_dnc and raw_dnc.count("v1:") == 1
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     engine.dispose()
 
@@ -87,6 +97,9 @@ async def test_upgrade_encrypts_existing_plaintext_rows(url: str) -> None:
             "1948-03-02",
             "123-45-6789",
         )
+        assert (client.first_name, client.last_name, client.email) == ("Margaret", "Holloway", "m@x")
+        dnc = (await s.execute(select(DncEntry))).scalar_one()
+        assert dnc.phone == "+15551234567"
         wanted = phone_hash("(555) 123-4567")
         assert (await s.execute(select(Client.id).where(Client.phone_hash == wanted))).scalar_one() == "c1"
         assert (

@@ -1,6 +1,6 @@
 """Record ClientOutreachWorkflow histories for the replay test (tests/workflows/test_replay.py).
 
-    .venv/bin/python -m tests.workflows.record_histories
+    .venv/bin/python -m tests.workflows.record_histories [scenario ...]
 
 Runs each scenario on the time-skipping test server over real activities and a throwaway SQLite
 database, with the scripted phone, and writes `histories/<scenario>.json`. Re-record after an
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 from db.session import Database
 from domain.enums import CallbackOwner, CallResult, CallStatus, Outcome, Stage
 from domain.ids import outreach_workflow_id
-from domain.messages import CallingWindow, ClientTask, RetryPolicySpec
+from domain.messages import CallingWindow, ClientTask, FrequencyCaps, RetryPolicySpec
 from security.keyring import KeyRing
 from security.payload_codec import data_converter
 from sim.scripted_phone import AskCallback, Book, EnterStage, OptOut, Step, answered_call, unanswered_call
@@ -42,6 +43,7 @@ class Scenario:
     name: str
     script: Callable[[str, int], Sequence[Step]]
     outcome: Outcome
+    caps: FrequencyCaps = FrequencyCaps()
 
 
 def _callback_then_book(_client: str, attempt: int) -> Sequence[Step]:
@@ -72,10 +74,17 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         Outcome.CALLBACK_SCHEDULED,
     ),
+    # One dial a day: every retry is deferred by the compliance gate to the next local morning.
+    Scenario(
+        "gate_deferred_retries",
+        lambda _c, _a: unanswered_call(CallStatus.NO_ANSWER),
+        Outcome.NO_ANSWER,
+        caps=FrequencyCaps(per_day=1, per_week=6, per_campaign=6),
+    ),
 )
 
 
-def task() -> ClientTask:
+def task(caps: FrequencyCaps) -> ClientTask:
     return ClientTask(
         campaign_id=CAMPAIGN,
         client_id=CLIENT,
@@ -83,6 +92,7 @@ def task() -> ClientTask:
         max_attempts=3,
         window=CallingWindow(start_hour=0, end_hour=24),
         retry=RetryPolicySpec(base_minutes=60, multiplier=2.0, max_minutes=600),
+        caps=caps,
     )
 
 
@@ -93,7 +103,7 @@ async def record(scenario: Scenario, env: WorkflowEnvironment, workdir: Path) ->
         async with running_world(env.client, db, scenario.script, campaign_id=CAMPAIGN) as world:
             assert world.client_ids == [CLIENT]
             handle = await world.client.start_workflow(
-                ClientOutreachWorkflow.run, task(), id=WORKFLOW_ID, task_queue=world.task_queue
+                ClientOutreachWorkflow.run, task(scenario.caps), id=WORKFLOW_ID, task_queue=world.task_queue
             )
             result = await handle.result()
             if result.outcome is not scenario.outcome:
@@ -105,12 +115,15 @@ async def record(scenario: Scenario, env: WorkflowEnvironment, workdir: Path) ->
     return json.dumps(json.loads(history.to_json()), indent=1, sort_keys=True) + "\n"
 
 
-async def main() -> None:
+async def main(names: Sequence[str]) -> None:
     from temporal_client import ensure_search_attributes
 
+    unknown = set(names) - {s.name for s in SCENARIOS}
+    if unknown:
+        raise SystemExit(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     HISTORIES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for scenario in SCENARIOS:
+        for scenario in (s for s in SCENARIOS if not names or s.name in names):
             env = await WorkflowEnvironment.start_time_skipping(
                 test_server_existing_path=test_server_path(),
                 data_converter=data_converter(KeyRing.development()),
@@ -126,4 +139,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))
