@@ -18,7 +18,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import ApiKeyAuth
@@ -28,7 +27,7 @@ from db.repositories.outreach import as_utc
 from db.session import Database
 from security.roles import Actor
 
-MAX_PAGE = 1000  # what db.repositories.audit.list_entries allows too
+MAX_PAGE = audit.MAX_PAGE
 PURPOSE_MAX = 200  # audit_log.purpose column width
 
 
@@ -59,29 +58,6 @@ class ChainCheck(BaseModel):
     head: str
     first_bad_seq: int | None
     problem: str
-
-
-async def _page(
-    session: AsyncSession,
-    after_seq: int,
-    limit: int,
-    actor: str | None,
-    entity: str | None,
-    entity_id: str | None,
-    action: str | None,
-) -> list[AuditEntry]:
-    """list_entries with the extra filters auditors ask for (who, what kind, which record)."""
-    query = select(AuditEntry).where(AuditEntry.id > after_seq)
-    for column, value in (
-        (AuditEntry.actor, actor),
-        (AuditEntry.entity, entity),
-        (AuditEntry.entity_id, entity_id),
-        (AuditEntry.action, action),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    result = await session.execute(query.order_by(AuditEntry.id).limit(min(limit, MAX_PAGE)))
-    return list(result.scalars().all())
 
 
 def _out(entry: AuditEntry) -> AuditEntryOut:
@@ -128,7 +104,15 @@ def build_audit_router(database: Database, auth: ApiKeyAuth) -> APIRouter:
         """Entries in chain order; filters narrow the page, paging stays keyset on seq."""
         filters = {"actor": by_actor, "entity": entity, "entity_id": entity_id, "action": action}
         async with database.session() as session:
-            rows = await _page(session, after_seq, limit, by_actor, entity, entity_id, action)
+            rows = await audit.list_entries(
+                session,
+                after_id=after_seq,
+                limit=limit,
+                actor=by_actor,
+                entity=entity,
+                entity_id=entity_id,
+                action=action,
+            )
             described = " ".join(f"{k}={v}" for k, v in filters.items() if v is not None)
             await _record_read(
                 session,

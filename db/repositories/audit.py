@@ -126,14 +126,31 @@ async def verify_chain(session: AsyncSession, *, batch: int = 1000) -> VerifyRes
             last_id = entry.id
 
 
+MAX_PAGE = 1000
+
+
 async def list_entries(
-    session: AsyncSession, *, after_id: int = 0, limit: int = 100, entity_id: str | None = None
+    session: AsyncSession,
+    *,
+    after_id: int = 0,
+    limit: int = 100,
+    entity_id: str | None = None,
+    actor: str | None = None,
+    entity: str | None = None,
+    action: str | None = None,
 ) -> list[AuditEntry]:
-    """Keyset page of entries for auditors (the API authorises the auditor role before calling)."""
+    """Keyset page of entries for auditors, optionally narrowed to who, what kind of record, which
+    record and what action (the API authorises the auditor role before calling)."""
     query = select(AuditEntry).where(AuditEntry.id > after_id)
-    if entity_id is not None:
-        query = query.where(AuditEntry.entity_id == entity_id)
-    result = await session.execute(query.order_by(AuditEntry.id).limit(min(limit, 1000)))
+    for column, value in (
+        (AuditEntry.actor, actor),
+        (AuditEntry.entity, entity),
+        (AuditEntry.entity_id, entity_id),
+        (AuditEntry.action, action),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    result = await session.execute(query.order_by(AuditEntry.id).limit(min(limit, MAX_PAGE)))
     return list(result.scalars().all())
 
 
