@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from dataclasses import asdict
@@ -187,7 +188,7 @@ async def _import_async(settings: Settings, path: Path) -> int:
     try:
         async with db.session() as session:
             try:
-                result = await import_csv_file(session, path)
+                result = await import_csv_file(session, path, actor=f"cli:import:{getpass.getuser()}")
             except CsvFormatError as exc:
                 return _fail(str(exc))
     finally:

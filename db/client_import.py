@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.phone_numbers import normalize_e164
 from db.models import Broker, Client
+from db.repositories import audit
 from domain.enums import ProductType
 from domain.phone import InvalidPhoneNumber
+from security.roles import CLIENT_FIELDS
 
 REQUIRED = (
     "id",
@@ -90,8 +92,9 @@ def _parse_row(row: dict[str, str], brokers: set[str]) -> Client:
 
 
 async def import_clients(
-    session: AsyncSession, rows: Iterable[dict[str, str]], header: list[str]
+    session: AsyncSession, rows: Iterable[dict[str, str]], header: list[str], *, actor: str = "cli:import"
 ) -> ImportResult:
+    """Validate and add every row; each client written is an audited PHI write by `actor`."""
     absent = [name for name in REQUIRED if name not in header]
     if absent:
         raise CsvFormatError(f"CSV is missing required column(s): {', '.join(absent)}")
@@ -110,14 +113,21 @@ async def import_clients(
         session.add(client)
         existing.add(client.id)
         imported.append(client.id)
+        written = tuple(
+            sorted(name for name in CLIENT_FIELDS if getattr(client, name, None) not in (None, ""))
+        )
+        await audit.append(
+            session,
+            audit.AuditRecord(actor, "system", "write", "client", client.id, written, "client import"),
+        )
     await session.commit()
     return ImportResult(imported, rejected)
 
 
-async def import_csv_file(session: AsyncSession, path: Path) -> ImportResult:
+async def import_csv_file(session: AsyncSession, path: Path, *, actor: str = "cli:import") -> ImportResult:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
-        return await import_clients(session, list(reader), list(reader.fieldnames or []))
+        return await import_clients(session, list(reader), list(reader.fieldnames or []), actor=actor)
 
 
 def write_rejects(path: Path, rejected: list[RejectedRow]) -> Path:

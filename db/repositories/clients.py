@@ -1,4 +1,4 @@
-"""Clients, brokers and campaign membership."""
+"""Brokers and campaign membership. Client rows are read only through db.access (audited)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Broker, Campaign, CampaignMember, Client
 from db.repositories.errors import NotFound
-
-
-async def get_client(session: AsyncSession, client_id: str) -> Client:
-    client = await session.get(Client, client_id)
-    if client is None:
-        raise NotFound(f"unknown client {client_id!r}")
-    return client
 
 
 async def get_broker(session: AsyncSession, broker_id: str) -> Broker:

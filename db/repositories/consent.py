@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Client, DncEntry
 from db.models_privacy import ConsentKind, ConsentRecord, NationalDncNumber
+from db.repositories import audit
 from db.repositories.errors import NotFound
 from db.repositories.outreach import as_utc
 from db.session import Database
@@ -125,6 +126,12 @@ async def record_opt_out(
     if client is None:
         raise NotFound(f"unknown client {client_id!r}")
     hashed = phone_hash(client.phone)
+    await audit.append(
+        session,
+        audit.AuditRecord(
+            "system:opt_out", "system", "read", "client", client_id, ("phone",), "do-not-call suppression"
+        ),
+    )
     already = await is_suppressed(session, phone_hash_value=hashed, client_id=client_id)
     if not already:
         session.add(

@@ -11,6 +11,7 @@ import pytest
 
 from db.client_import import CsvFormatError, import_clients, write_rejects
 from db.models import Broker, Client
+from db.repositories import audit
 from db.session import Database
 
 HEADER = [
@@ -84,6 +85,12 @@ async def test_good_rows_are_normalised_and_bad_rows_reported(database: Database
     assert stored is not None
     assert stored.phone == "+12125550142"
     assert stored.coverage_gaps == ["dental", "vision"] and stored.has_spouse and stored.state == "NY"
+    async with database.session() as session:
+        entries = await audit.list_entries(session)
+    # one audited PHI write per imported client (none for rejected rows), field names only
+    assert [(e.actor, e.action, e.entity_id) for e in entries] == [("cli:import", "write", "c1")]
+    assert {"phone", "date_of_birth", "first_name"} <= set(entries[0].fields)
+    assert "+12125550142" not in str(entries[0].fields) + entries[0].purpose
 
 
 async def test_a_file_missing_columns_is_refused_whole(sqlite_db: Database) -> None:

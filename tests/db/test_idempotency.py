@@ -289,10 +289,16 @@ async def test_concurrent_bookings_of_one_slot_by_two_clients(database: Database
 
 
 async def test_unknown_ids_raise_not_found(database: Database, seeded: Any):
-    from db.repositories.clients import get_broker, get_campaign, get_client
+    from db.access import read_client
+    from db.repositories.clients import get_broker, get_campaign
+    from domain.enums import Role
+    from security.roles import Actor
+
+    async def client(session: Any, client_id: str) -> object:
+        return await read_client(session, Actor("t", Role.SYSTEM), client_id, ("id",), purpose="test")
 
     async with database.session() as session:
-        for lookup, name in ((get_client, "client"), (get_broker, "broker"), (get_campaign, "campaign")):
+        for lookup, name in ((client, "client"), (get_broker, "broker"), (get_campaign, "campaign")):
             with pytest.raises(NotFound, match=f"unknown {name} 'nope'"):
                 await lookup(session, "nope")
 

@@ -15,7 +15,7 @@ from compliance.db_inputs import gather_gate_inputs
 from compliance.gate import FrequencyCaps, evaluate_dial
 from db.models import CallAttempt, DncEntry
 from db.models_privacy import ConsentKind, ConsentRecord
-from db.repositories import consent
+from db.repositories import audit, consent
 from db.session import Database
 from tests.security import factories as f
 
@@ -127,6 +127,8 @@ async def test_opt_out_suppresses_across_campaigns_in_one_step(seeded: Database)
             at=NOW,
         )
         assert again == consent.OptOutResult(dnc_added=False, consent_recorded=False)
+        reads = [e for e in await audit.list_entries(s) if e.actor == "system:opt_out"]
+        assert [(e.action, e.entity_id, e.fields) for e in reads] == [("read", "c1", ["phone"])] * 2
         assert await consent.is_suppressed(s, phone="(555) 123-4567")
         assert not await consent.is_suppressed(s, phone="555-765-4321")
         # A different campaign, a later day: still blocked, permanently.
