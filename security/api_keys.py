@@ -26,6 +26,8 @@ async def create_api_key(
     session: AsyncSession, actor_id: str, role: Role, broker_id: str | None = None
 ) -> str:
     """Store a new key for `actor_id` and return the token (the only time it exists in clear)."""
+    if role is Role.SYSTEM:
+        raise ValueError("the system role is for workflow steps inside the worker, not for api keys")
     Actor(actor_id, role, broker_id)  # validates (a broker key needs its broker_id)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(
@@ -59,8 +61,8 @@ async def authenticate(session: AsyncSession, token: str) -> Actor | None:
     row = (
         await session.execute(select(ApiKey).where(ApiKey.key_hash == hash_api_key(token)))
     ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None:
-        return None
+    if row is None or row.revoked_at is not None or row.role == Role.SYSTEM.value:
+        return None  # a planted system-role row is refused like an unknown key
     return Actor(row.actor, Role(row.role), row.broker_id)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import fastapi.routing
@@ -18,10 +19,11 @@ from starlette.routing import Mount, Route
 
 from api.app import create_app
 from db.models import AuditEntry
+from db.models_privacy import ApiKey
 from db.repositories import audit
 from db.session import Database
 from domain.enums import Role
-from security.api_keys import create_api_key, revoke_api_key
+from security.api_keys import TOKEN_PREFIX, create_api_key, hash_api_key, revoke_api_key
 from security.keyring import KeyRing
 from tests.security import factories as f
 from tests.telephony.conftest import PUBLIC_BASE, WORKFLOW_ID, FakeGateway, FakeTelephony, make_settings, sign
@@ -34,6 +36,7 @@ NO_KEY, REVOKED, MALFORMED, UNKNOWN, TWILIO_ONLY = (
     "unknown_key",
     "twilio_signature_only",
 )
+PERSON_ROLES = [role for role in Role if role is not Role.SYSTEM]
 CREDENTIALS = [role.value for role in Role] + [NO_KEY, REVOKED, MALFORMED, UNKNOWN, TWILIO_ONLY]
 BAD_HEADERS = {MALFORMED: "Bearer not a key!", UNKNOWN: "Bearer gyde_" + "A" * 43}
 
@@ -55,9 +58,19 @@ async def build_api(database: Database, keyring: KeyRing) -> Api:
     tokens: dict[str, str] = {}
     async with database.session() as s:
         await f.seed(s)
-        for role in Role:
+        for role in PERSON_ROLES:
             broker_id = "b1" if role is Role.BROKER else None
             tokens[role.value] = await create_api_key(s, f"{role.value}-1", role, broker_id)
+        # No api key can carry the system role; a row planted in the table is refused too.
+        tokens[Role.SYSTEM.value] = TOKEN_PREFIX + "planted-system-key-" + "x" * 24
+        s.add(
+            ApiKey(
+                key_hash=hash_api_key(tokens[Role.SYSTEM.value]),
+                actor="system:planted",
+                role=Role.SYSTEM.value,
+                created_at=datetime.now(UTC),
+            )
+        )
         tokens[REVOKED] = await create_api_key(s, "auditor-revoked", Role.AUDITOR)
         await s.commit()
     async with database.session() as s:
@@ -101,7 +114,7 @@ class Row:
             return ADMITTED if credential == TWILIO_ONLY else 403
         if credential in (NO_KEY, TWILIO_ONLY):
             return 422 if self.kind == "key_form" else 401
-        if credential in (REVOKED, MALFORMED, UNKNOWN):
+        if credential in (REVOKED, MALFORMED, UNKNOWN, Role.SYSTEM.value):
             return 401
         return self.by_role[Role(credential)]
 
@@ -152,7 +165,6 @@ MATRIX = [
             Role.BROKER: 403,
             Role.CAMPAIGN_MANAGER: 200,
             Role.AUDITOR: 200,
-            Role.SYSTEM: 200,
         },
     ),
 ]
@@ -269,7 +281,6 @@ FIELDS_BY_ROLE = {
     },
     Role.CAMPAIGN_MANAGER: {"id", "broker_id", "state", "timezone", "eligible"},
     Role.AUDITOR: {"id", "broker_id"},
-    Role.SYSTEM: ALL_CLIENT_FIELDS - {"ssn", "medical_notes"},
 }
 SECRETS = {"ssn": f.PHI_SSN, "medical_notes": f.PHI_NOTES, "date_of_birth": f.PHI_DOB.isoformat()}
 
@@ -305,7 +316,7 @@ async def test_broker_is_refused_another_brokers_client_and_the_refusal_is_audit
     )
 
 
-@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("role", PERSON_ROLES)
 async def test_each_role_gets_exactly_its_fields_and_no_secret_it_may_not_read(api: Api, role: Role) -> None:
     client_id = "c1" if role is Role.BROKER else "c2"
     response = await api.http.get(f"/clients/{client_id}", headers=api.auth(role))
@@ -316,7 +327,7 @@ async def test_each_role_gets_exactly_its_fields_and_no_secret_it_may_not_read(a
             assert secret not in response.text, f"{role.value} received {name}"
 
 
-@pytest.mark.parametrize("role", [r for r in Role if r is not Role.BROKER])
+@pytest.mark.parametrize("role", [r for r in PERSON_ROLES if r is not Role.BROKER])
 async def test_asking_for_a_field_the_role_may_not_read_is_refused_and_audited(api: Api, role: Role) -> None:
     response = await api.http.get(
         "/clients/c1", params={"fields": "id,ssn,medical_notes"}, headers=api.auth(role)

@@ -5,6 +5,7 @@ audited, and no key can carry the `system` role."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,17 @@ def test_system_role_cannot_be_issued(db_url: str) -> None:
 
 async def _all(session, model):  # type: ignore[no-untyped-def]
     return list((await session.execute(select(model))).scalars())
+
+
+async def test_no_code_path_issues_or_honours_a_system_role_key(sqlite_db: Database) -> None:
+    from security.api_keys import create_api_key
+
+    async with sqlite_db.session() as session:
+        with pytest.raises(ValueError, match="system role"):
+            await create_api_key(session, "worker", Role.SYSTEM)
+        token = "gyde_planted"
+        session.add(
+            ApiKey(key_hash=hash_api_key(token), actor="x", role="system", created_at=datetime.now(UTC))
+        )
+        await session.flush()
+        assert await authenticate(session, token) is None
