@@ -137,6 +137,11 @@ class AccessDenied(PermissionError):
         super().__init__(f"role {actor.role.value!r} may not {action} {entity}: {detail}")
 
 
+class NotOwner(AccessDenied):
+    """The row belongs to another broker. APIs answer it like an unknown id (404), so a broker
+    cannot learn which client ids exist; the refusal is still audited."""
+
+
 class AccessPolicy:
     """Pure checks over RULES (the auditing wrapper is db.access)."""
 
@@ -166,4 +171,4 @@ class AccessPolicy:
         if refused:
             raise AccessDenied(actor, action, entity, refused)
         if rule.own_only and owner_broker_id is not None and owner_broker_id != actor.broker_id:
-            raise AccessDenied(actor, action, entity, fields, "record belongs to another broker")
+            raise NotOwner(actor, action, entity, fields, "record belongs to another broker")

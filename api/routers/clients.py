@@ -1,7 +1,8 @@
 """`GET /clients/{client_id}`: one client, holding only the fields the caller's role may read.
 
 All access goes through db.access.read_client, so security/roles.py RULES decide the fields,
-brokers reach only their own clients, and every grant and denial is audited with actor, role,
+brokers reach only their own clients (another broker's client answers 404, like an unknown id,
+so ids cannot be probed; the refusal is audited), and every grant and denial is audited with actor, role,
 fields and purpose. By default a caller gets every field its role may read; `fields=a,b` asks for
 fewer (minimum necessary), and asking for a field the role may not read is refused with 403 -
 never silently trimmed - so the refusal is visible in the audit log too.
@@ -22,7 +23,7 @@ from api.auth import ApiKeyAuth
 from db.access import read_client
 from db.repositories.errors import NotFound
 from db.session import Database
-from security.roles import ALL, CLIENT_FIELDS, AccessDenied, AccessPolicy, Actor
+from security.roles import ALL, CLIENT_FIELDS, AccessDenied, AccessPolicy, Actor, NotOwner
 
 DEFAULT_PURPOSE = "api GET /clients"
 _POLICY = AccessPolicy()
@@ -64,10 +65,10 @@ def build_clients_router(database: Database, auth: ApiKeyAuth) -> APIRouter:
         async with database.session() as session:
             try:
                 view = await read_client(session, actor, client_id, wanted, purpose=purpose)
+            except (NotFound, NotOwner):  # another broker's client looks unknown (audited)
+                raise HTTPException(404, f"unknown client {client_id!r}") from None
             except AccessDenied as exc:
                 raise HTTPException(403, str(exc)) from None
-            except NotFound:
-                raise HTTPException(404, f"unknown client {client_id!r}") from None
         result: dict[str, Any] = jsonable_encoder(dict(view.values))
         return result
 

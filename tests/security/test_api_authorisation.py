@@ -154,7 +154,7 @@ MATRIX = [
     Row("POST", "/codec/session", "key_form", by_role=only(Role.AUDITOR, Role.CAMPAIGN_MANAGER, denied=401)),
     Row("GET", "/audit/entries", "api_key", by_role=only(Role.AUDITOR)),
     Row("GET", "/audit/verify", "api_key", by_role=only(Role.AUDITOR)),
-    # c2 belongs to broker b2; the broker key is b1's. Other roles get their fields (tests below).
+    # c2 belongs to broker b2; the broker key is b1's (404: looks unknown). Other roles get their fields.
     Row(
         "GET",
         "/clients/{client_id}",
@@ -162,7 +162,7 @@ MATRIX = [
         url="/clients/c2",
         by_role={
             Role.AI_AGENT: 200,
-            Role.BROKER: 403,
+            Role.BROKER: 404,
             Role.CAMPAIGN_MANAGER: 200,
             Role.AUDITOR: 200,
         },
@@ -304,8 +304,10 @@ async def test_broker_reads_its_own_client_in_full(api: Api) -> None:
 
 async def test_broker_is_refused_another_brokers_client_and_the_refusal_is_audited(api: Api) -> None:
     response = await api.http.get("/clients/c2", headers=api.auth(Role.BROKER))
-    assert response.status_code == 403
-    assert "another broker" in response.json()["detail"]
+    unknown = await api.http.get("/clients/c-none", headers=api.auth(Role.BROKER))
+    # indistinguishable from an unknown id, so a broker cannot probe which client ids exist
+    assert response.status_code == unknown.status_code == 404
+    assert response.json()["detail"] == "unknown client 'c2'"
     assert f.PHI_SURNAME not in response.text and f.PHI_SSN not in response.text
     [entry] = [e for e in await _log(api.database) if e.entity == "client"]
     assert (entry.actor, entry.role, entry.action, entry.entity_id) == (
