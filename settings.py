@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     media_transcript_grace_ms: int = Field(default=400, ge=0)
     media_start_timeout_seconds: float = Field(default=10.0, gt=0)
     media_idle_timeout_seconds: float = Field(default=15.0, gt=0)
+    media_silence_reprompt_seconds: float = Field(default=8.0, ge=0)
     media_session_ttl_seconds: int = Field(default=3600, ge=60)
 
     # Telephony

@@ -40,6 +40,11 @@ logger = logging.getLogger(__name__)
 
 REDACTED_IDENTITY = "[caller's words before identity verification are withheld]"
 _LOCAL_PENDING = frozenset({Pending.IDENTITY_CONFIRM, Pending.VERIFY, Pending.WRONG_PERSON_TIME})
+MAX_SILENCE_PROMPTS = 2  # "are you still there?" this many times, then say goodbye
+STILL_THERE = "Are you still there?"
+SILENT_GOODBYE = (
+    "I'm not hearing anything, so I'll let you go for now. We'll try you again another time. Goodbye."
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ class ConversationEngine:
         self.last_result: TurnResult | None = None
         self._provider = "local"
         self._said_this_turn: list[str] = []
+        self._silences = 0  # unanswered silence prompts in a row
 
     # --- public API -------------------------------------------------------------------------
 
@@ -125,6 +131,7 @@ class ConversationEngine:
             return
         if not text:
             text = "..."
+        self._silences = 0
         use_model = (
             self.llm is not None
             and self.state.verified
@@ -147,6 +154,37 @@ class ConversationEngine:
             yield sentence
         await self._close_if_terminal()
         self._finish_turn(marks)
+
+    async def stream_silence(self) -> AsyncIterator[str]:
+        """The caller said nothing after Emma's turn (the line may have dropped a word either way):
+        ask again with her last question; after MAX_SILENCE_PROMPTS unanswered prompts, say goodbye
+        and end the call as dropped, so the workflow retries later instead of holding a dead line."""
+        marks = self._marks()
+        if self.state.ended:
+            self._finish_turn(marks)
+            return
+        self._silences += 1
+        self._provider = "local"
+        if self._silences > MAX_SILENCE_PROMPTS:
+            async for sentence in self._speak_text(SILENT_GOODBYE):
+                yield sentence
+            await self.tools.call("end_call", {"reason": CallResult.DROPPED.value})
+        else:
+            question = self._last_question()
+            text = STILL_THERE if not question or question == STILL_THERE else f"{STILL_THERE} {question}"
+            async for sentence in self._speak_text(text):
+                yield sentence
+        self._finish_turn(marks)
+
+    def _last_question(self) -> str:
+        """The last question Emma asked (what the caller is expected to answer), or ''."""
+        for message in reversed(self.history):
+            if message.role == "assistant" and message.content:
+                questions = [s for s in split_sentences(message.content) if s.rstrip().endswith("?")]
+                return questions[-1] if questions else ""
+            if message.role == "user":
+                return ""
+        return ""
 
     async def hangup(self) -> TurnResult:
         """The caller hung up (or the chat ended): close with the best-known result."""

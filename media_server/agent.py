@@ -38,6 +38,15 @@ class Agent(Protocol):
         ...
 
 
+class SilenceAware(Protocol):
+    """Optional: an agent that can re-prompt a caller who has gone quiet (ConversationEngine does;
+    an agent without it simply waits, and the call ends on the caller's or the line's side)."""
+
+    def on_silence(self) -> AsyncIterator[str]:
+        """Sentences to say after the configured silence; may end the call after a few."""
+        ...
+
+
 AgentFactory = Callable[[CallContext, CallControl], Agent | Awaitable[Agent]]
 """Builds the agent of one call; may be async (loading the client's context takes a query)."""
 

@@ -20,6 +20,8 @@ class _Engine(Protocol):
 
     def stream_turn(self, caller_text: str) -> AsyncIterator[str]: ...
 
+    def stream_silence(self) -> AsyncIterator[str]: ...
+
     def heard(self, spoken_prefix: str) -> None: ...
 
     async def hangup(self) -> object: ...
@@ -42,6 +44,9 @@ class EngineAgent:
 
     def on_heard(self, text_heard: str) -> None:
         self.engine.heard(text_heard)
+
+    def on_silence(self) -> AsyncIterator[str]:
+        return self.engine.stream_silence()
 
     @property
     def last_provider(self) -> str:

@@ -28,7 +28,7 @@ from media_server.control import TrackedControl
 from media_server.player import Player
 from media_server.session_store import LiveSession, SessionStore, TurnRecord
 from media_server.stream_token import StreamTokenError, verify
-from media_server.vad import TurnDetector, TurnEvent, VadConfig
+from media_server.vad import FRAME_MS, TurnDetector, TurnEvent, VadConfig
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ class SessionConfig:
     start_timeout_s: float = 10.0
     idle_timeout_s: float = 15.0
     transcript_grace_s: float = 0.4
+    silence_reprompt_s: float = 8.0  # 0 = never re-prompt a silent caller
 
     @classmethod
     def from_settings(cls, settings: Any) -> SessionConfig:
@@ -81,6 +82,7 @@ class SessionConfig:
             start_timeout_s=settings.media_start_timeout_seconds,
             idle_timeout_s=settings.media_idle_timeout_seconds,
             transcript_grace_s=settings.media_transcript_grace_ms / 1000.0,
+            silence_reprompt_s=settings.media_silence_reprompt_seconds,
         )
 
 
@@ -137,6 +139,9 @@ class CallSession:
         self._control: TrackedControl | None = None
         self._agent: Agent | None = None
         self._live: LiveSession | None = None
+        # Stream-time silence counter (frames): caller quiet, agent done and its audio played.
+        self._quiet_frames = 0
+        self._silence_frames = int(config.silence_reprompt_s * 1000 / FRAME_MS)
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -296,10 +301,29 @@ class CallSession:
         assert self._stt is not None
         await self._stt.send_audio(payload)
         if event is TurnEvent.SPEECH_START:
+            self._quiet_frames = 0
             if self._reply_active() or (self._player is not None and self._player.speaking):
                 self._barge_in()
         elif event is TurnEvent.END_OF_TURN:
             self._start_turn()
+        elif self._silence_frames:
+            self._count_silence()
+
+    def _count_silence(self) -> None:
+        """Counts stream time in which nobody speaks; the agent re-prompts after the configured
+        silence. Busy checks run every 10 frames (200 ms), not per frame: this is the hot path."""
+        self._quiet_frames += 1
+        if self._quiet_frames % 10 == 0 and (
+            self._turns.speaking
+            or self._reply_active()
+            or (self._player is not None and self._player.speaking)
+        ):
+            self._quiet_frames = 0
+        elif self._quiet_frames >= self._silence_frames:
+            self._quiet_frames = 0
+            on_silence = getattr(self._agent, "on_silence", None)
+            if on_silence is not None:
+                self._start_reply(on_silence())
 
     def _on_dtmf(self, digit: str) -> None:
         if self._player is not None and self._player.speaking:
@@ -327,6 +351,7 @@ class CallSession:
             self._agent.on_heard(heard)
 
     def _start_turn(self) -> None:
+        self._quiet_frames = 0
         if self._reply_active():
             assert self._reply_task is not None
             self._reply_task.cancel()
@@ -334,6 +359,13 @@ class CallSession:
         self._record = TurnRecord(index=len(self.report.turns))
         self.report.turns.append(self._record)
         self._reply_task = asyncio.create_task(self._take_turn(self._record))
+
+    def _start_reply(self, sentences: AsyncIterator[str]) -> None:
+        """The agent speaks unprompted (a silence re-prompt): a turn of its own in the report."""
+        self._eot_at = self._loop.time()
+        self._record = TurnRecord(index=len(self.report.turns), silence_prompt=True)
+        self.report.turns.append(self._record)
+        self._reply_task = asyncio.create_task(self._speak(sentences, self._record))
 
     async def _read_transcripts(self) -> None:
         assert self._stt is not None

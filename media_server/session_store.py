@@ -22,6 +22,7 @@ class TurnRecord:
     tts_providers: list[str] = field(default_factory=list)
     interrupted: bool = False
     added_latency_ms: float | None = None
+    silence_prompt: bool = False  # Emma re-prompted a silent caller (no caller words this turn)
 
 
 @dataclass

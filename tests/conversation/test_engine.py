@@ -172,3 +172,36 @@ def test_a_model_needs_a_prompt_version() -> None:
     s = session()
     with pytest.raises(ValueError, match="prompt"):
         ConversationEngine(context, identity, s.control, s.data, llm=ScriptedLLM())
+
+
+async def _said(stream) -> str:  # type: ignore[no-untyped-def]
+    return " ".join([sentence async for sentence in stream])
+
+
+async def test_silence_reprompts_with_the_last_question_then_ends_as_dropped() -> None:
+    from conversation.engine import MAX_SILENCE_PROMPTS, SILENT_GOODBYE, STILL_THERE
+
+    s = session()
+    opening = (await s.engine.start()).reply_text
+    question = [part for part in opening.split("?") if part][0].split(". ")[-1].strip() + "?"
+    for _ in range(MAX_SILENCE_PROMPTS):
+        said = await _said(s.engine.stream_silence())
+        assert said.startswith(STILL_THERE) and said.endswith(question)
+        assert not s.engine.ended
+    goodbye = await _said(s.engine.stream_silence())
+    assert goodbye == SILENT_GOODBYE
+    assert s.engine.ended and s.control.ended is not None
+    assert s.control.ended[0] is CallResult.DROPPED
+
+
+async def test_an_answer_resets_the_silence_count() -> None:
+    from conversation.engine import MAX_SILENCE_PROMPTS, STILL_THERE
+
+    s = session()
+    await s.engine.start()
+    for _ in range(MAX_SILENCE_PROMPTS):
+        await _said(s.engine.stream_silence())
+    await s.engine.turn("Yes, speaking.")  # the caller is back
+    for _ in range(MAX_SILENCE_PROMPTS):
+        assert (await _said(s.engine.stream_silence())).startswith(STILL_THERE)
+    assert not s.engine.ended and s.control.ended is None

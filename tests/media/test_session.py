@@ -280,3 +280,57 @@ async def test_no_caller_or_agent_words_in_logs(caplog):  # type: ignore[no-unty
     await h.task
     assert "media stream ended" in caplog.text
     assert "Margaret" not in caplog.text and "1958" not in caplog.text
+
+
+class QuietCallerAgent(ScriptedAgent):
+    """Re-prompts a silent caller (the ConversationEngine's on_silence, reduced to its shape)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.silences = 0
+
+    async def on_silence(self) -> AsyncIterator[str]:
+        self.silences += 1
+        yield "Still there?"
+
+
+async def test_a_silent_caller_is_reprompted_after_the_configured_silence():
+    h = await started(
+        agent_factory=lambda ctx, control: QuietCallerAgent(), config=make_config(silence_reprompt_s=0.4)
+    )
+    await h.wait_marks(1)  # the greeting played
+    await h.silence(15)  # 300 ms: under the 400 ms threshold
+    await asyncio.sleep(0.1)
+    agent = h.agents[0]
+    assert isinstance(agent, QuietCallerAgent) and agent.silences == 0
+    await h.silence(10)  # 500 ms of stream-time silence in all
+    await h.wait_marks(2)
+    assert agent.silences == 1
+    assert decoded(h.transport.agent_audio()) == ["Hi.", "Still there?"]
+    assert h.session.report.turns[-1].silence_prompt
+    await h.send(None)
+    await h.task
+
+
+async def test_speech_restarts_the_silence_count_and_zero_disables_reprompts():
+    h = await started(
+        agent_factory=lambda ctx, control: QuietCallerAgent(), config=make_config(silence_reprompt_s=0)
+    )
+    await h.wait_marks(1)
+    await h.silence(200)  # four seconds of silence: never re-prompted when disabled
+    await asyncio.sleep(0.1)
+    assert h.agents[0].silences == 0  # type: ignore[attr-defined]
+    await h.send(None)
+    await h.task
+
+    h = await started(
+        agent_factory=lambda ctx, control: QuietCallerAgent(), config=make_config(silence_reprompt_s=0.4)
+    )
+    await h.wait_marks(1)
+    await h.silence(15)
+    await h.frames(speech_frames("hello"))  # the caller speaks: the count starts over
+    await h.silence(12)  # end of turn -> the reply
+    await h.wait_marks(2)
+    assert h.agents[0].silences == 0  # type: ignore[attr-defined]
+    await h.send(None)
+    await h.task
