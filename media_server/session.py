@@ -142,6 +142,8 @@ class CallSession:
         # Stream-time silence counter (frames): caller quiet, agent done and its audio played.
         self._quiet_frames = 0
         self._silence_frames = int(config.silence_reprompt_s * 1000 / FRAME_MS)
+        # A turn ended before its transcript arrived (a slow STT): the transcript starts the turn.
+        self._late_turn = False
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -302,6 +304,7 @@ class CallSession:
         await self._stt.send_audio(payload)
         if event is TurnEvent.SPEECH_START:
             self._quiet_frames = 0
+            self._late_turn = False  # this speech gets its own end of turn
             if self._reply_active() or (self._player is not None and self._player.speaking):
                 self._barge_in()
         elif event is TurnEvent.END_OF_TURN:
@@ -352,6 +355,7 @@ class CallSession:
 
     def _start_turn(self) -> None:
         self._quiet_frames = 0
+        self._late_turn = False
         if self._reply_active():
             assert self._reply_task is not None
             self._reply_task.cancel()
@@ -375,6 +379,9 @@ class CallSession:
                     self._heard.append(transcript.text)
                     self._stt_provider = transcript.provider or getattr(self._stt, "provider", "") or ""
                     self._heard_event.set()
+                    if self._late_turn and not self._turns.speaking and not self._reply_active():
+                        self._late_turn = False
+                        self._start_turn()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -397,7 +404,10 @@ class CallSession:
         text = " ".join(self._heard).strip()
         self._heard.clear()
         if not text:
-            return  # noise, a cough: no transcript, no reply
+            # Noise, a cough - or words whose transcript is still on its way (a loaded STT): if
+            # one arrives before the caller speaks again, it starts this turn after all.
+            self._late_turn = True
+            return
         record.stt_provider = self._stt_provider
         await self._speak(self._agent.respond(text), record)
 

@@ -334,3 +334,41 @@ async def test_speech_restarts_the_silence_count_and_zero_disables_reprompts():
     assert h.agents[0].silences == 0  # type: ignore[attr-defined]
     await h.send(None)
     await h.task
+
+
+class SlowTranscripts(LocalSTT):
+    """A loaded STT: every final transcript arrives `delay` seconds after its words were decoded."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def open_session(self):  # type: ignore[no-untyped-def]
+        inner = await super().open_session()
+        delay = self.delay
+        original = inner.transcripts
+
+        async def late() -> AsyncIterator[object]:
+            async for transcript in original():
+                await asyncio.sleep(delay)
+                yield transcript
+
+        inner.transcripts = late  # type: ignore[method-assign]
+        return inner
+
+
+async def test_a_transcript_later_than_the_end_of_turn_still_gets_its_reply():
+    h = await started(
+        agent_factory=lambda ctx, control: ScriptedAgent(reply=("Got it.",)),
+        stt=SlowTranscripts(delay=0.3),
+        config=make_config(transcript_grace_s=0.05),
+    )
+    await h.wait_marks(1)
+    await h.frames(speech_frames("yes this is me"))
+    await h.silence(12)  # end of turn: the transcript is not there yet (grace 50 ms < 300 ms)
+    await h.wait_marks(2)
+    agent = h.agents[0]
+    assert isinstance(agent, ScriptedAgent) and agent.caller == ["yes this is me"]
+    assert decoded(h.transport.agent_audio()) == ["Hi.", "Got it."]
+    await h.send(None)
+    await h.task
