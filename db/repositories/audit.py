@@ -6,14 +6,15 @@ entries from the END cannot be seen from the chain alone: `verify_chain` returns
 count so an operator can anchor them elsewhere (`gyde audit verify --expect-head`).
 
 Entries are added in the caller's session, so a PHI access and its audit record commit together.
-A unique index on prev_hash (db/models_privacy.py) stops two writers from forking the chain; on
-PostgreSQL an advisory transaction lock serialises appenders so they do not collide at all.
+A unique index on prev_hash (db/models_privacy.py) stops two writers from forking the chain, and
+appenders are serialised (see `append`) so they do not collide at all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -61,16 +62,25 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256((entry.prev_hash + canonical_json(entry)).encode()).hexdigest()
 
 
-async def _head(session: AsyncSession) -> str:
-    result = await session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+async def _head(session: AsyncSession, before_id: int | None = None) -> str:
+    query = select(AuditEntry.hash)
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    result = await session.execute(query.order_by(AuditEntry.id.desc()).limit(1))
     return result.scalar_one_or_none() or GENESIS
 
 
 async def append(session: AsyncSession, record: AuditRecord, *, at: datetime | None = None) -> AuditEntry:
-    """Add one entry at the chain head (flushed, not committed: the caller's unit of work)."""
-    if (await session.connection()).dialect.name == "postgresql":
+    """Add one entry at the chain head (flushed, not committed: the caller's unit of work).
+
+    Appenders are serialised so the chain never forks and no writer has to retry: PostgreSQL takes
+    an advisory transaction lock; SQLite has one write lock per database, so the entry is
+    inserted first (taking that lock until the caller commits) and linked to the head after."""
+    dialect = (await session.connection()).dialect.name
+    if dialect == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
     when = as_utc(at) if at is not None else datetime.now(UTC)
+    pending = f"pending:{uuid.uuid4().hex}"  # unique placeholders until the entry is linked
     entry = AuditEntry(
         at=when,
         actor=record.actor,
@@ -80,10 +90,16 @@ async def append(session: AsyncSession, record: AuditRecord, *, at: datetime | N
         entity_id=record.entity_id,
         fields=sorted(record.fields),
         purpose=record.purpose,
-        prev_hash=await _head(session),
+        prev_hash=pending,
+        hash=pending,
     )
-    entry.hash = entry_hash(entry)
     session.add(entry)
+    if dialect == "sqlite":
+        await session.flush()  # now this transaction holds SQLite's write lock
+        entry.prev_hash = await _head(session, before_id=entry.id)
+    else:
+        entry.prev_hash = await _head(session)
+    entry.hash = entry_hash(entry)
     await session.flush()
     return entry
 

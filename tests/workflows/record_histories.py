@@ -28,7 +28,7 @@ from domain.messages import CallingWindow, ClientTask, FrequencyCaps, RetryPolic
 from security.keyring import KeyRing
 from security.payload_codec import data_converter
 from sim.scripted_phone import AskCallback, Book, EnterStage, OptOut, Step, answered_call, unanswered_call
-from tests.conftest import test_server_path
+from tests.conftest import skip_to_calling_hours, test_server_path
 from tests.workflows.harness import running_world
 from workflows.outreach import ClientOutreachWorkflow
 
@@ -130,6 +130,7 @@ async def main(names: Sequence[str]) -> None:
             )
             try:
                 await ensure_search_attributes(env.client)
+                await skip_to_calling_hours(env)
                 text = await record(scenario, env, Path(tmp))
             finally:
                 await env.shutdown()
