@@ -93,12 +93,13 @@ async def append(session: AsyncSession, record: AuditRecord, *, at: datetime | N
         prev_hash=pending,
         hash=pending,
     )
-    session.add(entry)
     if dialect == "sqlite":
+        session.add(entry)
         await session.flush()  # now this transaction holds SQLite's write lock
         entry.prev_hash = await _head(session, before_id=entry.id)
     else:
-        entry.prev_hash = await _head(session)
+        entry.prev_hash = await _head(session)  # before add: autoflush must not insert a placeholder
+        session.add(entry)
     entry.hash = entry_hash(entry)
     await session.flush()
     return entry
