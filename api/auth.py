@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import HTTPException, Request
 
-from db.repositories import audit
+from db.access import record_denial
 from db.session import Database
 from security.api_keys import authenticate
 from security.roles import ALL, AccessDenied, AccessPolicy, Actor
@@ -29,24 +29,6 @@ def bearer_token(request: Request, cookie_name: str | None = None) -> str:
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
     return request.cookies.get(cookie_name, "") if cookie_name else ""
-
-
-async def record_denial(database: Database, exc: AccessDenied, entity_id: str, purpose: str) -> None:
-    """Commit a deny_<action> entry in its own unit of work (the request is about to fail)."""
-    async with database.session() as session:
-        await audit.append(
-            session,
-            audit.AuditRecord(
-                actor=exc.actor.actor_id,
-                role=exc.actor.role.value,
-                action=f"deny_{exc.action}",
-                entity=exc.entity,
-                entity_id=entity_id,
-                fields=exc.fields,
-                purpose=purpose,
-            ),
-        )
-        await session.commit()
 
 
 class ApiKeyAuth:
@@ -80,7 +62,8 @@ class ApiKeyAuth:
             try:
                 self._policy.check_read(actor, entity, (ALL,))
             except AccessDenied as exc:
-                await record_denial(self._database, exc, request.url.path[:64], f"api {request.method}")
+                async with self._database.session() as session:
+                    await record_denial(session, exc, request.url.path[:64], f"api {request.method}")
                 raise HTTPException(403, str(exc)) from None
             return actor
 

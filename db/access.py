@@ -64,7 +64,8 @@ async def _load(session: AsyncSession, client_id: str) -> Client:
     return client
 
 
-async def _deny(session: AsyncSession, exc: AccessDenied, entity_id: str, purpose: str) -> None:
+async def record_denial(session: AsyncSession, exc: AccessDenied, entity_id: str, purpose: str) -> None:
+    """Commit a deny_<action> entry (the access is about to fail, so nothing else is pending)."""
     await audit.append(
         session,
         audit.AuditRecord(
@@ -106,7 +107,7 @@ async def _authorise(
         else:
             policy.check_write(actor, "client", fields, owner_broker_id=client.broker_id)
     except AccessDenied as exc:
-        await _deny(session, exc, client_id, purpose)
+        await record_denial(session, exc, client_id, purpose)
         raise
     await audit.append(
         session,
@@ -169,7 +170,7 @@ async def verify_client_dob(
         actor.role is Role.BROKER and client.broker_id != actor.broker_id
     ):
         exc = AccessDenied(actor, "verify", "client", ("date_of_birth",), "not permitted to verify identity")
-        await _deny(session, exc, client_id, purpose)
+        await record_denial(session, exc, client_id, purpose)
         raise exc
     await audit.append(
         session,

@@ -18,7 +18,7 @@ from db.repositories.consent import import_national_dnc, record_consent
 from db.session import Database
 from domain.enums import CallResult, CallStatus, Outcome
 from domain.ids import outreach_workflow_id
-from domain.messages import DialGateDecision, FrequencyCaps
+from domain.messages import ClientTask, DialGateDecision, FrequencyCaps
 from sim.scripted_phone import Book, answered_call, unanswered_call
 from tests.workflows.harness import World, running_world
 from tests.workflows.test_outreach import task_for
@@ -46,6 +46,15 @@ async def _skip_to_local(time_env: WorkflowEnvironment, hour: int) -> datetime:
         target += timedelta(days=1)
     await time_env.sleep(target - now)
     return target
+
+
+async def _start(world: World, task: ClientTask) -> WorkflowHandle:
+    return await world.client.start_workflow(
+        ClientOutreachWorkflow.run,
+        task,
+        id=outreach_workflow_id(task.campaign_id, task.client_id),
+        task_queue=world.task_queue,
+    )
 
 
 async def _gate_decisions(world: World, handle: WorkflowHandle) -> list[DialGateDecision]:
@@ -78,12 +87,7 @@ async def test_daily_cap_defers_the_retry_to_the_next_local_morning(
         await _pin_client(world, database)
         start = await _skip_to_local(time_env, 10)
         task = task_for(world, caps=FrequencyCaps(per_day=1, per_week=5, per_campaign=5))
-        handle = await world.client.start_workflow(
-            ClientOutreachWorkflow.run,
-            task,
-            id=outreach_workflow_id(task.campaign_id, task.client_id),
-            task_queue=world.task_queue,
-        )
+        handle = await _start(world, task)
         result = await handle.result()
         decisions = await _gate_decisions(world, handle)
         end = await time_env.get_current_time()
@@ -106,12 +110,7 @@ async def test_outside_state_hours_waits_then_dials(time_env: WorkflowEnvironmen
         await _pin_client(world, database, state="WA")  # Washington: 8:00-20:00
         await _skip_to_local(time_env, 20)  # the campaign window (0-24) is open, the state's is not
         task = task_for(world)
-        handle = await world.client.start_workflow(
-            ClientOutreachWorkflow.run,
-            task,
-            id=outreach_workflow_id(task.campaign_id, task.client_id),
-            task_queue=world.task_queue,
-        )
+        handle = await _start(world, task)
         result = await handle.result()
         decisions = await _gate_decisions(world, handle)
     assert result.outcome is Outcome.SCHEDULED
@@ -153,14 +152,7 @@ async def test_national_dnc_without_consent_blocks_before_any_dial(
         consented = task_for(world, client_id=world.client_ids[1])
         handles = []
         for task in (blocked, consented):
-            handles.append(
-                await world.client.start_workflow(
-                    ClientOutreachWorkflow.run,
-                    task,
-                    id=outreach_workflow_id(task.campaign_id, task.client_id),
-                    task_queue=world.task_queue,
-                )
-            )
+            handles.append(await _start(world, task))
         results = [await h.result() for h in handles]
         decisions = [await _gate_decisions(world, h) for h in handles]
     assert results[0].outcome is Outcome.DNC_BLOCKED and results[0].attempts == 0
