@@ -14,7 +14,7 @@ import getpass
 from db.repositories import audit
 from db.session import Database
 from domain.enums import Role
-from security.api_keys import create_api_key, list_api_keys, revoke_api_key_by_id
+from security.api_keys import api_key_id, create_api_key, list_api_keys, revoke_api_key_by_id
 
 ISSUABLE_ROLES = tuple(role.value for role in Role if role is not Role.SYSTEM)
 
@@ -25,10 +25,9 @@ def _operator() -> str:
 
 async def _audit(database: Database, action: str, key_id: str, purpose: str) -> None:
     async with database.session() as session:
-        await audit.append(
+        await audit.append_and_commit(
             session, audit.AuditRecord(_operator(), "operator", action, "api_key", key_id, (), purpose)
         )
-        await session.commit()
 
 
 async def create(database: Database, actor: str, role: Role, broker_id: str | None) -> str:
@@ -37,7 +36,7 @@ async def create(database: Database, actor: str, role: Role, broker_id: str | No
     async with database.session() as session:
         token = await create_api_key(session, actor, role, broker_id)
         await session.commit()
-        key_id = str(max(k.id for k in await list_api_keys(session)))
+        key_id = str(await api_key_id(session, token))
     await _audit(database, "create_key", key_id, f"api key for {actor} ({role.value})")
     return token
 

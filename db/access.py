@@ -66,7 +66,7 @@ async def _load(session: AsyncSession, client_id: str) -> Client:
 
 async def record_denial(session: AsyncSession, exc: AccessDenied, entity_id: str, purpose: str) -> None:
     """Commit a deny_<action> entry (the access is about to fail, so nothing else is pending)."""
-    await audit.append(
+    await audit.append_and_commit(
         session,
         audit.AuditRecord(
             actor=exc.actor.actor_id,
@@ -78,7 +78,6 @@ async def record_denial(session: AsyncSession, exc: AccessDenied, entity_id: str
             purpose=purpose,
         ),
     )
-    await session.commit()
 
 
 async def _authorise(

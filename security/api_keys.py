@@ -66,6 +66,13 @@ async def authenticate(session: AsyncSession, token: str) -> Actor | None:
     return Actor(row.actor, Role(row.role), row.broker_id)
 
 
+async def api_key_id(session: AsyncSession, token: str) -> int | None:
+    """The id `gyde apikey list` shows for a token (looked up by its hash)."""
+    return (
+        await session.execute(select(ApiKey.id).where(ApiKey.key_hash == hash_api_key(token)))
+    ).scalar_one_or_none()
+
+
 async def list_api_keys(session: AsyncSession) -> list[ApiKey]:
     """Every key's metadata (never a token: only hashes are stored), oldest first."""
     return list((await session.execute(select(ApiKey).order_by(ApiKey.id))).scalars())

@@ -77,13 +77,12 @@ def _out(entry: AuditEntry) -> AuditEntryOut:
 
 
 async def _record_read(session: AsyncSession, actor: Actor, what: str, purpose: str) -> None:
-    await audit.append(
+    await audit.append_and_commit(
         session,
         audit.AuditRecord(
             actor.actor_id, actor.role.value, "read", "audit_log", what, (), purpose[:PURPOSE_MAX]
         ),
     )
-    await session.commit()
 
 
 def build_audit_router(database: Database, auth: ApiKeyAuth) -> APIRouter:
@@ -104,15 +103,7 @@ def build_audit_router(database: Database, auth: ApiKeyAuth) -> APIRouter:
         """Entries in chain order; filters narrow the page, paging stays keyset on seq."""
         filters = {"actor": by_actor, "entity": entity, "entity_id": entity_id, "action": action}
         async with database.session() as session:
-            rows = await audit.list_entries(
-                session,
-                after_id=after_seq,
-                limit=limit,
-                actor=by_actor,
-                entity=entity,
-                entity_id=entity_id,
-                action=action,
-            )
+            rows = await audit.list_entries(session, after_id=after_seq, limit=limit, **filters)
             described = " ".join(f"{k}={v}" for k, v in filters.items() if v is not None)
             await _record_read(
                 session,

@@ -44,7 +44,7 @@ def build_codec_router(keyring: KeyRing, database: Database) -> APIRouter:
 
     async def _audit(actor_id: str, role: str, action: str, namespace: str, count: int) -> None:
         async with database.session() as session:
-            await audit.append(
+            await audit.append_and_commit(
                 session,
                 audit.AuditRecord(
                     actor_id,
@@ -56,7 +56,6 @@ def build_codec_router(keyring: KeyRing, database: Database) -> APIRouter:
                     f"temporal ui codec: {count} payloads",
                 ),
             )
-            await session.commit()
 
     async def principal(request: Request) -> Any:
         actor = await auth.actor(request)

@@ -105,6 +105,13 @@ async def append(session: AsyncSession, record: AuditRecord, *, at: datetime | N
     return entry
 
 
+async def append_and_commit(session: AsyncSession, record: AuditRecord) -> AuditEntry:
+    """An entry that is its own unit of work (a refusal, a read of the log, a key issued)."""
+    entry = await append(session, record)
+    await session.commit()
+    return entry
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     ok: bool
