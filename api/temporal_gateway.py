@@ -9,7 +9,7 @@ from typing import Protocol
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.messages import CallStatusEvent, ConsentEvent
+from domain.messages import CallStatusEvent, ConsentEvent, RecordingEvent, TransferLegResult
 from workflows.outreach import ClientOutreachWorkflow
 
 _logger = logging.getLogger("gyde.api.gateway")
@@ -19,6 +19,10 @@ class TemporalGateway(Protocol):
     async def call_status(self, workflow_id: str, event: CallStatusEvent) -> None: ...
 
     async def consent(self, workflow_id: str, event: ConsentEvent) -> None: ...
+
+    async def recording(self, workflow_id: str, event: RecordingEvent) -> None: ...
+
+    async def transfer_result(self, workflow_id: str, event: TransferLegResult) -> None: ...
 
 
 class TemporalClientGateway:
@@ -41,6 +45,20 @@ class TemporalClientGateway:
             await handle.signal(ClientOutreachWorkflow.consent, event)
         except RPCError as exc:
             _ignore_not_found(exc, "consent", workflow_id)
+
+    async def recording(self, workflow_id: str, event: RecordingEvent) -> None:
+        handle = self._client.get_workflow_handle_for(ClientOutreachWorkflow.run, workflow_id)
+        try:
+            await handle.signal(ClientOutreachWorkflow.recording, event)
+        except RPCError as exc:
+            _ignore_not_found(exc, "recording", workflow_id)
+
+    async def transfer_result(self, workflow_id: str, event: TransferLegResult) -> None:
+        handle = self._client.get_workflow_handle_for(ClientOutreachWorkflow.run, workflow_id)
+        try:
+            await handle.signal(ClientOutreachWorkflow.transfer_result, event)
+        except RPCError as exc:
+            _ignore_not_found(exc, "transfer_result", workflow_id)
 
 
 def _ignore_not_found(exc: RPCError, signal: str, workflow_id: str) -> None:

@@ -66,6 +66,32 @@ class CallStatus(StrEnum):
     CANCELED = "canceled"
 
 
+class RecordingStatus(StrEnum):
+    """A recording's state as Twilio's recording status callback reports it."""
+
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+    ABSENT = "absent"
+    FAILED = "failed"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class TransferLegStatus(StrEnum):
+    """How the broker leg of a warm transfer ended (Twilio's DialCallStatus)."""
+
+    COMPLETED = "completed"
+    BUSY = "busy"
+    NO_ANSWER = "no-answer"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+    @property
+    def bridged(self) -> bool:
+        """Only a completed bridge means the client was handed over."""
+        return self is TransferLegStatus.COMPLETED
+
+
 class CallResult(StrEnum):
     """How the conversation itself ended, as the media server reports it."""
 

@@ -13,7 +13,9 @@ from domain.enums import (
     ClientStage,
     Outcome,
     ProductType,
+    RecordingStatus,
     Stage,
+    TransferLegStatus,
 )
 
 # --- campaign -----------------------------------------------------------------------------------
@@ -199,12 +201,33 @@ class PlaceCallResult:
 
 @dataclass(frozen=True)
 class CallStatusEvent:
-    """A Twilio status or AMD callback turned into a signal."""
+    """A Twilio status or AMD callback turned into a signal. `attempt` is the dial attempt the
+    callback URL was issued for (0: unknown), so a call whose create-answer was lost is still
+    recognised as this workflow's own."""
 
     call_sid: str
     status: CallStatus
     sequence: int = 0
     detail: str = ""
+    attempt: int = 0
+
+
+@dataclass(frozen=True)
+class RecordingEvent:
+    """A recording Twilio reports (start answer or status callback): registered for retention."""
+
+    call_sid: str
+    recording_sid: str
+    status: RecordingStatus
+    started_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TransferLegResult:
+    """The broker leg's <Dial> result for a warm transfer."""
+
+    call_sid: str
+    status: TransferLegStatus
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.enums import CallbackOwner, CallResult, CallStatus, ProductType, Stage
+from domain.enums import CallbackOwner, CallResult, CallStatus, ProductType, Stage, TransferLegStatus
 from domain.messages import (
     BookAppointmentRequest,
     CallbackRequest,
@@ -31,6 +31,7 @@ from domain.messages import (
     PlaceCallResult,
     StageChange,
     TransferAsk,
+    TransferLegResult,
 )
 from workflows.outreach import ClientOutreachWorkflow
 
@@ -180,11 +181,11 @@ class ScriptedPhone:
                             ClientOutreachWorkflow.request_transfer, TransferAsk(sid)
                         )
                         if decision.transferring:  # the broker leg's result, as the Dial action reports it
-                            leg = CallStatus.COMPLETED if broker_answers else CallStatus.NO_ANSWER
-                            detail = "transfer:completed" if broker_answers else "transfer:no-answer"
+                            leg = (
+                                TransferLegStatus.COMPLETED if broker_answers else TransferLegStatus.NO_ANSWER
+                            )
                             await handle.signal(
-                                ClientOutreachWorkflow.call_status,
-                                CallStatusEvent(sid, leg, next(sequence), detail),
+                                ClientOutreachWorkflow.transfer_result, TransferLegResult(sid, leg)
                             )
                     case OptOut():
                         await handle.signal(ClientOutreachWorkflow.opt_out, OptOutRequest(sid))

@@ -48,10 +48,12 @@ with workflow.unsafe.imports_passed_through():
         OutreachStatus,
         PlaceCallRequest,
         RecordAttemptRequest,
+        RecordingEvent,
         ScreeningRequest,
         StageChange,
         TransferAsk,
         TransferDecision,
+        TransferLegResult,
         TransferRequest,
     )
     from workflows import search_attributes as sa
@@ -71,8 +73,6 @@ UNANSWERED: dict[CallStatus, Outcome] = {
 FINAL_STATUSES = frozenset(UNANSWERED) | {CallStatus.COMPLETED}
 TRANSFER_SETTLE = timedelta(minutes=3)
 MAX_AI_CALLBACKS = 2  # then the broker follows up personally
-TRANSFER_DETAIL = "transfer:"  # api webhooks: the broker leg's <Dial> result
-RECORDING_DETAIL = "recording:"  # api webhooks: "recording:<status>:<RecordingSid>"
 RETRYABLE_RESULTS: dict[CallResult, Outcome] = {
     CallResult.VOICEMAIL: Outcome.VOICEMAIL,
     CallResult.DROPPED: Outcome.FAILED,
@@ -264,16 +264,6 @@ class ClientOutreachWorkflow:
 
     @workflow.signal
     def call_status(self, event: CallStatusEvent) -> None:
-        if event.detail.startswith(TRANSFER_DETAIL):
-            # The broker leg's result: only a completed bridge means the client was handed over.
-            self._transferring = event.status is CallStatus.COMPLETED
-            self._transfer_settled = True
-            self._last_event = f"transfer {event.detail.removeprefix(TRANSFER_DETAIL)}"
-            return
-        if event.detail.startswith(RECORDING_DETAIL):
-            self._recordings.add(event.detail.rsplit(":", 1)[-1])
-            self._last_event = "recording update"
-            return
         state = self._calls.setdefault(event.call_sid, CallState())
         state.statuses.append(event.status)
         if event.status in (CallStatus.ANSWERED, CallStatus.HUMAN):
@@ -284,6 +274,18 @@ class ClientOutreachWorkflow:
         elif event.status in FINAL_STATUSES:
             state.final_status = event.status
         self._last_event = f"call {event.status.value}"
+
+    @workflow.signal
+    def transfer_result(self, event: TransferLegResult) -> None:
+        # The broker leg's result: only a completed bridge means the client was handed over.
+        self._transferring = event.status.bridged
+        self._transfer_settled = True
+        self._last_event = f"transfer {event.status.value}"
+
+    @workflow.signal
+    def recording(self, event: RecordingEvent) -> None:
+        self._recordings.add(event.recording_sid)
+        self._last_event = "recording update"
 
     @workflow.signal
     def consent(self, event: ConsentEvent) -> None:

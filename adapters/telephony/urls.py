@@ -42,10 +42,15 @@ class TwilioUrls:
     def transfer_result(self, workflow_id: str) -> str:
         return self._url(TRANSFER_RESULT_PATH, workflow_id=workflow_id)
 
-    def status(self, workflow_id: str) -> str:
+    def status(self, workflow_id: str, attempt: int = 0) -> str:
+        """`call_attempt` ties every status callback to the dial attempt that created the call."""
+        if attempt:
+            return self._url(STATUS_PATH, workflow_id=workflow_id, call_attempt=attempt)
         return self._url(STATUS_PATH, workflow_id=workflow_id)
 
-    def amd(self, workflow_id: str) -> str:
+    def amd(self, workflow_id: str, attempt: int = 0) -> str:
+        if attempt:
+            return self._url(AMD_PATH, workflow_id=workflow_id, call_attempt=attempt)
         return self._url(AMD_PATH, workflow_id=workflow_id)
 
     def recording(self, workflow_id: str) -> str:

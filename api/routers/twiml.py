@@ -30,21 +30,20 @@ from api.twiml_builders import (
     voicemail_twiml,
     whisper_twiml,
 )
-from domain.enums import CallStatus
-from domain.messages import CallStatusEvent, ConsentEvent
+from domain.enums import RecordingStatus, TransferLegStatus
+from domain.messages import ConsentEvent, RecordingEvent, TransferLegResult
 
 _logger = logging.getLogger("gyde.api.twiml")
 router = APIRouter(tags=["twilio-twiml"])
 
 TRANSFER_DIAL_STATUS = {
-    "completed": CallStatus.COMPLETED,
-    "answered": CallStatus.COMPLETED,
-    "busy": CallStatus.BUSY,
-    "no-answer": CallStatus.NO_ANSWER,
-    "failed": CallStatus.FAILED,
-    "canceled": CallStatus.CANCELED,
+    "completed": TransferLegStatus.COMPLETED,
+    "answered": TransferLegStatus.COMPLETED,
+    "busy": TransferLegStatus.BUSY,
+    "no-answer": TransferLegStatus.NO_ANSWER,
+    "failed": TransferLegStatus.FAILED,
+    "canceled": TransferLegStatus.CANCELED,
 }
-TRANSFER_DETAIL_PREFIX = "transfer:"
 
 
 @router.post(ANSWER_PATH)
@@ -79,9 +78,14 @@ async def consent(
         if answer is ConsentAnswer.YES:
             await gateway.consent(workflow_id, ConsentEvent(call_sid=call_sid, given=True, method=method))
             try:  # only now, after consent, does recording start
-                await telephony.start_recording(call_sid, workflow_id)
+                recording_sid = await telephony.start_recording(call_sid, workflow_id)
             except TelephonyError:
                 _logger.warning("recording failed to start call=%s; continuing unrecorded", call_sid)
+            else:  # registered for retention at once, whatever its status callbacks do later
+                await gateway.recording(
+                    workflow_id,
+                    RecordingEvent(call_sid, recording_sid, RecordingStatus.IN_PROGRESS),
+                )
             token = mint_stream_token(
                 settings.stream_token_secret.get_secret_value(),
                 workflow_id,
@@ -116,7 +120,7 @@ async def whisper(hook: VerifiedWebhook, workflow_id: WorkflowIdDep) -> Response
 @router.post(TRANSFER_RESULT_PATH)
 async def transfer_result(hook: VerifiedWebhook, workflow_id: WorkflowIdDep, gateway: GatewayDep) -> Response:
     """<Dial> ended: bridged (the call is over) or the broker never answered (tell the client;
-    the workflow books the broker callback when it sees `transfer:no-answer` and friends)."""
+    the workflow books the broker callback when the leg was not bridged)."""
     call_sid = require(hook.params, "CallSid", CALL_SID)
     dial_status = require(hook.params, "DialCallStatus")
     status = TRANSFER_DIAL_STATUS.get(dial_status)
@@ -124,11 +128,8 @@ async def transfer_result(hook: VerifiedWebhook, workflow_id: WorkflowIdDep, gat
         raise HTTPException(status_code=400, detail="unknown DialCallStatus")
 
     async def handle() -> Response:
-        event = CallStatusEvent(
-            call_sid=call_sid, status=status, sequence=0, detail=f"{TRANSFER_DETAIL_PREFIX}{dial_status}"
-        )
-        await gateway.call_status(workflow_id, event)
-        if status is CallStatus.COMPLETED:
+        await gateway.transfer_result(workflow_id, TransferLegResult(call_sid=call_sid, status=status))
+        if status.bridged:
             return xml(hangup_twiml())
         return xml(goodbye_twiml(TRANSFER_FAILED))
 

@@ -5,6 +5,9 @@ before (same CallSid+CallStatus+SequenceNumber, or the same signed request) sign
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from fastapi import APIRouter, HTTPException, Response
 
@@ -13,10 +16,9 @@ from adapters.telephony.urls import AMD_PATH, RECORDING_PATH, STATUS_PATH
 from api.deps import DeduperDep, GatewayDep, TelephonyDep, UrlsDep, WorkflowIdDep
 from api.replay import EventDeduper
 from api.routers._common import CALL_SID, RECORDING_SID, no_content, optional_int, require
-from api.temporal_gateway import TemporalGateway
 from api.twilio_signature import VerifiedWebhook
-from domain.enums import CallStatus
-from domain.messages import CallStatusEvent
+from domain.enums import CallStatus, RecordingStatus
+from domain.messages import CallStatusEvent, RecordingEvent
 
 _logger = logging.getLogger("gyde.api.webhooks")
 router = APIRouter(tags=["twilio-webhooks"])
@@ -36,23 +38,30 @@ TWILIO_CALL_STATUS = {
 HUMAN_ANSWERS = frozenset({"human", "unknown"})
 MACHINE_ANSWERS = frozenset({"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other"})
 FAX = "fax"
-RECORDING_STATUSES = frozenset({"in-progress", "completed", "absent", "failed", "paused", "stopped"})
-RECORDING_DETAIL_PREFIX = "recording:"
 
 
-async def _signal_once(
-    deduper: EventDeduper, key: str, gateway: TemporalGateway, workflow_id: str, event: CallStatusEvent
-) -> bool:
+async def _signal_once(deduper: EventDeduper, key: str, send: Callable[[], Awaitable[None]]) -> bool:
     """Signal unless this business key was already signalled; False when it was a duplicate."""
     if not deduper.first_time(key):
         _logger.info("duplicate callback ignored key=%s", key)
         return False
     try:
-        await gateway.call_status(workflow_id, event)
+        await send()
     except BaseException:
         deduper.forget(key)  # let Twilio's retry try again
         raise
     return True
+
+
+def _recording_start(raw: str) -> datetime | None:
+    """Twilio's RecordingStartTime (RFC 2822); absent or unparsable: the workflow uses its clock."""
+    if not raw:
+        return None
+    try:
+        parsed = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @router.post(STATUS_PATH)
@@ -65,12 +74,16 @@ async def call_status(
     if status is None:
         raise HTTPException(status_code=400, detail="unknown CallStatus")
     sequence = optional_int(hook.params, "SequenceNumber", 0)
+    attempt = optional_int(hook.query, "call_attempt", 0)
     duration = hook.params.get("CallDuration", "")
     detail = f"duration={duration}" if duration else ""
 
     async def handle() -> Response:
-        event = CallStatusEvent(call_sid=call_sid, status=status, sequence=sequence, detail=detail)
-        await _signal_once(deduper, f"status:{call_sid}:{raw_status}:{sequence}", gateway, workflow_id, event)
+        event = CallStatusEvent(
+            call_sid=call_sid, status=status, sequence=sequence, detail=detail, attempt=attempt
+        )
+        key = f"status:{call_sid}:{raw_status}:{sequence}"
+        await _signal_once(deduper, key, lambda: gateway.call_status(workflow_id, event))
         return no_content()
 
     return await hook.once(handle)
@@ -96,9 +109,15 @@ async def amd_result(
     else:
         raise HTTPException(status_code=400, detail="unknown AnsweredBy")
 
+    attempt = optional_int(hook.query, "call_attempt", 0)
+
     async def handle() -> Response:
-        event = CallStatusEvent(call_sid=call_sid, status=status, sequence=0, detail=answered_by)
-        first = await _signal_once(deduper, f"amd:{call_sid}", gateway, workflow_id, event)
+        event = CallStatusEvent(
+            call_sid=call_sid, status=status, sequence=0, detail=answered_by, attempt=attempt
+        )
+        first = await _signal_once(
+            deduper, f"amd:{call_sid}", lambda: gateway.call_status(workflow_id, event)
+        )
         if first and status is CallStatus.MACHINE:
             try:
                 if answered_by == FAX:
@@ -121,19 +140,17 @@ async def recording_status(
     """Tells the workflow the recording sid (retention deletes it later) and its state."""
     call_sid = require(hook.params, "CallSid", CALL_SID)
     recording_sid = require(hook.params, "RecordingSid", RECORDING_SID)
-    rec_status = require(hook.params, "RecordingStatus")
-    if rec_status not in RECORDING_STATUSES:
-        raise HTTPException(status_code=400, detail="unknown RecordingStatus")
+    raw_status = require(hook.params, "RecordingStatus")
+    try:
+        rec_status = RecordingStatus(raw_status)
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail="unknown RecordingStatus") from exc
+    started_at = _recording_start(hook.params.get("RecordingStartTime", ""))
 
     async def handle() -> Response:
-        event = CallStatusEvent(
-            call_sid=call_sid,
-            status=CallStatus.ANSWERED,
-            sequence=0,
-            detail=f"{RECORDING_DETAIL_PREFIX}{rec_status}:{recording_sid}",
-        )
-        key = f"recording:{call_sid}:{recording_sid}:{rec_status}"
-        await _signal_once(deduper, key, gateway, workflow_id, event)
+        event = RecordingEvent(call_sid, recording_sid, rec_status, started_at)
+        key = f"recording:{call_sid}:{recording_sid}:{rec_status.value}"
+        await _signal_once(deduper, key, lambda: gateway.recording(workflow_id, event))
         return no_content()
 
     return await hook.once(handle)

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from twilio.request_validator import RequestValidator
 
 from api.app import create_app
-from domain.messages import CallStatusEvent, ConsentEvent
+from domain.messages import CallStatusEvent, ConsentEvent, RecordingEvent, TransferLegResult
 from settings import Settings
 
 AUTH_TOKEN = "test-auth-token"
@@ -55,6 +55,12 @@ class FakeGateway:
 
     async def consent(self, workflow_id: str, event: ConsentEvent) -> None:
         self._record("consent", workflow_id, event)
+
+    async def recording(self, workflow_id: str, event: RecordingEvent) -> None:
+        self._record("recording", workflow_id, event)
+
+    async def transfer_result(self, workflow_id: str, event: TransferLegResult) -> None:
+        self._record("transfer_result", workflow_id, event)
 
     def _record(self, name: str, workflow_id: str, event: object) -> None:
         if self.fail_next:

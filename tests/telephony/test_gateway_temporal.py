@@ -14,7 +14,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from api.app import create_app
 from api.temporal_gateway import TemporalClientGateway
 from domain.enums import CallStatus
-from domain.messages import CallStatusEvent, ConsentEvent
+from domain.messages import CallStatusEvent, ConsentEvent, RecordingEvent, TransferLegResult
 from tests.telephony.conftest import CALL_SID, FakeTelephony, Webhooks, call_params, make_settings
 
 
@@ -37,6 +37,14 @@ class SignalSink:
     @workflow.signal
     def consent(self, event: ConsentEvent) -> None:
         self.events.append(f"consent:{event.given}:{event.method}")
+
+    @workflow.signal
+    def recording(self, event: RecordingEvent) -> None:
+        self.events.append(f"recording:{event.status.value}:{event.recording_sid}")
+
+    @workflow.signal
+    def transfer_result(self, event: TransferLegResult) -> None:
+        self.events.append(f"transfer:{event.status.value}")
 
     @workflow.query
     def received(self) -> list[str]:
@@ -74,7 +82,7 @@ async def test_each_callback_kind_reaches_the_workflow_through_the_api(time_env:
     wid = f"outreach:c-{uuid.uuid4().hex[:6]}:client-2"
     app = create_app(make_settings(), TemporalClientGateway(time_env.client), FakeTelephony())
     async with _worker(time_env, queue), httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as http:
-        handle = await time_env.client.start_workflow(SignalSink.run, 6, id=wid, task_queue=queue)
+        handle = await time_env.client.start_workflow(SignalSink.run, 7, id=wid, task_queue=queue)
         hooks = Webhooks(http)
         status_path = f"/twilio/status?workflow_id={wid}"
         assert (
@@ -100,7 +108,8 @@ async def test_each_callback_kind_reaches_the_workflow_through_the_api(time_env:
             "status:ringing:1:",
             "status:human:0:human",
             "consent:True:dtmf",
-            f"status:answered:0:recording:completed:RE{'5' * 32}",
-            "status:no-answer:0:transfer:no-answer",
+            f"recording:in-progress:RE{'2' * 32}",  # the sid start_recording answered
+            f"recording:completed:RE{'5' * 32}",
+            "transfer:no-answer",
             "status:completed:3:duration=9",
         ]

@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from adapters.telephony.twilio_adapter import TwilioTelephony
 from api.app import create_app
 from api.twiml_builders import DISCLOSURE, TRANSFER_FAILED, WHISPER, spoken_digits
-from domain.enums import CallStatus
-from domain.messages import PlaceCallRequest
+from domain.enums import CallStatus, RecordingStatus, TransferLegStatus
+from domain.messages import PlaceCallRequest, RecordingEvent
 from media_server.stream_token import verify
 from sim.calls import SimCall
 from sim.personas import Persona
@@ -147,8 +147,10 @@ async def test_agreeable_callee_talks_in_band_through_the_stream() -> None:
     assert [e.given for e in world.gateway.of("consent")] == [True]
     [recording] = call.recordings
     assert call.log.index(("recording", recording.sid)) > call.log.index(("gather", "yes"))
-    await wait_for(
-        lambda: any(e.detail.startswith("recording:completed") for e in world.gateway.of("call_status"))
+    await wait_for(lambda: any(e.status is RecordingStatus.COMPLETED for e in world.gateway.of("recording")))
+    # the recording sid reached the workflow when it started, before any status callback
+    assert world.gateway.of("recording")[0] == RecordingEvent(
+        call.sid, recording.sid, RecordingStatus.IN_PROGRESS
     )
 
 
@@ -237,21 +239,19 @@ async def test_warm_transfer_whispers_to_the_broker_and_bridges() -> None:
     assert session.stopped  # the stream ended with `stop` when the call was redirected
     assert ("whisper", WHISPER) in call.log
     assert ("dial-result", "completed") in call.log
-    assert [e.detail for e in world.gateway.of("call_status") if e.detail.startswith("transfer")] == [
-        "transfer:completed"
-    ]
+    assert [e.status for e in world.gateway.of("transfer_result")] == [TransferLegStatus.COMPLETED]
 
 
 async def test_warm_transfer_to_an_unavailable_broker_tells_the_client() -> None:
     world, call, _ = await _transfer("no-answer")
     assert ("dial-result", "no-answer") in call.log
     assert TRANSFER_FAILED in says(call)
-    [event] = [e for e in world.gateway.of("call_status") if e.detail.startswith("transfer")]
-    assert event.detail == "transfer:no-answer" and event.status is CallStatus.NO_ANSWER
+    [event] = world.gateway.of("transfer_result")
+    assert event.status is TransferLegStatus.NO_ANSWER
 
 
 async def test_warm_transfer_to_a_busy_broker_reports_busy() -> None:
     world, call, _ = await _transfer("busy")
     assert ("dial-result", "busy") in call.log
-    [event] = [e for e in world.gateway.of("call_status") if e.detail.startswith("transfer")]
-    assert event.detail == "transfer:busy" and event.status is CallStatus.BUSY
+    [event] = world.gateway.of("transfer_result")
+    assert event.status is TransferLegStatus.BUSY

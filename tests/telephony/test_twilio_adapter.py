@@ -60,11 +60,11 @@ async def test_place_call_asks_twilio_for_everything_the_design_needs(sim: FastA
     assert result.call_sid.startswith("CA") and len(result.call_sid) == 34
     assert call.to == "+12025550100" and call.from_ == "+12025550100"
     assert call.options.url == urls.answer(WID)
-    assert call.options.status_callback == urls.status(WID)
+    assert call.options.status_callback == urls.status(WID, 1)
     assert call.options.status_events == ("initiated", "ringing", "answered", "completed")
     assert call.options.machine_detection == "DetectMessageEnd"
     assert call.options.async_amd is True
-    assert call.options.amd_callback == urls.amd(WID)
+    assert call.options.amd_callback == urls.amd(WID, 1)
     assert call.options.timeout == 30
     await adapter.aclose()
 

@@ -9,7 +9,8 @@ import pytest
 
 from api.consent import ConsentAnswer, classify_consent
 from api.twiml_builders import DISCLOSURE, TRANSFER_FAILED, WHISPER, spoken_digits
-from domain.messages import CallStatusEvent, ConsentEvent
+from domain.enums import TransferLegStatus
+from domain.messages import ConsentEvent, TransferLegResult
 from media_server.stream_token import verify
 from tests.telephony.conftest import (
     CALL_SID,
@@ -141,8 +142,9 @@ async def test_transfer_result_connected_hangs_up_and_signals(
         ).text
     )
     assert [c.tag for c in root] == ["Hangup"]
-    [event] = gateway.of("call_status")
-    assert event.detail == "transfer:completed"
+    [event] = gateway.of("transfer_result")
+    assert event == TransferLegResult(CALL_SID, TransferLegStatus.COMPLETED)
+    assert gateway.of("call_status") == []
 
 
 async def test_transfer_result_broker_no_answer_tells_the_client(
@@ -155,9 +157,9 @@ async def test_transfer_result_broker_no_answer_tells_the_client(
     )
     assert [c.tag for c in root] == ["Say", "Hangup"]
     assert root[0].text == TRANSFER_FAILED
-    [event] = gateway.of("call_status")
-    assert isinstance(event, CallStatusEvent)
-    assert event.detail == "transfer:no-answer"
+    [event] = gateway.of("transfer_result")
+    assert isinstance(event, TransferLegResult)
+    assert event.status is TransferLegStatus.NO_ANSWER and not event.status.bridged
 
 
 async def test_transfer_result_rejects_unknown_dial_status(webhooks: Webhooks) -> None:

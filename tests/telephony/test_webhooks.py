@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.enums import CallStatus
-from domain.messages import CallStatusEvent
+from domain.enums import CallStatus, RecordingStatus
+from domain.messages import CallStatusEvent, RecordingEvent
 from tests.telephony.conftest import (
     CALL_SID,
     PUBLIC_BASE,
@@ -119,6 +119,6 @@ async def test_recording_status_tells_the_workflow_the_recording_sid(
     params = call_params(RecordingSid=RECORDING_SID, RecordingStatus="completed", RecordingDuration="30")
     await webhooks.post(RECORDING, params)
     await webhooks.post(RECORDING, params | {"RecordingDuration": "31"})  # redelivery, new signature
-    [event] = gateway.of("call_status")
-    assert event.detail == f"recording:completed:{RECORDING_SID}"
-    assert event.call_sid == CALL_SID
+    [event] = gateway.of("recording")
+    assert event == RecordingEvent(CALL_SID, RECORDING_SID, RecordingStatus.COMPLETED, None)
+    assert gateway.of("call_status") == []
