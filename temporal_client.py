@@ -50,3 +50,38 @@ async def ensure_search_attributes(client: Client, namespace: str = "default") -
         await client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
         )
+
+
+class TemporalVisibility:
+    """activities.campaign.ClosedChildren on Temporal's visibility store: a campaign's client
+    workflows that failed, were terminated, timed out or were cancelled before they set their
+    `Outcome` (every normal ending sets it in the same workflow task that reports to the
+    campaign). A server without visibility (the time-skipping test server) answers nothing."""
+
+    CLOSED_BADLY = '("Failed", "Terminated", "TimedOut", "Canceled")'
+
+    def __init__(self, client: Client, limit: int = 1000) -> None:
+        self._client = client
+        self._limit = limit
+
+    async def unreported(self, campaign_id: str) -> list[str]:
+        from temporalio.service import RPCError, RPCStatusCode
+
+        from domain.ids import parse_outreach_workflow_id
+
+        escaped = campaign_id.replace("\\", "\\\\").replace('"', '\\"')
+        query = (
+            f'CampaignId = "{escaped}" AND WorkflowType = "ClientOutreachWorkflow" '
+            f"AND ExecutionStatus IN {self.CLOSED_BADLY} AND Outcome IS NULL"
+        )
+        found: list[str] = []
+        try:
+            async for execution in self._client.list_workflows(query, limit=self._limit):
+                try:
+                    found.append(parse_outreach_workflow_id(execution.id)[1])
+                except ValueError:
+                    continue
+        except RPCError as err:
+            if err.status != RPCStatusCode.UNIMPLEMENTED:
+                raise
+        return found

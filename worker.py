@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 from activities.booking import BookingActivities
 from activities.calls import CallActivities
 from activities.campaign import CampaignActivities
+from activities.dialling import DialActivities
 from activities.followup import FollowUpActivities
 from activities.retention import RetentionActivities
 from activities.screening import ScreeningActivities
@@ -108,29 +109,35 @@ def build_calendly(settings: Settings, db: Database) -> Scheduling:
 
 
 def build_workers(client: Client, settings: Settings, adapters: Adapters) -> list[Worker]:
+    from temporal_client import TemporalVisibility
+
     calls = CallActivities(adapters.db, adapters.telephony, settings.public_base_url)
     followup = FollowUpActivities(adapters.db, adapters.crm, adapters.email)
     retention = RetentionActivities(adapters.db, adapters.telephony)
-    campaign = CampaignActivities(adapters.db)
+    campaign = CampaignActivities(adapters.db, TemporalVisibility(client))
     waiver = state_rules_waiver(settings.waive_state_calling_rules_for_simulator, settings.twilio_api_base)
-    screening = ScreeningActivities(adapters.db, state_rules_waiver=waiver)
+    screening = ScreeningActivities(adapters.db)
+    dialling = DialActivities(adapters.db, adapters.telephony, state_rules_waiver=waiver)
     booking = BookingActivities(adapters.scheduling)
     main_activities: list[Any] = [
         campaign.start_campaign,
         campaign.load_client_page,
         campaign.finish_campaign,
+        campaign.find_unreported_closes,
         screening.screen_client,
-        screening.dial_gate,
         booking.list_free_slots,
         booking.broker_availability,
         booking.book_appointment,
         calls.record_attempt_result,
+        calls.register_recording,
+        dialling.adopt_call,
         calls.hangup_call,
         calls.transfer_call,
         followup.write_crm_outcome,
         followup.send_email,
         followup.add_to_dnc,
         followup.record_callback,
+        followup.record_recording_consent,
         followup.set_callback_status,
         followup.create_crm_task,
         followup.move_callback,
@@ -147,7 +154,7 @@ def build_workers(client: Client, settings: Settings, adapters: Adapters) -> lis
     dial = Worker(
         client,
         task_queue=dial_task_queue(settings.task_queue),
-        activities=[calls.place_call],
+        activities=[dialling.place_call],
         max_task_queue_activities_per_second=settings.dials_per_second,
         graceful_shutdown_timeout=timedelta(seconds=20),
     )

@@ -1,21 +1,21 @@
-"""Telephony side effects. Dialling runs on its own rate-limited task queue (worker.py)."""
+"""Telephony side effects during and after a call. Dialling itself is activities/dialling.py (on
+its own rate-limited task queue, worker.py)."""
 
 from __future__ import annotations
 
 from temporalio import activity
 
-from activities.client_reads import read_for_step
 from activities.errors import domain_errors
+from activities.retention import save_recording
 from adapters.telephony.base import CallNotFound, Telephony
 from adapters.telephony.urls import TwilioUrls
-from db.repositories import outreach as repo
+from db.repositories import attempts
 from db.repositories.clients import get_broker
 from db.session import Database
 from domain.messages import (
     HangupRequest,
-    PlaceCallRequest,
-    PlaceCallResult,
     RecordAttemptRequest,
+    RecordingRegistration,
     TransferRequest,
     TransferResult,
 )
@@ -28,33 +28,23 @@ class CallActivities:
         self._urls = TwilioUrls(public_base_url)
 
     @activity.defn
-    async def place_call(self, request: PlaceCallRequest) -> PlaceCallResult:
-        """Dial once per key: the attempt row is written first and carries the call sid, so a
-        retried activity returns the first call instead of dialling again."""
-        async with domain_errors(), self._db.session() as session:
-            client = await read_for_step(session, "dial", request.client_id, ("phone",), "place call")
-            row, _created = await repo.record_attempt(
+    async def register_recording(self, request: RecordingRegistration) -> None:
+        """Remember a recording Twilio reported, so the retention job deletes it when due."""
+        async with self._db.session() as session:
+            if await save_recording(
                 session,
-                request.idempotency_key,
-                request.campaign_id,
-                request.client_id,
-                request.attempt,
-                None,
-                "dialing",
-                at=request.dialled_at,
-            )
-            if row.call_sid:
-                return PlaceCallResult(call_sid=row.call_sid)
-            result = await self._telephony.place_call(request, client["phone"])
-            row.call_sid = result.call_sid
-            row.status = "dialed"
-            await session.commit()
-            return result
+                recording_sid=request.recording_sid,
+                call_sid=request.call_sid,
+                client_id=request.client_id,
+                campaign_id=request.campaign_id,
+                created_at=request.started_at,
+            ):
+                await session.commit()
 
     @activity.defn
     async def record_attempt_result(self, request: RecordAttemptRequest) -> None:
         async with self._db.session() as session:
-            await repo.finish_attempt(session, request.idempotency_key, request.status, request.result)
+            await attempts.finish_attempt(session, request.idempotency_key, request.status, request.result)
 
     @activity.defn
     async def hangup_call(self, request: HangupRequest) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -14,12 +16,28 @@ from domain.messages import (
     ClientPage,
     ClientPageRequest,
     ClientRef,
+    UnreportedCloses,
+    UnreportedClosesRequest,
 )
 
 
+class ClosedChildren(Protocol):
+    """Temporal's visibility, seen from a campaign: its client workflows that closed without an
+    outcome (temporal_client.TemporalVisibility implements it)."""
+
+    async def unreported(self, campaign_id: str) -> list[str]: ...
+
+
 class CampaignActivities:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, closed_children: ClosedChildren | None = None) -> None:
         self._db = db
+        self._closed = closed_children
+
+    @activity.defn
+    async def find_unreported_closes(self, request: UnreportedClosesRequest) -> UnreportedCloses:
+        if self._closed is None:
+            return UnreportedCloses(client_ids=[])
+        return UnreportedCloses(client_ids=sorted(await self._closed.unreported(request.campaign_id)))
 
     @activity.defn
     async def start_campaign(self, request: CampaignStartRequest) -> CampaignStartResult:

@@ -10,6 +10,7 @@ from temporalio.exceptions import ApplicationError
 from adapters.crm.salesforce import CrmRejected
 from adapters.email.smtp import EmailRejected
 from adapters.scheduling.calendly import CalendlyRejected
+from adapters.telephony.base import TelephonyRejected
 from db.repositories.errors import AlreadyBooked, NotFound, SlotTaken
 from domain.phone import InvalidPhoneNumber
 
@@ -23,6 +24,7 @@ NON_RETRYABLE: tuple[type[Exception], ...] = (
     CrmRejected,
     EmailRejected,
     CalendlyRejected,
+    TelephonyRejected,
 )
 
 

@@ -13,9 +13,10 @@ from activities.errors import domain_errors
 from adapters.crm.base import Crm
 from adapters.email.base import EmailSender
 from db.models import Appointment, Callback
+from db.models_privacy import ConsentKind
 from db.repositories import outreach as repo
 from db.repositories.clients import get_broker
-from db.repositories.consent import record_opt_out
+from db.repositories.consent import record_consent, record_opt_out
 from db.session import Database
 from domain.messages import (
     CallbackConfirmation,
@@ -28,6 +29,7 @@ from domain.messages import (
     DncAddResult,
     EmailRequest,
     EmailResult,
+    RecordingConsentRecord,
 )
 
 
@@ -85,6 +87,25 @@ class FollowUpActivities:
             )
             await session.commit()
         return DncAddResult(added=result.dnc_added)
+
+    @activity.defn
+    async def record_recording_consent(self, request: RecordingConsentRecord) -> None:
+        """The recording-consent answer, kept in the consent ledger (the evidence that outlives
+        workflow histories); once per key."""
+        async with self._db.session() as session:
+            await record_consent(
+                session,
+                idempotency_key=request.idempotency_key,
+                client_id=request.client_id,
+                kind=ConsentKind.RECORDING,
+                granted=request.granted,
+                method=request.method,
+                recorded_by="system:consent",
+                at=request.at,
+                call_sid=request.call_sid,
+                campaign_id=request.campaign_id,
+            )
+            await session.commit()
 
     @activity.defn
     async def record_callback(self, request: CallbackRecordRequest) -> CallbackConfirmation:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compliance.gate import FrequencyCaps, GateInputs
 from db.models import CallAttempt, Client
 from db.models_privacy import ConsentKind
+from db.repositories.attempts import NOT_DIALLED
 from db.repositories.consent import current_consent, is_on_national_dnc, is_suppressed
 from db.repositories.errors import NotFound
 from db.repositories.outreach import as_utc
@@ -31,7 +32,9 @@ async def gather_gate_inputs(
     *,
     window: CallingWindow | None = None,
     caps: FrequencyCaps | None = None,
+    exclude_key: str | None = None,
 ) -> GateInputs:
+    """`exclude_key`: the attempt being judged (its own row is not an earlier dial)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     client = await session.get(Client, client_id)
@@ -39,10 +42,13 @@ async def gather_gate_inputs(
         raise NotFound(f"unknown client {client_id!r}")
     hashed = getattr(client, "phone_hash", None) or phone_hash(client.phone)
     consent = await current_consent(session, client_id, ConsentKind.MARKETING)
+    dialled: ColumnElement[bool] = CallAttempt.status.not_in(NOT_DIALLED)
+    if exclude_key is not None:
+        dialled = and_(dialled, CallAttempt.idempotency_key != exclude_key)
     attempts = (
         await session.execute(
             select(CallAttempt.created_at).where(
-                CallAttempt.client_id == client_id, CallAttempt.created_at >= now - LOOKBACK
+                CallAttempt.client_id == client_id, CallAttempt.created_at >= now - LOOKBACK, dialled
             )
         )
     ).scalars()
@@ -50,7 +56,7 @@ async def gather_gate_inputs(
         await session.execute(
             select(func.count())
             .select_from(CallAttempt)
-            .where(CallAttempt.client_id == client_id, CallAttempt.campaign_id == campaign_id)
+            .where(CallAttempt.client_id == client_id, CallAttempt.campaign_id == campaign_id, dialled)
         )
     ).scalar_one()
     return GateInputs(

@@ -93,6 +93,11 @@ class CallAttempt(Base):
     status: Mapped[str] = mapped_column(String(30))
     result: Mapped[str] = mapped_column(String(30), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The lease that serialises executions of this attempt's place_call (db/repositories/attempts.py)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Wall-clock instant the carrier was first asked (a retry looks for calls made since then)
+    dial_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Appointment(Base):

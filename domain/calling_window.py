@@ -50,6 +50,32 @@ def next_window_open(instant: datetime, timezone: str, window: CallingWindow) ->
     raise RuntimeError("no calling window within nine days")  # unreachable for a valid window
 
 
+def window_closes_at(instant: datetime, timezone: str, window: CallingWindow) -> datetime:
+    """When the open window containing `instant` closes, in UTC (`instant` itself when it is
+    closed). A window open around the clock is treated as closing eight days ahead."""
+    if instant.tzinfo is None:
+        raise ValueError("instant must be timezone-aware")
+    zone = ZoneInfo(timezone)
+    local = instant.astimezone(zone)
+    if not _is_open_local(local, window):
+        return instant.astimezone(UTC)
+    day = local.date()
+    for offset in range(0, 9):
+        candidate = day + timedelta(days=offset)
+        end_hour = window.end_hour
+        closing = (
+            datetime(candidate.year, candidate.month, candidate.day, tzinfo=zone) + timedelta(days=1)
+            if end_hour == 24
+            else datetime(candidate.year, candidate.month, candidate.day, end_hour, tzinfo=zone)
+        )
+        if closing <= local:
+            continue
+        reopens = closing.astimezone(zone)
+        if not _is_open_local(reopens, window):
+            return closing.astimezone(UTC)
+    return (instant + timedelta(days=8)).astimezone(UTC)
+
+
 def clamp_into_window(instant: datetime, timezone: str, window: CallingWindow) -> datetime:
     """A requested time moved forward to the next moment the client may be called."""
     return next_window_open(instant, timezone, window)

@@ -75,8 +75,10 @@ class CampaignCarry:
     cancelled: bool = False
     page_number: int = 0
     queue: list[str] = field(default_factory=list)
+    queue_seqs: dict[str, int] = field(default_factory=dict)
     in_call: list[str] = field(default_factory=list)
     exhausted: bool = False
+    closed_unreported: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -160,18 +162,6 @@ class ScreeningResult:
 
 
 @dataclass(frozen=True)
-class DialGateRequest:
-    """Asked at every dial, retry and callback: may we call now?"""
-
-    campaign_id: str
-    client_id: str
-    attempt: int
-    at: datetime | None = None  # workflow time of the decision (None: the activity's clock)
-    window: CallingWindow = field(default_factory=CallingWindow)
-    caps: FrequencyCaps = field(default_factory=FrequencyCaps)
-
-
-@dataclass(frozen=True)
 class DialGateDecision:
     """The compliance gate's verdict with the inputs it saw, kept in history as evidence.
     Not allowed with `retry_at`: wait and ask again; without: never dial in this campaign."""
@@ -186,16 +176,37 @@ class DialGateDecision:
 
 @dataclass(frozen=True)
 class PlaceCallRequest:
+    """Dial attempt `attempt` once: the compliance gate is judged inside the dial, at its instant
+    (`dialled_at` is the workflow's clock when it asked; the activity never judges earlier)."""
+
     workflow_id: str
     campaign_id: str
     client_id: str
     attempt: int
     idempotency_key: str
     dialled_at: datetime | None = None  # workflow time: frequency caps count on the same clock
+    window: CallingWindow = field(default_factory=CallingWindow)
+    caps: FrequencyCaps = field(default_factory=FrequencyCaps)
 
 
 @dataclass(frozen=True)
 class PlaceCallResult:
+    """The call this attempt made (or adopted from an earlier try whose answer was lost), or no
+    call because the gate said no at the moment of dialling (`gate` says why and until when)."""
+
+    call_sid: str | None
+    gate: DialGateDecision | None = None
+    adopted: bool = False
+
+
+@dataclass(frozen=True)
+class AdoptCallRequest:
+    """Follow the call a signed status callback reported for this attempt's key."""
+
+    idempotency_key: str
+    campaign_id: str
+    client_id: str
+    attempt: int
     call_sid: str
 
 
@@ -220,6 +231,30 @@ class RecordingEvent:
     recording_sid: str
     status: RecordingStatus
     started_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RecordingRegistration:
+    """A recording to remember for retention (ids only; deleted at the carrier when due)."""
+
+    recording_sid: str
+    call_sid: str
+    campaign_id: str
+    client_id: str
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordingConsentRecord:
+    """Recording consent given or refused on a call, for the consent ledger."""
+
+    idempotency_key: str
+    client_id: str
+    campaign_id: str
+    call_sid: str
+    granted: bool
+    method: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -487,20 +522,26 @@ class TransferDecision:
 
 @dataclass(frozen=True)
 class DialPermitRequest:
-    """A client workflow asks its campaign for permission to dial (every attempt, retry, callback)."""
+    """A client workflow asks its campaign for permission to dial (every attempt, retry, callback).
+    `seq` numbers the client's requests so a late answer to a withdrawn one is never taken."""
 
     client_id: str
+    seq: int = 0
 
 
 @dataclass(frozen=True)
 class DialPermitRelease:
+    """The slot is given back: the call ended, or the request is withdrawn (window closed)."""
+
     client_id: str
+    seq: int = 0
 
 
 @dataclass(frozen=True)
 class DialPermit:
     granted: bool
     reason: str = ""
+    seq: int = 0
 
 
 @dataclass(frozen=True)
@@ -520,6 +561,18 @@ class FreeSlotsRequest:
 class FreeSlots:
     broker_id: str
     slots: tuple[datetime, ...]
+
+
+@dataclass(frozen=True)
+class UnreportedClosesRequest:
+    campaign_id: str
+
+
+@dataclass(frozen=True)
+class UnreportedCloses:
+    """Clients whose outreach workflow closed without an outcome (failed, terminated, timed out)."""
+
+    client_ids: list[str]
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ import itertools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from adapters.telephony.base import CarrierCall, TelephonyError
 from domain.enums import CallbackOwner, CallResult, CallStatus, ProductType, Stage, TransferLegStatus
 from domain.messages import (
     BookAppointmentRequest,
@@ -105,6 +106,24 @@ def unanswered_call(status: CallStatus) -> list[Step]:
 
 
 @dataclass
+class CarrierFaults:
+    """Ways the scripted carrier misbehaves, as Twilio can; each count is used up by the next
+    creates. `answer_lost`: the call is created (and rings) but the create's answer never
+    arrives; `fail_before_create`: a 5xx/429 before anything exists."""
+
+    answer_lost: int = 0
+    fail_before_create: int = 0
+
+
+@dataclass(frozen=True)
+class PlacedCall:
+    sid: str
+    to_number: str
+    created_at: datetime
+    request: PlaceCallRequest
+
+
+@dataclass
 class ScriptedPhone:
     """Telephony that plays `script_for(client_id, attempt)` against the client workflow."""
 
@@ -115,12 +134,19 @@ class ScriptedPhone:
     step_delay: float = 0.0
     placed: list[PlaceCallRequest] = field(default_factory=list)
     update_errors: list[str] = field(default_factory=list)
+    faults: CarrierFaults = field(default_factory=CarrierFaults)
+    created: list[PlacedCall] = field(default_factory=list)
+    hung_up: list[str] = field(default_factory=list)
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def place_call(self, request: PlaceCallRequest, to_number: str) -> PlaceCallResult:
+        if self.faults.fail_before_create > 0:
+            self.faults.fail_before_create -= 1
+            raise TelephonyError("scripted carrier: 503 before create")
         sid = f"CA{next(self._counter):032d}"
         self.placed.append(request)
+        self.created.append(PlacedCall(sid, to_number, datetime.now(UTC), request))
         script = list(self.script_for(request.client_id, request.attempt))
         if self.inline:
             await self._play(request, sid, script)
@@ -128,10 +154,20 @@ class ScriptedPhone:
             task = asyncio.create_task(self._play(request, sid, script))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+        if self.faults.answer_lost > 0:
+            self.faults.answer_lost -= 1
+            raise TelephonyError("scripted carrier: created, answer lost")
         return PlaceCallResult(call_sid=sid)
 
+    async def find_calls(self, to_number: str, since: datetime) -> list[CarrierCall]:
+        return [
+            CarrierCall(c.sid, "completed" if c.sid in self.hung_up else "in-progress", c.created_at)
+            for c in self.created
+            if c.to_number == to_number and c.created_at >= since - timedelta(seconds=10)
+        ]
+
     async def hangup(self, call_sid: str) -> None:
-        return None
+        self.hung_up.append(call_sid)
 
     async def transfer(
         self, call_sid: str, broker_number: str, whisper_url: str, workflow_id: str | None = None
@@ -157,7 +193,8 @@ class ScriptedPhone:
                 match step:
                     case Status(status):
                         await handle.signal(
-                            ClientOutreachWorkflow.call_status, CallStatusEvent(sid, status, next(sequence))
+                            ClientOutreachWorkflow.call_status,
+                            CallStatusEvent(sid, status, next(sequence), attempt=request.attempt),
                         )
                     case Consent(given):
                         await handle.signal(ClientOutreachWorkflow.consent, ConsentEvent(sid, given))

@@ -7,15 +7,23 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlreadyStartedError
+from temporalio.exceptions import (
+    ApplicationError,
+    ChildWorkflowError,
+    FailureError,
+    WorkflowAlreadyStartedError,
+)
+from temporalio.workflow import ChildWorkflowHandle
 
 with workflow.unsafe.imports_passed_through():
     from activities.campaign import CampaignActivities
+    from domain.enums import Outcome
     from domain.ids import outreach_workflow_id
     from domain.messages import (
         CampaignCarry,
@@ -31,12 +39,16 @@ with workflow.unsafe.imports_passed_through():
         DialPermit,
         DialPermitRelease,
         DialPermitRequest,
+        UnreportedClosesRequest,
     )
+    from workflows import outreach as outreach_wf
     from workflows import search_attributes as sa
-    from workflows.outreach import ClientOutreachWorkflow
 
 SHORT = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+# How often the campaign asks Temporal's visibility for clients that closed without reporting
+# (terminated, timed out, failed in an earlier run of this campaign, which no longer watches them).
+RECONCILE_EVERY = timedelta(minutes=5)
 
 
 @workflow.defn
@@ -50,14 +62,17 @@ class CampaignWorkflow:
         self._paused = carry.paused
         self._cancelled = carry.cancelled
         self._queue: deque[str] = deque(carry.queue)
+        self._seqs: dict[str, int] = dict(carry.queue_seqs)
         self._in_call: set[str] = set(carry.in_call)
         self._finished: set[str] = set()
+        self._closed_unreported: set[str] = set(carry.closed_unreported)
         self._stopped_sent: set[str] = set()
         # The permit granter is stopped at a safe point before completion or continue-as-new:
         # never between popping a client and signalling it, never with a command after the CAN,
         # and never by cancelling its pacing timer (which may be firing at that very moment).
         self._draining = False
         self._page: list[ClientRef] = []
+        self._watchers: set[asyncio.Task[None]] = set()
 
     @workflow.run
     async def run(self, inp: CampaignInput) -> CampaignSummary:
@@ -79,7 +94,7 @@ class CampaignWorkflow:
                 self._carry.exhausted = True
             while self._finished_count() < self._carry.started:
                 self._show("all clients started; waiting for outreach to finish")
-                await workflow.wait_condition(
+                await self._wait_reconciling(
                     lambda: (
                         self._finished_count() >= self._carry.started
                         or workflow.info().is_continue_as_new_suggested()
@@ -123,24 +138,47 @@ class CampaignWorkflow:
 
     # --- signals: client workflows ----------------------------------------------------------
 
+    # The dial-permit contract is described in workflows/dial_permits.py.
+
     @workflow.signal
     def request_dial(self, request: DialPermitRequest) -> None:
+        self._seqs[request.client_id] = request.seq
         if request.client_id not in self._queue and request.client_id not in self._in_call:
             self._queue.append(request.client_id)
 
     @workflow.signal
     def release_dial(self, release: DialPermitRelease) -> None:
-        self._in_call.discard(release.client_id)
+        """The call ended, or the request was withdrawn: free the slot and the queue place."""
+        if release.seq and self._seqs.get(release.client_id, release.seq) != release.seq:
+            return  # a release for an older request; the newer one stands
+        self._free(release.client_id)
 
     @workflow.signal
     def client_finished(self, event: ClientFinished) -> None:
-        self._in_call.discard(event.client_id)
-        if event.client_id in self._queue:
-            self._queue.remove(event.client_id)
-        if event.client_id not in self._finished:
-            self._finished.add(event.client_id)
-            self._carry.finished += 1
-            self._outcomes[event.outcome.value] = self._outcomes.get(event.outcome.value, 0) + 1
+        self._count_finished(event.client_id, event.outcome.value)
+
+    def _free(self, client_id: str) -> None:
+        self._in_call.discard(client_id)
+        if client_id in self._queue:
+            self._queue.remove(client_id)
+
+    def _count_finished(self, client_id: str, outcome: str) -> None:
+        self._free(client_id)
+        self._seqs.pop(client_id, None)
+        if client_id in self._finished or client_id in self._closed_unreported:
+            return
+        self._finished.add(client_id)
+        self._carry.finished += 1
+        self._outcomes[outcome] = self._outcomes.get(outcome, 0) + 1
+
+    def _count_closed_unreported(self, client_id: str) -> None:
+        """A client whose workflow closed (failed, terminated, timed out) without reporting an
+        outcome: it counts as `failed` and gives back whatever it held."""
+        if client_id in self._finished or client_id in self._closed_unreported:
+            return
+        self._count_finished(client_id, Outcome.FAILED.value)
+        self._finished.discard(client_id)
+        self._closed_unreported.add(client_id)
 
     @workflow.query
     def progress(self) -> CampaignProgress:
@@ -179,7 +217,7 @@ class CampaignWorkflow:
         for client in page.clients:
             # Start a client only when a dial slot could soon be free: bounded look-ahead keeps the
             # permit queue (carried across continue-as-new) small.
-            await workflow.wait_condition(
+            await self._wait_reconciling(
                 lambda: (
                     self._cancelled
                     or (
@@ -205,8 +243,8 @@ class CampaignWorkflow:
             caps=spec.caps,
         )
         try:
-            await workflow.start_child_workflow(
-                ClientOutreachWorkflow.run,
+            child = await workflow.start_child_workflow(
+                outreach_wf.ClientOutreachWorkflow.run,
                 task,
                 id=outreach_workflow_id(spec.campaign_id, client.client_id),
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
@@ -224,6 +262,35 @@ class CampaignWorkflow:
             return
         self._carry.started += 1
         self._show(f"started {self._carry.started} clients")
+        self._watchers.add(asyncio.create_task(self._watch(child, client.client_id)))
+
+    async def _watch(self, child: ChildWorkflowHandle[Any, Any], client_id: str) -> None:
+        """Children of this run are watched: one that closes without reporting is counted."""
+        try:
+            await child
+        except ChildWorkflowError:
+            self._count_closed_unreported(client_id)
+
+    async def _wait_reconciling(self, condition: Callable[[], bool]) -> None:
+        """Wait for `condition`; every RECONCILE_EVERY without it, count the children that
+        closed without reporting (earlier runs' children are no longer watched), since one of
+        them may hold the very dial slot or completion being waited for."""
+        while True:
+            try:
+                await workflow.wait_condition(condition, timeout=RECONCILE_EVERY)
+                return
+            except TimeoutError:
+                await self._reconcile()
+
+    async def _reconcile(self) -> None:
+        closed = await workflow.execute_activity_method(
+            CampaignActivities.find_unreported_closes,
+            UnreportedClosesRequest(self._spec.campaign_id),
+            start_to_close_timeout=SHORT,
+            retry_policy=RETRY,
+        )
+        for client_id in closed.client_ids:
+            self._count_closed_unreported(client_id)
 
     async def _grant_permits(self) -> None:
         spec = self._spec
@@ -245,13 +312,14 @@ class CampaignWorkflow:
                 return
             client_id = self._queue.popleft()
             handle = workflow.get_external_workflow_handle_for(
-                ClientOutreachWorkflow.run, outreach_workflow_id(spec.campaign_id, client_id)
+                outreach_wf.ClientOutreachWorkflow.run, outreach_workflow_id(spec.campaign_id, client_id)
             )
             if self._cancelled:
-                await _quietly(handle.signal(ClientOutreachWorkflow.stop))
+                await _quietly(handle.signal(outreach_wf.ClientOutreachWorkflow.stop))
                 continue
             self._in_call.add(client_id)
-            await _quietly(handle.signal(ClientOutreachWorkflow.dial_permit, DialPermit(True)))
+            permit = DialPermit(True, seq=self._seqs.get(client_id, 0))
+            await _quietly(handle.signal(outreach_wf.ClientOutreachWorkflow.dial_permit, permit))
             await workflow.sleep(interval)
 
     async def _stop_granter(self, granter: asyncio.Task[None]) -> None:
@@ -274,7 +342,9 @@ class CampaignWorkflow:
             cancelled=self._cancelled,
             page_number=self._carry.page_number,
             queue=list(self._queue),
+            queue_seqs={c: n for c, n in self._seqs.items() if c in self._queue or c in self._in_call},
             in_call=sorted(self._in_call),
+            closed_unreported=sorted(self._closed_unreported),
             exhausted=self._carry.exhausted,
         )
         workflow.continue_as_new(CampaignInput(self._spec, carry))

@@ -3,6 +3,8 @@ the local phone simulator speaks Twilio's REST, so the same adapter serves both.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from domain.messages import PlaceCallRequest, PlaceCallResult
@@ -12,13 +14,35 @@ class TelephonyError(RuntimeError):
     """A provider failure worth retrying (network, 5xx, rate limit)."""
 
 
+class TelephonyRejected(TelephonyError):
+    """A request the carrier will keep refusing (bad parameters, auth): retrying cannot help."""
+
+
 class CallNotFound(TelephonyError):
     """The call is gone (already ended): hang-ups and redirects on it are no-ops for callers."""
+
+
+@dataclass(frozen=True)
+class CarrierCall:
+    """One call as the carrier lists it (Twilio's Calls resource): enough to adopt it."""
+
+    sid: str
+    status: str  # Twilio's call status: queued, ringing, in-progress, completed, ...
+    created_at: datetime
+
+    @property
+    def live(self) -> bool:
+        return self.status in ("queued", "initiated", "ringing", "in-progress")
 
 
 class Telephony(Protocol):
     async def place_call(self, request: PlaceCallRequest, to_number: str) -> PlaceCallResult:
         """Dial `to_number`; raises domain.phone.InvalidPhoneNumber (non-retryable) for bad numbers."""
+        ...
+
+    async def find_calls(self, to_number: str, since: datetime) -> list[CarrierCall]:
+        """Calls from our caller id to `to_number` created at or after `since`, oldest first:
+        how a retry finds the call an earlier try created when the carrier's answer was lost."""
         ...
 
     async def hangup(self, call_sid: str) -> None: ...

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 from pydantic import SecretStr
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
 from adapters.phone_numbers import normalize_e164
-from adapters.telephony.base import CallNotFound, TelephonyError
+from adapters.telephony.base import CallNotFound, CarrierCall, TelephonyError, TelephonyRejected
 from adapters.telephony.http_client import RewritingAsyncHttpClient
 from adapters.telephony.urls import TwilioUrls
 from domain.messages import PlaceCallRequest, PlaceCallResult
@@ -28,10 +30,9 @@ INVALID_NUMBER_CODES = frozenset({13223, 13224, 21211, 21214, 21215, 21216, 2121
 CALL_GONE_CODES = frozenset({20404, 21220})
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 TRANSFER_RING_SECONDS = 20
-
-
-class TelephonyRejected(TelephonyError):
-    """A 4xx Twilio will keep refusing (bad parameters, auth): retrying cannot help."""
+# Carrier and worker clocks differ a little; a call created just before `since` still counts.
+CLOCK_SKEW = timedelta(seconds=10)
+FIND_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,10 @@ def _translate(exc: TwilioRestException, action: str) -> Exception:
     if 400 <= exc.status < 500 and exc.status != 429:
         return TelephonyRejected(f"{action}: twilio rejected the request ({exc.status} {exc.code})")
     return TelephonyError(f"{action}: twilio error ({exc.status} {exc.code})")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _workflow_id_from(url: str) -> str | None:
@@ -96,10 +101,31 @@ class TwilioTelephony:
             )
         except TwilioRestException as exc:
             raise _translate(exc, "place_call") from exc
+        except httpx.TransportError as exc:
+            # The request may have reached Twilio: the caller looks for the call before retrying.
+            raise TelephonyError(f"place_call: no answer from twilio ({type(exc).__name__})") from exc
         if not call.sid:
             raise TelephonyError("place_call: twilio returned no call sid")
         _logger.info("call placed workflow=%s attempt=%s sid=%s", wid, request.attempt, call.sid)
         return PlaceCallResult(call_sid=call.sid)
+
+    async def find_calls(self, to_number: str, since: datetime) -> list[CarrierCall]:
+        """Newest calls to the number from our caller id (Twilio lists newest first; its time
+        filters are whole days and skip calls not yet started), filtered here by creation time."""
+        to = normalize_e164(to_number)
+        try:
+            calls = await self._client.calls.list_async(to=to, from_=self._config.caller_id, limit=FIND_LIMIT)
+        except TwilioRestException as exc:
+            raise _translate(exc, "find_calls") from exc
+        except httpx.TransportError as exc:
+            raise TelephonyError(f"find_calls: no answer from twilio ({type(exc).__name__})") from exc
+        earliest = since - CLOCK_SKEW
+        found = [
+            CarrierCall(str(c.sid), str(c.status or ""), _aware(c.date_created))
+            for c in calls
+            if c.sid and c.date_created is not None and _aware(c.date_created) >= earliest
+        ]
+        return sorted(found, key=lambda c: (c.created_at, c.sid))
 
     async def hangup(self, call_sid: str) -> None:
         """Idempotent: hanging up a call that already ended is not an error."""

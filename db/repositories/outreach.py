@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Appointment, Broker, CallAttempt, Callback, DncEntry
+from db.models import Appointment, Broker, Callback, DncEntry
 from db.repositories.errors import AlreadyBooked, SlotTaken
 from db.repositories.idempotent import insert_once
 from domain.broker_slots import WorkingHours
@@ -37,55 +37,6 @@ def working_hours(broker: Broker) -> WorkingHours:
         weekdays=tuple(int(d) for d in broker.work_days.split(",") if d),
         slot_minutes=broker.slot_minutes,
     )
-
-
-# --- attempts -----------------------------------------------------------------------------------
-
-
-async def count_attempts(session: AsyncSession, campaign_id: str, client_id: str) -> int:
-    result = await session.execute(
-        select(func.count())
-        .select_from(CallAttempt)
-        .where(CallAttempt.campaign_id == campaign_id, CallAttempt.client_id == client_id)
-    )
-    return int(result.scalar_one())
-
-
-async def record_attempt(
-    session: AsyncSession,
-    key: str,
-    campaign_id: str,
-    client_id: str,
-    attempt: int,
-    call_sid: str | None,
-    status: str,
-    result: str = "",
-    at: datetime | None = None,
-) -> tuple[CallAttempt, bool]:
-    return await insert_once(
-        session,
-        CallAttempt,
-        key,
-        lambda: CallAttempt(
-            idempotency_key=key,
-            campaign_id=campaign_id,
-            client_id=client_id,
-            attempt=attempt,
-            call_sid=call_sid,
-            status=status,
-            result=result,
-            created_at=at or utcnow(),
-        ),
-    )
-
-
-async def finish_attempt(session: AsyncSession, key: str, status: str, result: str) -> None:
-    row = (
-        await session.execute(select(CallAttempt).where(CallAttempt.idempotency_key == key))
-    ).scalar_one_or_none()
-    if row is not None:
-        row.status, row.result = status, result
-        await session.commit()
 
 
 # --- appointments -------------------------------------------------------------------------------

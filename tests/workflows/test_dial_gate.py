@@ -18,7 +18,7 @@ from db.repositories.consent import import_national_dnc, record_consent
 from db.session import Database
 from domain.enums import CallResult, CallStatus, Outcome
 from domain.ids import outreach_workflow_id
-from domain.messages import ClientTask, DialGateDecision, FrequencyCaps
+from domain.messages import ClientTask, DialGateDecision, FrequencyCaps, PlaceCallResult
 from sim.scripted_phone import Book, answered_call, unanswered_call
 from tests.workflows.harness import World, running_world
 from tests.workflows.test_outreach import task_for
@@ -58,20 +58,20 @@ async def _start(world: World, task: ClientTask) -> WorkflowHandle:
 
 
 async def _gate_decisions(world: World, handle: WorkflowHandle) -> list[DialGateDecision]:
-    """Every dial_gate result recorded in the history, decoded through the client's codec."""
+    """Every gate decision recorded in the history (place_call judges the gate at the moment
+    of dialling and returns it), decoded through the client's codec."""
     scheduled: set[int] = set()
     decisions: list[DialGateDecision] = []
     async for event in handle.fetch_history_events():
         if event.event_type is EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            if event.activity_task_scheduled_event_attributes.activity_type.name == "dial_gate":
+            if event.activity_task_scheduled_event_attributes.activity_type.name == "place_call":
                 scheduled.add(event.event_id)
         elif event.event_type is EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
             attrs = event.activity_task_completed_event_attributes
             if attrs.scheduled_event_id in scheduled:
-                [decision] = await world.client.data_converter.decode(
-                    attrs.result.payloads, [DialGateDecision]
-                )
-                decisions.append(decision)
+                [placed] = await world.client.data_converter.decode(attrs.result.payloads, [PlaceCallResult])
+                if placed.gate is not None:
+                    decisions.append(placed.gate)
     return decisions
 
 
