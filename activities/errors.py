@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from temporalio.exceptions import ApplicationError
 
-from adapters.crm.salesforce import CrmRejected
+from adapters.crm.base import CrmRejected
 from adapters.email.smtp import EmailRejected
 from adapters.scheduling.calendly import CalendlyRejected
 from adapters.telephony.base import TelephonyRejected

@@ -60,6 +60,8 @@ class CampaignSpec:
     page_size: int = 500
     products: tuple[ProductType, ...] = (ProductType.DENTAL, ProductType.VISION)
     caps: FrequencyCaps = field(default_factory=FrequencyCaps)
+    # How often the campaign asks Temporal's visibility for clients that closed without an outcome.
+    reconcile_seconds: float = 300.0
 
 
 @dataclass

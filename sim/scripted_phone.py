@@ -15,11 +15,19 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.service import RPCError, RPCStatusCode
 
 from adapters.telephony.base import CarrierCall, TelephonyError
-from domain.enums import CallbackOwner, CallResult, CallStatus, ProductType, Stage, TransferLegStatus
+from domain.enums import (
+    CallbackOwner,
+    CallResult,
+    CallStatus,
+    ProductType,
+    RecordingStatus,
+    Stage,
+    TransferLegStatus,
+)
 from domain.messages import (
     BookAppointmentRequest,
     CallbackRequest,
@@ -30,6 +38,7 @@ from domain.messages import (
     OutreachResult,
     PlaceCallRequest,
     PlaceCallResult,
+    RecordingEvent,
     StageChange,
     TransferAsk,
     TransferLegResult,
@@ -56,16 +65,24 @@ class EnterStage:
 
 @dataclass(frozen=True)
 class Book:
-    """Book the first free slot the broker offers (or `slot` when given)."""
+    """Book the first free slot the broker offers (or `slot` when given). `wait=False` goes on
+    as soon as the workflow accepted the update (a caller hanging up while it is in flight)."""
 
     slot: datetime | None = None
     product: ProductType = ProductType.DENTAL
+    wait: bool = True
 
 
 @dataclass(frozen=True)
 class AskCallback:
     after: timedelta
     owner: CallbackOwner = CallbackOwner.AI
+    wait: bool = True
+
+
+@dataclass(frozen=True)
+class RecordingStarted:
+    """Twilio reports a recording of this call (the api's recording webhook)."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +101,7 @@ class End:
     callback_after: timedelta | None = None
 
 
-Step = Status | Consent | EnterStage | Book | AskCallback | AskTransfer | OptOut | End
+Step = Status | Consent | EnterStage | Book | AskCallback | AskTransfer | OptOut | End | RecordingStarted
 SlotFinder = Callable[[str, datetime], Awaitable[datetime | None]]
 
 
@@ -200,18 +217,33 @@ class ScriptedPhone:
                         await handle.signal(ClientOutreachWorkflow.consent, ConsentEvent(sid, given))
                     case EnterStage(stage):
                         await handle.signal(ClientOutreachWorkflow.stage_changed, StageChange(sid, stage))
-                    case Book(slot, product):
+                    case Book(slot, product, wait):
                         when = slot or await self.slot_finder(request.client_id, await self._now(handle))
                         if when is None:
                             raise RuntimeError("no free slot to book")
-                        await handle.execute_update(
-                            ClientOutreachWorkflow.book_appointment,
-                            BookAppointmentRequest(sid, when, product),
-                        )
-                    case AskCallback(after, owner):
-                        at = await self._now(handle) + after
-                        await handle.execute_update(
-                            ClientOutreachWorkflow.request_callback, CallbackRequest(sid, at, owner)
+                        booking = BookAppointmentRequest(sid, when, product)
+                        if wait:
+                            await handle.execute_update(ClientOutreachWorkflow.book_appointment, booking)
+                        else:
+                            await handle.start_update(
+                                ClientOutreachWorkflow.book_appointment,
+                                booking,
+                                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                            )
+                    case AskCallback(after, owner, wait):
+                        ask = CallbackRequest(sid, await self._now(handle) + after, owner)
+                        if wait:
+                            await handle.execute_update(ClientOutreachWorkflow.request_callback, ask)
+                        else:
+                            await handle.start_update(
+                                ClientOutreachWorkflow.request_callback,
+                                ask,
+                                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                            )
+                    case RecordingStarted():
+                        await handle.signal(
+                            ClientOutreachWorkflow.recording,
+                            RecordingEvent(sid, f"RE{sid[2:]}", RecordingStatus.IN_PROGRESS),
                         )
                     case AskTransfer(broker_answers):
                         decision = await handle.execute_update(

@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         DialPermit,
         DialPermitRelease,
         DialPermitRequest,
+        OutreachResult,
         UnreportedClosesRequest,
     )
     from workflows import outreach as outreach_wf
@@ -46,9 +47,6 @@ with workflow.unsafe.imports_passed_through():
 
 SHORT = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
-# How often the campaign asks Temporal's visibility for clients that closed without reporting
-# (terminated, timed out, failed in an earlier run of this campaign, which no longer watches them).
-RECONCILE_EVERY = timedelta(minutes=5)
 
 
 @workflow.defn
@@ -264,20 +262,28 @@ class CampaignWorkflow:
         self._show(f"started {self._carry.started} clients")
         self._watchers.add(asyncio.create_task(self._watch(child, client.client_id)))
 
-    async def _watch(self, child: ChildWorkflowHandle[Any, Any], client_id: str) -> None:
+    async def _watch(self, child: ChildWorkflowHandle[Any, OutreachResult], client_id: str) -> None:
         """Children of this run are watched: one that closes without reporting is counted."""
         try:
-            await child
+            result = await child
         except ChildWorkflowError:
+            self._count_closed_unreported(client_id)
+            return
+        # A completed child reported before it completed; one that did not (a test server
+        # reports a termination as a completion with no result) is counted here.
+        if isinstance(result, OutreachResult):
+            self._count_finished(client_id, result.outcome.value)
+        else:
             self._count_closed_unreported(client_id)
 
     async def _wait_reconciling(self, condition: Callable[[], bool]) -> None:
-        """Wait for `condition`; every RECONCILE_EVERY without it, count the children that
+        """Wait for `condition`; every `reconcile_seconds` without it, count the children that
         closed without reporting (earlier runs' children are no longer watched), since one of
         them may hold the very dial slot or completion being waited for."""
+        every = timedelta(seconds=self._spec.reconcile_seconds)
         while True:
             try:
-                await workflow.wait_condition(condition, timeout=RECONCILE_EVERY)
+                await workflow.wait_condition(condition, timeout=every)
                 return
             except TimeoutError:
                 await self._reconcile()
@@ -371,6 +377,10 @@ def _validate(spec: CampaignSpec) -> None:
     if spec.dials_per_minute <= 0:
         raise ApplicationError(
             "dials_per_minute must be positive", type="InvalidCampaign", non_retryable=True
+        )
+    if spec.reconcile_seconds < 1:
+        raise ApplicationError(
+            "reconcile_seconds must be at least 1", type="InvalidCampaign", non_retryable=True
         )
     if spec.max_attempts < 1 or spec.page_size < 1:
         raise ApplicationError(

@@ -7,12 +7,13 @@ carries out each action (activities, timers, waits on signals) and holds the mes
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.booking import BookingActivities
@@ -114,13 +115,28 @@ class ClientOutreachWorkflow:
     @workflow.run
     async def run(self, task: ClientTask) -> OutreachResult:
         self._wid = workflow.info().workflow_id
-        action: Action = next_step(self._s, Started(), workflow.now())
-        while not isinstance(action, Finish):
-            event = await self._perform(action)
-            action = next_step(self._s, event, workflow.now())
-            if self._holding_permit and not isinstance(action, HOLDS_PERMIT):
-                await self._release_permit()
-        return await self._finish(action)
+        try:
+            action: Action = next_step(self._s, Started(), workflow.now())
+            while not isinstance(action, Finish):
+                event = await self._perform(action)
+                action = next_step(self._s, event, workflow.now())
+                if self._holding_permit and not isinstance(action, HOLDS_PERMIT):
+                    await self._release_permit()
+            return await self._finish(action)
+        except (FailureError, asyncio.CancelledError):
+            # The workflow fails (or is cancelled): the campaign still learns it ended, and the
+            # outcome search attribute says so (the campaign's reconcile skips what set one).
+            if self._s.outcome is None:
+                await self._report_failure()
+            raise
+
+    async def _report_failure(self) -> None:
+        self._s.outcome = Outcome.FAILED
+        workflow.upsert_search_attributes([sa.OUTCOME.value_set(Outcome.FAILED.value)])
+        self._set_stage(ClientStage.DONE, "failed")
+        if self._holding_permit:
+            await self._release_permit()
+        await dial_permits.report_finished(self._s.task.client_id, Outcome.FAILED)
 
     async def _perform(self, action: Action) -> Event:
         match action:
@@ -629,9 +645,9 @@ class ClientOutreachWorkflow:
             )
         # Registrations, ledger writes and stray hang-ups started by signals finish first.
         await workflow.wait_condition(workflow.all_handlers_finished)
-        s.outcome = outcome
         s.next_call_at = None
         workflow.upsert_search_attributes([sa.OUTCOME.value_set(outcome.value)])
+        s.outcome = outcome
         self._set_stage(ClientStage.DONE, f"finished: {outcome.value}")
         await dial_permits.report_finished(task.client_id, outcome)
         return OutreachResult(task.campaign_id, task.client_id, outcome, s.attempt, appointment_id)

@@ -320,8 +320,10 @@ def _after_dial(
 
 
 def _after_call(state: OutreachState, now: datetime) -> Action:
-    """After a call (and after each follow-up step it needed): the order of these checks is the
-    product's promise — booking, then opt-out, then everything else."""
+    """After a call (and after each follow-up step it needed). The order of these checks is the
+    product's promise: what the workflow accepted during the call (a booking, then an opt-out,
+    a connected transfer, a callback) stands before anything telephony says about how the call
+    ended, so a hang-up while an update was in flight never turns into a retry."""
     verdict = state.verdict or CallVerdict(result=CallResult.DROPPED)
     result = verdict.result
     if state.booking is not None:
@@ -331,41 +333,48 @@ def _after_call(state: OutreachState, now: datetime) -> Action:
     if state.opted_out or result is CallResult.OPTED_OUT:
         state.opted_out = True
         return Finish(Outcome.OPTED_OUT, "opted out")
-    if result is CallResult.WRONG_PERSON and state.pending_callback_at is not None:
-        # Someone else answered and named a better time to reach the client.
-        return _callback_from_call(state)
-    if result is CallResult.WRONG_PERSON and state.callback is not None:
-        return _call_back_later(state, "wrong person answered; calling back later", now)
-    if verdict.unanswered is not None or result in RETRYABLE_RESULTS:
-        return _retry_or_give_up(state, verdict, now)
-    if result in FINAL_RESULTS:
-        return Finish(FINAL_RESULTS[result], result.value)
     if result is CallResult.TRANSFER_REQUESTED and state.transferring:
         if not state.transfer_settled:
             return AwaitTransfer(TRANSFER_SETTLE)
         if state.transferring:
             return Finish(Outcome.TRANSFERRED, "transferred to broker")
-    if result is CallResult.TRANSFER_REQUESTED and state.callback is None:
-        return CheckBrokerAvailability()  # the caller wanted their broker and none was free
-    if result is CallResult.CALLBACK_REQUESTED and state.callback is None:
-        if state.pending_callback_at is None:
-            state.not_before = now + retry_delay(1, state.task.retry)
-            state.stage = ClientStage.WAITING_CALLBACK
-            state.last_event = "callback requested without a time"
-            state.verdict = None
-            return _next_dial(state, now)
+    wants_later = result in (CallResult.WRONG_PERSON, CallResult.CALLBACK_REQUESTED)
+    if wants_later and state.callback is None and state.pending_callback_at is not None:
+        # The caller (or whoever answered) named a time to call back.
         return _callback_from_call(state)
+    if state.callback is not None:
+        return _honour_callback(state, now)
+    if verdict.unanswered is not None or result in RETRYABLE_RESULTS:
+        return _retry_or_give_up(state, verdict, now)
+    if result in FINAL_RESULTS:
+        return Finish(FINAL_RESULTS[result], result.value)
+    if result is CallResult.TRANSFER_REQUESTED:
+        return CheckBrokerAvailability()  # the caller wanted their broker and none was free
+    if result is CallResult.CALLBACK_REQUESTED:
+        state.not_before = now + retry_delay(1, state.task.retry)
+        state.stage = ClientStage.WAITING_CALLBACK
+        state.last_event = "callback requested without a time"
+        state.verdict = None
+        return _next_dial(state, now)
+    return Finish(Outcome.DECLINED, f"call ended: {result.value if result else 'unknown'}")
+
+
+def _honour_callback(state: OutreachState, now: datetime) -> Action:
     callback = state.callback
-    if callback is not None and callback.owner is CallbackOwner.BROKER:
+    assert callback is not None
+    if callback.owner is CallbackOwner.BROKER:
         return Finish(Outcome.CALLBACK_SCHEDULED, "broker will call back")
-    if callback is not None and state.ai_callbacks >= MAX_AI_CALLBACKS:
+    if state.ai_callbacks >= MAX_AI_CALLBACKS:
         # The client keeps asking to be called later: their broker takes it from here.
         state.callback = None
         state.last_event = "repeated callback requests: broker follows up"
         return HandToBroker(callback.callback_at)
-    if callback is not None:
-        return _call_back_later(state, "callback requested", now)
-    return Finish(Outcome.DECLINED, f"call ended: {result.value if result else 'unknown'}")
+    why = (
+        "wrong person answered; calling back later"
+        if state.verdict and state.verdict.result is CallResult.WRONG_PERSON
+        else "callback requested"
+    )
+    return _call_back_later(state, why, now)
 
 
 def _callback_from_call(state: OutreachState) -> Action:

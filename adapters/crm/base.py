@@ -6,6 +6,15 @@ from datetime import datetime
 from typing import Protocol
 
 
+class CrmError(RuntimeError):
+    """A CRM failure worth retrying (network, 5xx, lock contention, rate limits)."""
+
+
+class CrmRejected(CrmError):
+    """The CRM refuses the request as made (bad field, no access, expired session without a
+    way to log in again): non-retryable; fix the org or the configuration."""
+
+
 class Crm(Protocol):
     async def write_outcome(
         self, key: str, client_id: str, campaign_id: str, outcome: str, note: str, appointment_id: str | None

@@ -23,6 +23,8 @@ from requests.adapters import HTTPAdapter
 from simple_salesforce.api import Salesforce, SFType
 from simple_salesforce.exceptions import SalesforceError
 
+from adapters.crm.base import CrmError, CrmRejected
+
 EXTERNAL_ID_FIELD = "Gyde_Idempotency_Key__c"
 CLIENT_ID_FIELD = "Gyde_Client_Id__c"
 CAMPAIGN_ID_FIELD = "Gyde_Campaign_Id__c"
@@ -31,15 +33,6 @@ APPOINTMENT_ID_FIELD = "Gyde_Appointment_Id__c"
 DEFAULT_TIMEOUT_S = 30.0
 # Statuses Salesforce keeps returning for the same request: retrying cannot help.
 REJECTED_STATUSES = frozenset({300, 400, 401, 403, 404, 405, 409, 413, 415})
-
-
-class CrmError(RuntimeError):
-    """A CRM failure worth retrying (network, 5xx, lock contention, rate limits)."""
-
-
-class CrmRejected(CrmError):
-    """Salesforce refuses the request as made (bad field, no access, expired session without a
-    way to log in again): non-retryable; fix the org or the configuration."""
 
 
 def external_id(key: str) -> str:

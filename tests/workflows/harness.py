@@ -13,8 +13,10 @@ from datetime import datetime
 from sqlalchemy import select
 from temporalio.client import Client
 
+from adapters.crm.base import Crm
 from adapters.crm.local import LocalCrm
 from adapters.email.local import LocalOutbox
+from adapters.scheduling.base import Scheduling
 from adapters.scheduling.local import LocalScheduling
 from db.models import Broker
 from db.models import Client as ClientRow
@@ -58,6 +60,9 @@ async def running_world(
     campaign_id: str = "camp-1",
     inline: bool = True,
     phone_type: type[ScriptedPhone] = ScriptedPhone,
+    scheduling: Scheduling | None = None,
+    crm: Crm | None = None,
+    settings_overrides: dict[str, object] | None = None,
 ) -> AsyncIterator[World]:
     async with db.session() as session:
         seeded = await seed(session, brokers=1, clients=clients, seed_value=1)
@@ -73,9 +78,13 @@ async def running_world(
     finder = await first_free_slot_finder(db)
     phone = phone_type(client=client, script_for=script_for, slot_finder=finder, inline=inline)  # type: ignore[arg-type]
     task_queue = f"test-{uuid.uuid4().hex[:8]}"
-    settings = Settings(task_queue=task_queue, dials_per_second=1000)
+    settings = Settings(task_queue=task_queue, dials_per_second=1000, **(settings_overrides or {}))
     adapters = Adapters(
-        db=db, telephony=phone, crm=LocalCrm(db), email=LocalOutbox(db), scheduling=LocalScheduling(db)
+        db=db,
+        telephony=phone,
+        crm=crm or LocalCrm(db),
+        email=LocalOutbox(db),
+        scheduling=scheduling or LocalScheduling(db),
     )
     workers = build_workers(client, settings, adapters)
     stop = asyncio.Event()
