@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 from sim.callee import Callee
 from sim.calls import FINAL_STATUSES, CallOptions, SimCall, SimRecording, new_sid
+from sim.faults import FaultCounters, SimFaults
 from sim.media_leg import LegEnd, MediaLeg
 from sim.registry import NumberRegistry
 from sim.webhook_client import WebhookClient, WebhookError
@@ -48,6 +49,8 @@ class SimNetwork:
         self.recordings: dict[str, SimRecording] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._legs: dict[str, MediaLeg] = {}
+        self.faults = SimFaults()
+        self.injected = FaultCounters()
 
     # --- REST-facing ---------------------------------------------------------------------
 

@@ -3,11 +3,13 @@ shapes, plus /sim endpoints to map numbers to personas and inspect calls."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
 import re
 from typing import Annotated, Any
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
@@ -18,6 +20,7 @@ from adapters.phone_numbers import normalize_e164
 from domain.phone import InvalidPhoneNumber
 from sim.calls import CallOptions, SimCall, twilio_error
 from sim.engine import CallNotInProgress, SimNetwork
+from sim.faults import SimFaults
 from sim.personas import PersonaError
 
 API = "/2010-04-01/Accounts/{account_sid}"
@@ -85,8 +88,24 @@ def _str(form: FormData, name: str) -> str | None:
     return value if isinstance(value, str) and value != "" else None
 
 
+def _inject(network: SimNetwork, name: str) -> bool:
+    if network.faults.take(name):
+        setattr(network.injected, name, getattr(network.injected, name) + 1)
+        return True
+    return False
+
+
+def _rest_fault(network: SimNetwork) -> None:
+    if _inject(network, "rest_5xx"):
+        raise TwilioApiError(500, 20500, "Internal Server Error (simulated)")
+
+
 @router.post(API + "/Calls.json", dependencies=[Authenticated])
 async def create_call(request: Request, network: NetworkDep) -> Response:
+    if _inject(network, "create_429"):
+        raise TwilioApiError(429, 20429, "Too Many Requests (simulated)")
+    if _inject(network, "create_5xx"):
+        raise TwilioApiError(503, 20503, "Service Unavailable (simulated)")
     form = await request.form()
     raw_to, from_ = _str(form, "To"), _str(form, "From")
     if not raw_to:
@@ -116,16 +135,54 @@ async def create_call(request: Request, network: NetworkDep) -> Response:
         timeout=max(5, min(timeout, 600)),
     )
     call = network.create_call(to, from_, options)
+    if network.faults.slow_create_s:
+        await asyncio.sleep(network.faults.slow_create_s)
+    if _inject(network, "create_answer_lost"):
+        call.log.append(("fault", "create answer lost"))
+        raise TwilioApiError(500, 20500, "Internal Server Error (simulated, after the call was created)")
     return JSONResponse(call.to_json(), status_code=201)
+
+
+@router.get(API + "/Calls.json", dependencies=[Authenticated])
+async def list_calls(request: Request, network: NetworkDep) -> Response:
+    """Twilio's call list, newest first, filtered by To and From (one page)."""
+    _rest_fault(network)
+    params = request.query_params
+    to, from_ = params.get("To"), params.get("From")
+    try:
+        page_size = max(1, min(int(params.get("PageSize", "50")), 1000))
+    except ValueError as exc:
+        raise TwilioApiError(400, 20001, "PageSize must be an integer") from exc
+    calls = [
+        c
+        for c in sorted(network.calls.values(), key=lambda c: c.created_at, reverse=True)
+        if (not to or c.to == to) and (not from_ or c.from_ == from_)
+    ][:page_size]
+    uri = f"/2010-04-01/Accounts/{network.config.account_sid}/Calls.json"
+    return JSONResponse(
+        {
+            "calls": [c.to_json() for c in calls],
+            "end": max(0, len(calls) - 1),
+            "first_page_uri": f"{uri}?PageSize={page_size}&Page=0",
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": page_size,
+            "previous_page_uri": None,
+            "start": 0,
+            "uri": f"{uri}?PageSize={page_size}&Page=0",
+        }
+    )
 
 
 @router.get(API + "/Calls/{call_sid}.json", dependencies=[Authenticated])
 async def fetch_call(call_sid: str, network: NetworkDep) -> Response:
+    _rest_fault(network)
     return JSONResponse(_call(network, call_sid).to_json())
 
 
 @router.post(API + "/Calls/{call_sid}.json", dependencies=[Authenticated])
 async def update_call(call_sid: str, request: Request, network: NetworkDep) -> Response:
+    _rest_fault(network)
     call = _call(network, call_sid)
     form = await request.form()
     status = _str(form, "Status")
@@ -140,6 +197,7 @@ async def update_call(call_sid: str, request: Request, network: NetworkDep) -> R
 
 @router.post(API + "/Calls/{call_sid}/Recordings.json", dependencies=[Authenticated])
 async def create_recording(call_sid: str, request: Request, network: NetworkDep) -> Response:
+    _rest_fault(network)
     call = _call(network, call_sid)
     form = await request.form()
     channels = 2 if _str(form, "RecordingChannels") == "dual" else 1
@@ -168,6 +226,7 @@ async def fetch_recording(recording_sid: str, network: NetworkDep) -> Response:
 @router.delete(API + "/Recordings/{recording_sid}.json", dependencies=[Authenticated])
 @router.delete(API + "/Calls/{call_sid}/Recordings/{recording_sid}.json", dependencies=[Authenticated])
 async def delete_recording(recording_sid: str, network: NetworkDep) -> Response:
+    _rest_fault(network)
     if not network.delete_recording(recording_sid):
         raise TwilioApiError(
             404, 20404, f"The requested resource /Recordings/{recording_sid}.json was not found"
@@ -224,6 +283,39 @@ async def lookup_number(number: str, network: NetworkDep) -> dict[str, str]:
     except InvalidPhoneNumber as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
     return {"number": e164, "persona": network.registry.entry(e164).persona}
+
+
+@router.put("/sim/faults")
+async def set_faults(body: SimFaults, network: NetworkDep) -> dict[str, Any]:
+    network.faults = body
+    return {"faults": body.model_dump(), "injected": network.injected.model_dump()}
+
+
+@router.get("/sim/faults")
+async def get_faults(network: NetworkDep) -> dict[str, Any]:
+    return {"faults": network.faults.model_dump(), "injected": network.injected.model_dump()}
+
+
+@router.get("/sim/calls")
+async def list_sim_calls(network: NetworkDep) -> dict[str, Any]:
+    """Every call the network carried, with the workflow and dial attempt its callback URL named
+    and its recordings: what `gyde chaos` checks the invariants against."""
+    return {"calls": [_summary(call) for call in network.calls.values()]}
+
+
+def _summary(call: SimCall) -> dict[str, Any]:
+    query = parse_qs(urlsplit(call.options.status_callback or "").query)
+    return {
+        "sid": call.sid,
+        "to": call.to,
+        "status": call.status,
+        "created_at": call.created_at.isoformat(),
+        "answered_at": call.answered_at.isoformat() if call.answered_at else None,
+        "workflow_id": (query.get("workflow_id") or [""])[0],
+        "attempt": int((query.get("call_attempt") or ["0"])[0]),
+        "recordings": [{"sid": r.sid, "deleted": r.deleted} for r in call.recordings],
+        "hangup_requested": call.hangup_requested,
+    }
 
 
 @router.get("/sim/calls/{call_sid}")

@@ -328,11 +328,11 @@ def _after_call(state: OutreachState, now: datetime) -> Action:
     result = verdict.result
     if state.booking is not None:
         return Finish(Outcome.SCHEDULED, "appointment booked")
-    if result is CallResult.SCHEDULED:
-        return Finish(Outcome.DECLINED, "scheduled reported without a booking")
     if state.opted_out or result is CallResult.OPTED_OUT:
         state.opted_out = True
         return Finish(Outcome.OPTED_OUT, "opted out")
+    if result is CallResult.SCHEDULED:
+        return Finish(Outcome.DECLINED, "scheduled reported without a booking")
     if result is CallResult.TRANSFER_REQUESTED and state.transferring:
         if not state.transfer_settled:
             return AwaitTransfer(TRANSFER_SETTLE)
