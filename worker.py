@@ -118,7 +118,7 @@ def build_workers(client: Client, settings: Settings, adapters: Adapters) -> lis
     waiver = state_rules_waiver(settings.waive_state_calling_rules_for_simulator, settings.twilio_api_base)
     screening = ScreeningActivities(adapters.db)
     dialling = DialActivities(adapters.db, adapters.telephony, state_rules_waiver=waiver)
-    booking = BookingActivities(adapters.scheduling)
+    booking = BookingActivities(adapters.scheduling, adapters.db)
     main_activities: list[Any] = [
         campaign.start_campaign,
         campaign.load_client_page,

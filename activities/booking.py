@@ -6,6 +6,8 @@ from temporalio import activity
 
 from activities.errors import domain_errors
 from adapters.scheduling.base import Scheduling
+from db.repositories import outreach as repo
+from db.session import Database
 from domain.messages import (
     BookingConfirmation,
     BookingRequest,
@@ -17,8 +19,9 @@ from domain.messages import (
 
 
 class BookingActivities:
-    def __init__(self, scheduling: Scheduling) -> None:
+    def __init__(self, scheduling: Scheduling, db: Database) -> None:
         self._scheduling = scheduling
+        self._db = db
 
     @activity.defn
     async def list_free_slots(self, request: FreeSlotsRequest) -> FreeSlots:
@@ -35,6 +38,9 @@ class BookingActivities:
 
     @activity.defn
     async def book_appointment(self, request: BookingRequest) -> BookingConfirmation:
+        """Book at the calendar (local, or Calendly), then keep our own appointment row under
+        the same key whatever the calendar is: the confirmation email, the CRM note and the
+        broker's feed read it. A calendar that is the appointments table wrote it already."""
         async with domain_errors():
             booked = await self._scheduling.book(
                 request.idempotency_key,
@@ -45,9 +51,22 @@ class BookingActivities:
                 request.product.value,
                 request.call_sid,
             )
+            async with self._db.session() as session:
+                row, _ = await repo.book(
+                    session,
+                    request.idempotency_key,
+                    request.campaign_id,
+                    request.client_id,
+                    request.broker_id,
+                    booked.slot_start,
+                    request.product.value,
+                    request.call_sid,
+                    confirmation_code=booked.confirmation_code,
+                    external_ref=booked.appointment_id,
+                )
         return BookingConfirmation(
-            appointment_id=booked.appointment_id,
+            appointment_id=row.id,
             broker_id=request.broker_id,
-            slot_start=booked.slot_start,
-            confirmation_code=booked.confirmation_code,
+            slot_start=repo.as_utc(row.slot_start),
+            confirmation_code=row.confirmation_code,
         )

@@ -80,6 +80,10 @@ class FakeCallControl:
         self.calls.append(ControlCall("transfer_to_broker", {"connected": available}))
         return available
 
+    async def free_slots(self, start: datetime, end: datetime) -> list[datetime]:
+        self.calls.append(ControlCall("free_slots", {"start": start, "end": end}))
+        return list(self.calendar.free_between(start, end))
+
     async def end_call(self, result: CallResult, summary: str, callback_at: datetime | None = None) -> None:
         self.calls.append(ControlCall("end_call", {"result": result.value, "callback_at": callback_at}))
         if self.ended is not None:

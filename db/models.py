@@ -116,6 +116,8 @@ class Appointment(Base):
     product: Mapped[str] = mapped_column(String(20))
     confirmation_code: Mapped[str] = mapped_column(String(20))
     call_sid: Mapped[str] = mapped_column(String(64), default="")
+    # The booking's id at an outside calendar (Calendly's invitee URI); None for local calendars.
+    external_ref: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

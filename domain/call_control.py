@@ -27,6 +27,11 @@ class CallControl(Protocol):
         """True when the broker was reached and the call is being transferred."""
         ...
 
+    async def free_slots(self, start: datetime, end: datetime) -> list[datetime]:
+        """The broker's free slots in [start, end) (UTC-aware), from the same source the
+        workflow validates a booking against."""
+        ...
+
     async def end_call(
         self, result: CallResult, summary: str, callback_at: datetime | None = None
     ) -> None: ...

@@ -53,6 +53,9 @@ class TrackedControl:
     async def transfer_to_broker(self) -> bool:
         return await self._inner.transfer_to_broker()
 
+    async def free_slots(self, start: datetime, end: datetime) -> list[datetime]:
+        return await self._inner.free_slots(start, end)
+
     async def end_call(self, result: CallResult, summary: str, callback_at: datetime | None = None) -> None:
         if self.result is not None:
             return  # one verdict per call
@@ -84,6 +87,10 @@ class NullControl:
     async def transfer_to_broker(self) -> bool:
         self.events.append("transfer")
         return False
+
+    async def free_slots(self, start: datetime, end: datetime) -> list[datetime]:
+        self.events.append("free_slots")
+        return []
 
     async def end_call(self, result: CallResult, summary: str, callback_at: datetime | None = None) -> None:
         self.events.append(f"end:{result.value}")

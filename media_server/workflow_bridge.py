@@ -111,6 +111,14 @@ class WorkflowBridge:
             rpc_timeout=self._rpc_timeout,
         )
 
+    # --- queries --------------------------------------------------------------------------------
+
+    async def free_slots(self, start: datetime, end: datetime) -> list[datetime]:
+        """The broker slots the workflow validates a booking against (its `free_slots` query), so
+        the agent never offers a slot the workflow would refuse, whatever the calendar source."""
+        free = await self._handle.query(ClientOutreachWorkflow.free_slots, rpc_timeout=self._rpc_timeout)
+        return [slot for slot in free.slots if start <= slot < end]
+
     # --- updates --------------------------------------------------------------------------------
 
     async def book_appointment(self, slot_start: datetime, product: ProductType) -> BookingConfirmation:

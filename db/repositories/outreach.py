@@ -62,8 +62,12 @@ async def book(
     slot_start: datetime,
     product: str,
     call_sid: str,
+    *,
+    confirmation_code: str | None = None,
+    external_ref: str | None = None,
 ) -> tuple[Appointment, bool]:
-    """Book the slot once. Raises SlotTaken / AlreadyBooked when a constraint says no."""
+    """Book the slot once. Raises SlotTaken / AlreadyBooked when a constraint says no.
+    `external_ref`: the booking's id at an outside calendar (Calendly's invitee URI)."""
     slot_utc = as_utc(slot_start)
 
     def conflict(_exc: IntegrityError) -> Exception:
@@ -92,8 +96,9 @@ async def book(
             broker_id=broker_id,
             slot_start=slot_utc,
             product=product,
-            confirmation_code=hashlib.sha256(key.encode()).hexdigest()[:6].upper(),
+            confirmation_code=confirmation_code or hashlib.sha256(key.encode()).hexdigest()[:6].upper(),
             call_sid=call_sid,
+            external_ref=external_ref if external_ref and external_ref != short_id("apt", key) else None,
             created_at=utcnow(),
         ),
         on_conflict=conflict,

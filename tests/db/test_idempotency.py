@@ -133,7 +133,7 @@ async def test_record_attempt_twice_keeps_the_first(database: Database, seeded: 
 
 async def test_booking_twice_returns_the_first_confirmation(database: Database, seeded: Any):
     client_ids, broker_ids = seeded
-    booking = BookingActivities(LocalScheduling(database))
+    booking = BookingActivities(LocalScheduling(database), database)
     request = BookingRequest(
         "k-book", CAMPAIGN, client_ids[0], broker_ids[0], SLOT, ProductType.DENTAL, "CA1"
     )
@@ -155,7 +155,7 @@ async def test_another_client_cannot_take_a_booked_slot(database: Database, seed
     with pytest.raises(SlotTaken):
         await scheduling.book("k-b", CAMPAIGN, client_ids[1], broker_ids[0], SLOT, "dental", "CA2")
     # through the activity the conflict is a non-retryable failure the workflow can report
-    booking = BookingActivities(scheduling)
+    booking = BookingActivities(scheduling, database)
     request = BookingRequest("k-c", CAMPAIGN, client_ids[2], broker_ids[0], SLOT, ProductType.VISION, "CA3")
     await expect_non_retryable(
         ActivityEnvironment().run(booking.book_appointment, request), "SlotTaken", "taken"
@@ -319,7 +319,7 @@ async def test_activities_turn_bad_ids_into_non_retryable_errors(database: Datab
     screening = ScreeningActivities(database)
     campaigns = CampaignActivities(database)
     followup = FollowUpActivities(database, LocalCrm(database), LocalOutbox(database))
-    booking = BookingActivities(LocalScheduling(database))
+    booking = BookingActivities(LocalScheduling(database), database)
     await expect_non_retryable(env.run(calls.place_call, place("cli-nope")), "NotFound", "unknown client")
     await expect_non_retryable(
         env.run(screening.screen_client, ScreeningRequest(CAMPAIGN, "cli-nope", (ProductType.DENTAL,))),

@@ -143,3 +143,26 @@ def _completed(call_sid: str):  # type: ignore[no-untyped-def]
     from domain.messages import CallStatusEvent
 
     return CallStatusEvent(call_sid, CallStatus.COMPLETED, sequence=99)
+
+
+async def test_the_slots_the_agent_offers_are_the_slots_the_workflow_accepts(
+    time_env: WorkflowEnvironment, sqlite_db: Database
+):
+    """issue 10, defect 9: the bridge's free_slots is the workflow's own list (its query), so a
+    slot the agent offers is one book_appointment validates, whatever the calendar source."""
+    async with running_world(time_env.client, sqlite_db, _script) as world:
+        handle, call_sid = await _live_call(world)
+        bridge = WorkflowBridge(time_env.client, handle.id, call_sid)
+        now = (await handle.query(ClientOutreachWorkflow.status)).as_of
+        assert now is not None
+        offered = await bridge.free_slots(now, now + timedelta(days=3))
+        everything = (await handle.query(ClientOutreachWorkflow.free_slots)).slots
+        assert offered and set(offered) <= set(everything)
+        assert all(now <= slot < now + timedelta(days=3) for slot in offered)
+        assert len(everything) > len(offered)  # the range was applied
+        confirmation = await bridge.book_appointment(offered[-1], ProductType.VISION)
+        assert confirmation.slot_start == offered[-1]
+        await bridge.end_call(CallResult.SCHEDULED, "booked")
+        await handle.signal(ClientOutreachWorkflow.call_status, _completed(call_sid))
+        result = await handle.result()
+    assert result.outcome is Outcome.SCHEDULED

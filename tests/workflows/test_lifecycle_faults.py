@@ -318,3 +318,60 @@ async def test_signals_and_updates_for_a_call_this_workflow_did_not_place_change
     assert result.outcome is Outcome.SCHEDULED  # not opted out by a call it never placed
     assert world.phone.hung_up == []  # an unknown sid is not ours to hang up either
     assert await count(database, Appointment) == 1
+
+
+# --- defect 9: a calendar that is not our database (Calendly) ------------------------------------
+
+
+class RemoteCalendar:
+    """The Scheduling port as Calendly fills it: slots and bookings live at the calendar, which
+    writes nothing to our database and names a booking by its own URI."""
+
+    def __init__(self) -> None:
+        self.booked: list[datetime] = []
+
+    async def free_slots(self, broker_id: str, start: datetime, days: int) -> list[datetime]:
+        first = start.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        return [
+            first + timedelta(hours=h)
+            for h in range(days * 24)
+            if first + timedelta(hours=h) not in self.booked
+        ]
+
+    async def available_now(self, broker_id: str, at: datetime) -> bool:
+        return False
+
+    async def book(
+        self,
+        key: str,
+        campaign_id: str,
+        client_id: str,
+        broker_id: str,
+        slot_start: datetime,
+        product: str,
+        call_sid: str,
+    ) -> BookedSlot:
+        self.booked.append(slot_start)
+        return BookedSlot(
+            f"https://api.calendly.com/scheduled_events/EV1/invitees/{len(self.booked)}", slot_start, "CAL123"
+        )
+
+
+async def test_a_booking_at_an_outside_calendar_gets_our_appointment_row_and_its_email(
+    time_env: WorkflowEnvironment, database: Database
+):
+    calendar = RemoteCalendar()
+    async with running_world(time_env.client, database, lambda _c, _a: BOOKED, scheduling=calendar) as world:
+
+        async def first_remote_slot(_client: str, now: datetime) -> datetime:
+            return (await calendar.free_slots("brk", now, 1))[0]
+
+        world.phone.slot_finder = first_remote_slot
+        result = await run(world, task_for(world))
+    assert result.outcome is Outcome.SCHEDULED and result.appointment_id
+    async with database.session() as session:
+        [appointment] = (await session.execute(select(Appointment))).scalars().all()
+    assert appointment.id == result.appointment_id
+    assert appointment.external_ref == "https://api.calendly.com/scheduled_events/EV1/invitees/1"
+    assert appointment.confirmation_code == "CAL123"
+    assert await count(database, OutboxEmail, template="appointment_confirmation") == 1
