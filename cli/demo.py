@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,6 +19,9 @@ from sqlalchemy import func, select
 from cli.common import run_async, settings_from
 from cli.stack import Service, Supervisor, port_open, temporal_dev_server_command
 from settings import PROJECT_ROOT, Settings
+
+
+AfterCampaign = Callable[[Any, Any, Any, str], Awaitable[None]]
 
 
 def add_parser(sub: Any) -> None:
@@ -217,9 +221,12 @@ async def demo_full(
     brokers_always_available: bool = False,
     sim_port: int | None = None,
     max_concurrent_calls: int = 4,
+    after: AfterCampaign | None = None,
 ) -> DemoReport:
     """The campaign through the whole product: worker -> Twilio SDK -> phone simulator -> api
-    TwiML/webhooks -> Media Streams -> media server (local STT/TTS codec, Emma's local policy)."""
+    TwiML/webhooks -> Media Streams -> media server (local STT/TTS codec, Emma's local policy).
+    `after(stack, client, db, campaign_id)` runs once the campaign settled, before teardown
+    (tests inspect the running stack there)."""
     import httpx
 
     import temporal_client
@@ -287,7 +294,10 @@ async def demo_full(
         log(f"process logs: {logs}/<process>.log", quiet)
         client = await temporal_client.connect(settings)
         spec = replace(demo_spec(campaign_id), max_concurrent_calls=max_concurrent_calls)
-        return await _run_campaign(client, db, settings, spec, clients, started, quiet, keep)
+        report = await _run_campaign(client, db, settings, spec, clients, started, quiet, keep)
+        if after is not None:
+            await after(info, client, db, campaign_id)
+        return report
     finally:
         await db.dispose()
         await supervisor.stop()
