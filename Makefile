@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest dev clean
+.PHONY: demo test lint typecheck pytest dev clean soak chaos
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# Long runs (not in CI; CI runs a small sample of each inside `make test`).
+soak: $(STAMP)
+	GYDE_SIM_EXAMPLES=$${GYDE_SIM_EXAMPLES:-2000} $(BIN)/pytest tests/simulation -p no:cacheprovider --timeout 0
+
+chaos: $(STAMP)
+	$(BIN)/gyde chaos --clients $${CLIENTS:-30}
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -108,7 +108,11 @@ def build_calendly(settings: Settings, db: Database) -> Scheduling:
     return CalendlyScheduling(settings.calendly_token.get_secret_value(), mapping, invitee_for_client=invitee)
 
 
-def build_workers(client: Client, settings: Settings, adapters: Adapters) -> list[Worker]:
+def build_workers(
+    client: Client, settings: Settings, adapters: Adapters, *, max_cached_workflows: int = 1000
+) -> list[Worker]:
+    """`max_cached_workflows=0` replays every workflow task from its history (the simulation
+    suite runs so, which turns any non-determinism into a failure at once)."""
     from temporal_client import TemporalVisibility
 
     calls = CallActivities(adapters.db, adapters.telephony, settings.public_base_url)
@@ -149,6 +153,7 @@ def build_workers(client: Client, settings: Settings, adapters: Adapters) -> lis
         task_queue=settings.task_queue,
         workflows=list(WORKFLOWS),
         activities=main_activities,
+        max_cached_workflows=max_cached_workflows,
         graceful_shutdown_timeout=timedelta(seconds=20),
     )
     dial = Worker(

@@ -8,10 +8,10 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from cli.common import run_async, settings_from
 from cli.stack import Service, Supervisor, port_open, temporal_dev_server_command
 from settings import PROJECT_ROOT, Settings
-
 
 AfterCampaign = Callable[[Any, Any, Any, str], Awaitable[None]]
 
@@ -209,6 +208,57 @@ def demo_spec(campaign_id: str) -> Any:
     )
 
 
+async def seed_persona_campaign(
+    db: Any,
+    sim_url: str,
+    campaign_id: str,
+    clients: int,
+    seed_value: int,
+    brokers: int,
+    brokers_always_available: bool = False,
+) -> list[str]:
+    """Seed clients whose numbers answer as the full-stack personas (in FULL_STACK_PERSONAS
+    order), put them in a campaign, and register their numbers at the simulator. Returns the
+    client ids."""
+    import httpx
+
+    from db.models import Broker as BrokerRow
+    from db.models import Client as ClientRow
+    from db.seed import create_campaign, seed
+    from sim.registry import spoken_date
+
+    registrations = []
+    async with db.session() as session:
+        seeded = await seed(session, brokers, clients, seed_value)
+        if brokers_always_available:  # tests: transfers and slots must not depend on the hour
+            for broker_id in seeded.broker_ids:
+                broker = await session.get(BrokerRow, broker_id)
+                assert broker is not None
+                broker.work_start_hour, broker.work_end_hour, broker.work_days = 0, 24, "0,1,2,3,4,5,6"
+        for index, client_id in enumerate(seeded.client_ids):
+            row = await session.get(ClientRow, client_id)
+            assert row is not None
+            row.persona = FULL_STACK_PERSONAS[index % len(FULL_STACK_PERSONAS)]
+            row.eligible = True
+            registrations.append(
+                {
+                    "number": row.phone,
+                    "persona": row.persona,
+                    "facts": {
+                        "first_name": row.first_name,
+                        "last_name": row.last_name,
+                        "date_of_birth": spoken_date(row.date_of_birth),
+                    },
+                }
+            )
+        await session.commit()
+        await create_campaign(session, campaign_id, "Dental & vision gap outreach (demo)", seeded.client_ids)
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.post(f"{sim_url}/sim/numbers", json=registrations)
+        response.raise_for_status()
+    return list(seeded.client_ids)
+
+
 async def demo_full(
     settings: Settings,
     clients: int,
@@ -227,15 +277,9 @@ async def demo_full(
     TwiML/webhooks -> Media Streams -> media server (local STT/TTS codec, Emma's local policy).
     `after(stack, client, db, campaign_id)` runs once the campaign settled, before teardown
     (tests inspect the running stack there)."""
-    import httpx
-
     import temporal_client
     from cli.dev import SIM_PORT, start_stack
-    from db.models import Broker as BrokerRow
-    from db.models import Client as ClientRow
-    from db.seed import create_campaign, seed
     from db.session import Database
-    from sim.registry import spoken_date
 
     started = time.monotonic()
     var = workdir or PROJECT_ROOT / "var"
@@ -259,37 +303,9 @@ async def demo_full(
             sim_port=sim_port or SIM_PORT,
         )
         campaign_id = f"demo-{seed_value}-{datetime.now(UTC):%Y%m%d%H%M%S}"
-        registrations = []
-        async with db.session() as session:
-            seeded = await seed(session, brokers, clients, seed_value)
-            if brokers_always_available:  # tests: transfers and slots must not depend on the hour
-                for broker_id in seeded.broker_ids:
-                    broker = await session.get(BrokerRow, broker_id)
-                    assert broker is not None
-                    broker.work_start_hour, broker.work_end_hour, broker.work_days = 0, 24, "0,1,2,3,4,5,6"
-            for index, client_id in enumerate(seeded.client_ids):
-                row = await session.get(ClientRow, client_id)
-                assert row is not None
-                row.persona = FULL_STACK_PERSONAS[index % len(FULL_STACK_PERSONAS)]
-                row.eligible = True
-                registrations.append(
-                    {
-                        "number": row.phone,
-                        "persona": row.persona,
-                        "facts": {
-                            "first_name": row.first_name,
-                            "last_name": row.last_name,
-                            "date_of_birth": spoken_date(row.date_of_birth),
-                        },
-                    }
-                )
-            await session.commit()
-            await create_campaign(
-                session, campaign_id, "Dental & vision gap outreach (demo)", seeded.client_ids
-            )
-        async with httpx.AsyncClient(timeout=10) as http:
-            response = await http.post(f"{info.sim_url}/sim/numbers", json=registrations)
-            response.raise_for_status()
+        await seed_persona_campaign(
+            db, info.sim_url, campaign_id, clients, seed_value, brokers, brokers_always_available
+        )
         log(f"seeded {clients} clients across {brokers} brokers; each number answers as a persona", quiet)
         log(f"process logs: {logs}/<process>.log", quiet)
         client = await temporal_client.connect(settings)

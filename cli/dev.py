@@ -68,13 +68,15 @@ async def start_stack(
     time_scale: float,
     temporal_db: Path | None = None,
     sim_port: int = SIM_PORT,
+    extra_env: dict[str, str] | None = None,
 ) -> StackInfo:
     """Start every part (reusing a Temporal server already listening at the configured address);
-    `temporal_db` names a fresh history file when a run must not see older workflows."""
+    `temporal_db` names a fresh history file when a run must not see older workflows;
+    `extra_env` adds or overrides GYDE_ variables for every process (`gyde chaos`)."""
     from db.migrate import upgrade
 
     await upgrade(database_url)
-    env = stack_env(settings, database_url, sim_port)
+    env = {**stack_env(settings, database_url, sim_port), **(extra_env or {})}
     gyde = [sys.executable, "-m", "cli.main"]
     host, _, port = settings.temporal_address.partition(":")
     api_url = env["GYDE_PUBLIC_BASE_URL"]

@@ -21,6 +21,7 @@ SUBCOMMAND_MODULES = (
     "cli.bench",
     "cli.api_cmd",
     "cli.sim_cmd",
+    "cli.chaos",
 )
 
 

@@ -86,10 +86,13 @@ class Supervisor:
     quiet: bool = False
     log_dir: Path | None = None
     processes: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+    restarts: dict[str, int] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _stopping: bool = False
 
     async def start(self, service: Service, color: str = "36", ready_within: float = 60.0) -> None:
+        self.services[service.name] = service
         await self._spawn(service, color)
         self._tasks.append(asyncio.create_task(self._watch(service, color)))
         if service.ready_port is not None:
@@ -131,7 +134,37 @@ class Supervisor:
                 return
             sys.stderr.write(f"{service.name} exited with {code}; restarting in 1 s\n")
             await asyncio.sleep(1)
+            self.restarts[service.name] = self.restarts.get(service.name, 0) + 1
             await self._spawn(service, color)
+
+    async def until_restarted(self, name: str, within: float = 60.0) -> None:
+        """Until the watcher has started `name` again after its current process exits."""
+        old = self.processes[name]
+        deadline = asyncio.get_running_loop().time() + within
+        while self.processes[name] is old:
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"{name} was not restarted within {within:.0f} s")
+            await asyncio.sleep(0.1)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> int:
+        """Send `sig` to a service's process group (kill -9 by default); the watcher restarts a
+        service that has `restart`. Returns the pid that was signalled."""
+        process = self.processes[name]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        return process.pid
+
+    async def restart_with(self, name: str, env: dict[str, str], ready_within: float = 60.0) -> None:
+        """Restart a service with these environment changes (it is stopped, and its watcher
+        starts it again with the new environment)."""
+        service = self.services[name]
+        service.env = {**service.env, **env}  # services may share one dict: never mutate it
+        old = self.processes[name]
+        self.kill(name, signal.SIGTERM)
+        await old.wait()
+        await self.until_restarted(name, ready_within)
+        if service.ready_port is not None:
+            await self.wait_port(name, service.ready_port, ready_within)
 
     async def wait_port(self, name: str, port: int, within: float) -> None:
         deadline = asyncio.get_running_loop().time() + within

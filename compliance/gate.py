@@ -17,7 +17,7 @@ from compliance.state_rules import EffectiveRule, holidays, rule_for
 from domain.enums import Outcome
 from domain.messages import CallingWindow, DialGateDecision, FrequencyCaps
 
-__all__ = ["FrequencyCaps", "GateDecision", "GateInputs", "evaluate_dial"]
+__all__ = ["FrequencyCaps", "GateDecision", "GateInputs", "evaluate_dial", "within_calling_hours"]
 
 SEARCH_STEP = timedelta(minutes=15)
 SEARCH_HORIZON = timedelta(days=14)
@@ -150,6 +150,13 @@ def _next_allowed(inputs: GateInputs, rule: EffectiveRule) -> datetime | None:
             return candidate
         candidate += SEARCH_STEP
     return None
+
+
+def within_calling_hours(at: datetime, client_timezone: str, client_state: str, window: CallingWindow) -> bool:
+    """Whether the hour rules alone (campaign window, federal and state hours, state holidays)
+    allow a dial at `at`; what an auditor re-checks against the instant a call was placed."""
+    local = _aware(at).astimezone(ZoneInfo(client_timezone))
+    return all(_window_open(local, window, rule_for(client_state), waived=False).values())
 
 
 def evaluate_dial(inputs: GateInputs) -> GateDecision:
