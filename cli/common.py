@@ -36,6 +36,21 @@ def setup_logging(settings: Settings, process: str) -> None:
     install_redaction()
 
 
+def insecure_start(settings: Settings, process: str) -> int:
+    """0 when `process` may start; otherwise prints the one-line refusal and returns exit code 2
+    (security/startup_checks.py: development secrets outside an all-loopback stack)."""
+    import sys
+
+    from security.startup_checks import InsecureStartup, check_startup_secrets
+
+    try:
+        check_startup_secrets(settings, process)
+    except InsecureStartup as exc:
+        print(f"gyde {process}: {exc}", file=sys.stderr, flush=True)
+        return 2
+    return 0
+
+
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """Run `coro`; SIGTERM and SIGINT cancel it, so `finally:` blocks (stopping child processes,
     closing databases) always run instead of the process dying mid-way."""
