@@ -31,7 +31,7 @@ async def env(database: Database, keyring: KeyRing) -> tuple[httpx.AsyncClient, 
     install_codec(app, Settings(temporal_ui_origin=UI), keyring=keyring, database=database)
     tokens: dict[Role, str] = {}
     async with database.session() as s:
-        for role in (Role.AUDITOR, Role.CAMPAIGN_MANAGER, Role.BROKER, Role.AI_AGENT):
+        for role in (Role.AUDITOR, Role.CAMPAIGN_MANAGER, Role.BROKER):
             tokens[role] = await create_api_key(
                 s, f"{role.value}-1", role, "b1" if role is Role.BROKER else None
             )
@@ -72,7 +72,7 @@ async def test_permitted_roles_decode_and_each_decode_is_audited(env, keyring: K
     )
 
 
-@pytest.mark.parametrize("role", [Role.BROKER, Role.AI_AGENT])
+@pytest.mark.parametrize("role", [Role.BROKER])
 async def test_other_roles_are_refused_and_audited(env, keyring: KeyRing, role: Role) -> None:  # type: ignore[no-untyped-def]
     client, tokens, database = env
     for path in ("/codec/decode", "/codec/encode"):
