@@ -154,6 +154,7 @@ MATRIX = [
         json={"payloads": []},
     ),
     Row("POST", "/codec/session", "key_form", by_role=only(Role.AUDITOR, Role.CAMPAIGN_MANAGER, denied=401)),
+    Row("DELETE", "/codec/session", "public"),  # sign-out: ends the cookie's session, if any
     Row("GET", "/audit/entries", "api_key", by_role=only(Role.AUDITOR)),
     Row("GET", "/audit/verify", "api_key", by_role=only(Role.AUDITOR)),
     # c2 belongs to broker b2; the broker key is b1's (404: looks unknown). Other roles get their fields.
