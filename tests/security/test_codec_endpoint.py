@@ -210,5 +210,5 @@ async def test_signing_out_ends_the_session(env, keyring: KeyRing) -> None:  # t
     client, tokens, _ = env
     cookie = _cookie(await client.post("/codec/session", data={"api_key": tokens[Role.AUDITOR]}))
     out = await client.delete("/codec/session", headers={"Cookie": f"{COOKIE_NAME}={cookie}"})
-    assert out.status_code == 200 and 'max-age=0' in out.headers["set-cookie"].lower()
+    assert out.status_code == 200 and "max-age=0" in out.headers["set-cookie"].lower()
     assert (await _decode_with_cookie(client, keyring, cookie)).status_code == 401
