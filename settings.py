@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     media_stream_url: str = "ws://127.0.0.1:8765/media"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Request bodies over these are refused with 413 before anything reads them (api/body_limit.py)
+    twilio_max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    api_max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
     media_host: str = "127.0.0.1"
     media_port: int = 8765
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI
 import api.routers
 from adapters.telephony.base import Telephony
 from adapters.telephony.twilio_adapter import build_twilio_telephony, config_from_settings
+from api.body_limit import BodySizeLimit
 from api.deps import StreamTokenMinter
 from api.replay import EventDeduper, ReplayCache
 from api.temporal_gateway import TemporalGateway
@@ -115,6 +116,13 @@ def create_app(
 
     if database is not None:
         install_access_routers(app, database)
+
+    # Outermost, so no route (nor the signature check) ever reads more than the cap.
+    app.add_middleware(
+        BodySizeLimit,
+        default_limit=settings.api_max_body_bytes,
+        limits={"/twilio/": settings.twilio_max_body_bytes},
+    )
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
