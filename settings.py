@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     waive_state_calling_rules_for_simulator: bool = False
     callback_number: str = "+15005550006"
     ring_timeout_seconds: int = 30
+    # Regions whose numbers may be imported and dialled (ISO codes; adapters/phone_numbers.py).
+    allowed_phone_regions: str = "US,PR,VI,GU,AS,MP"
 
     # Conversation / providers
     llm: str = "local"  # local | openai | anthropic | chain
@@ -118,6 +120,14 @@ class Settings(BaseSettings):
     # Demo
     demo_scripted_delay_seconds: float = Field(default=0.15, ge=0)
     log_level: str = "INFO"
+
+    @field_validator("allowed_phone_regions")
+    @classmethod
+    def _known_regions(cls, value: str) -> str:
+        from adapters.phone_numbers import parse_regions
+
+        parse_regions(value)  # unknown codes fail at start-up, with the code named
+        return ",".join(part.strip().upper() for part in value.split(",") if part.strip())
 
 
 @lru_cache(maxsize=1)

@@ -27,13 +27,17 @@ def add_database_flag(parser: Any) -> None:
     parser.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: GYDE_DATABASE_URL)")
 
 
-def setup_logging(settings: Settings, process: str) -> None:
+def setup_process(settings: Settings, process: str) -> None:
+    """Process-wide set-up of a long-running process: log format, PHI redaction of every record,
+    and the phone regions this deployment may call (adapters/phone_numbers.py)."""
+    from adapters.phone_numbers import configure_allowed_regions
     from security.redaction import install_redaction
 
     logging.basicConfig(
         level=settings.log_level, format=f"%(asctime)s {process} %(levelname)s %(name)s: %(message)s"
     )
     install_redaction()
+    configure_allowed_regions(settings.allowed_phone_regions)
 
 
 def insecure_start(settings: Settings, process: str) -> int:

@@ -10,7 +10,7 @@ import signal
 import sys
 from typing import Any
 
-from cli.common import insecure_start, setup_logging
+from cli.common import insecure_start, setup_process
 from settings import get_settings
 
 
@@ -82,7 +82,7 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     if refused := insecure_start(settings, "media"):
         return refused
-    setup_logging(settings, "media")  # masks phones, names, dates and emails in every log line
+    setup_process(settings, "media")  # masks phones, names, dates and emails in every log line
     if not settings.stream_token_secret.get_secret_value():
         logging.getLogger("gyde.media").error(
             "GYDE_STREAM_TOKEN_SECRET is empty: streams cannot be authenticated (share one secret with the api)"

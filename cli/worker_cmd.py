@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cli.common import add_database_flag, insecure_start, run_async, settings_from, setup_logging
+from cli.common import add_database_flag, insecure_start, run_async, settings_from, setup_process
 from settings import Settings
 
 
@@ -49,6 +49,6 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if refused := insecure_start(settings, "worker"):
         return refused
-    setup_logging(settings, "worker")
+    setup_process(settings, "worker")
     run_async(serve(settings))
     return 0
