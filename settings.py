@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     media_idle_timeout_seconds: float = Field(default=15.0, gt=0)
     media_silence_reprompt_seconds: float = Field(default=8.0, ge=0)
     media_session_ttl_seconds: int = Field(default=3600, ge=60)
+    media_max_connections: int = Field(default=1000, gt=0)  # more get 503 at the handshake
 
     # Telephony
     telephony: str = "local"  # local | twilio

@@ -45,7 +45,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run_token(args: argparse.Namespace) -> int:
-    from media_server.stream_token import StreamTokenError, mint
+    from security.stream_token import StreamTokenError, mint
 
     settings = get_settings()
     ttl = args.ttl if args.ttl is not None else settings.stream_token_ttl_seconds
