@@ -37,6 +37,7 @@ def setup_process(settings: Settings, process: str) -> None:
         level=settings.log_level, format=f"%(asctime)s {process} %(levelname)s %(name)s: %(message)s"
     )
     install_redaction()
+    logging.captureWarnings(True)  # warnings go through logging, so they are masked too
     configure_allowed_regions(settings.allowed_phone_regions)
 
 
