@@ -5,7 +5,6 @@ import time."""
 from __future__ import annotations
 
 import importlib
-import logging
 import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
     from db.session import Database
     from security.keyring import KeyRing
 
-_logger = logging.getLogger("gyde.api")
 CORE_ROUTERS = ("api.routers.twiml", "api.routers.webhooks")
 
 
