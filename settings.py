@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     media_stream_url: str = "ws://127.0.0.1:8765/media"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Request bodies over these are refused with 413 before anything reads them (api/body_limit.py)
+    twilio_max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    api_max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
     media_host: str = "127.0.0.1"
     media_port: int = 8765
 
@@ -52,6 +55,7 @@ class Settings(BaseSettings):
     media_idle_timeout_seconds: float = Field(default=15.0, gt=0)
     media_silence_reprompt_seconds: float = Field(default=8.0, ge=0)
     media_session_ttl_seconds: int = Field(default=3600, ge=60)
+    media_max_connections: int = Field(default=1000, gt=0)  # more get 503 at the handshake
 
     # Telephony
     telephony: str = "local"  # local | twilio
@@ -63,6 +67,8 @@ class Settings(BaseSettings):
     waive_state_calling_rules_for_simulator: bool = False
     callback_number: str = "+15005550006"
     ring_timeout_seconds: int = 30
+    # Regions whose numbers may be imported and dialled (ISO codes; adapters/phone_numbers.py).
+    allowed_phone_regions: str = "US,PR,VI,GU,AS,MP"
 
     # Conversation / providers
     llm: str = "local"  # local | openai | anthropic | chain
@@ -115,6 +121,14 @@ class Settings(BaseSettings):
     # Demo
     demo_scripted_delay_seconds: float = Field(default=0.15, ge=0)
     log_level: str = "INFO"
+
+    @field_validator("allowed_phone_regions")
+    @classmethod
+    def _known_regions(cls, value: str) -> str:
+        from adapters.phone_numbers import parse_regions
+
+        parse_regions(value)  # unknown codes fail at start-up, with the code named
+        return ",".join(part.strip().upper() for part in value.split(",") if part.strip())
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,6 @@ import time."""
 from __future__ import annotations
 
 import importlib
-import logging
 import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,8 +15,9 @@ from fastapi import APIRouter, FastAPI
 import api.routers
 from adapters.telephony.base import Telephony
 from adapters.telephony.twilio_adapter import build_twilio_telephony, config_from_settings
+from api.body_limit import BodySizeLimit
 from api.deps import StreamTokenMinter
-from api.replay import EventDeduper, ReplayCache
+from api.replay import CallOnce, EventDeduper, ReplayCache
 from api.temporal_gateway import TemporalGateway
 from api.twilio_signature import SignatureVerifier
 from settings import Settings
@@ -26,21 +26,13 @@ if TYPE_CHECKING:
     from db.session import Database
     from security.keyring import KeyRing
 
-_logger = logging.getLogger("gyde.api")
 CORE_ROUTERS = ("api.routers.twiml", "api.routers.webhooks")
 
 
-def _missing_minter(secret: str, workflow_id: str, call_sid: str, ttl_s: int) -> str:
-    raise RuntimeError("media_server.stream_token is not available: cannot mint stream tokens")
-
-
 def default_stream_token_minter() -> StreamTokenMinter:
-    """The media server's signer (its module owns the token format)."""
-    try:
-        from media_server.stream_token import mint
-    except ImportError:
-        _logger.error("media_server.stream_token not importable; consent will fail to connect streams")
-        return _missing_minter
+    """The stream-token signer the media server verifies (security/stream_token.py)."""
+    from security.stream_token import mint
+
     minter: StreamTokenMinter = mint
     return minter
 
@@ -101,6 +93,7 @@ def create_app(
         ReplayCache(window_seconds=replay_window_seconds),
     )
     app.state.event_deduper = EventDeduper()
+    app.state.call_once = CallOnce.create()
 
     for name in discover_router_modules():
         module = importlib.import_module(name)
@@ -115,6 +108,13 @@ def create_app(
 
     if database is not None:
         install_access_routers(app, database)
+
+    # Outermost, so no route (nor the signature check) ever reads more than the cap.
+    app.add_middleware(
+        BodySizeLimit,
+        default_limit=settings.api_max_body_bytes,
+        limits={"/twilio/": settings.twilio_max_body_bytes},
+    )
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -21,30 +21,27 @@ from security.roles import ALL, AccessDenied, AccessPolicy, Actor
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
-def bearer_token(request: Request, cookie_name: str | None = None) -> str:
-    """The API key from `Authorization: Bearer`, else from `cookie_name` when the endpoint serves a
-    browser that cannot set headers (the Temporal UI codec); empty when there is none."""
+def bearer_token(request: Request) -> str:
+    """The API key from `Authorization: Bearer`; empty when there is none. (Keys never ride in
+    cookies: the codec's browser sign-in uses a session id, security/codec_sessions.py.)"""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    return request.cookies.get(cookie_name, "") if cookie_name else ""
+    return ""
 
 
 class ApiKeyAuth:
     """Bearer API keys checked against one database; build one per app and use its methods as
     FastAPI dependencies."""
 
-    def __init__(
-        self, database: Database, *, cookie_name: str | None = None, policy: AccessPolicy | None = None
-    ) -> None:
+    def __init__(self, database: Database, *, policy: AccessPolicy | None = None) -> None:
         self._database = database
-        self._cookie_name = cookie_name
         self._policy = policy or AccessPolicy()
 
     async def actor(self, request: Request) -> Actor:
         """The authenticated caller, or 401 (missing, malformed, unknown or revoked key)."""
-        token = bearer_token(request, self._cookie_name)
+        token = bearer_token(request)
         if not token:
             raise HTTPException(401, "missing bearer API key", headers=BEARER_CHALLENGE)
         async with self._database.session() as session:

@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Request
 
 from adapters.telephony.base import Telephony
 from adapters.telephony.urls import TwilioUrls
-from api.replay import EventDeduper
+from api.replay import CallOnce, EventDeduper
 from api.temporal_gateway import TemporalGateway
 from domain.ids import parse_outreach_workflow_id
 from settings import Settings
@@ -41,6 +41,11 @@ def _deduper(request: Request) -> EventDeduper:
     return deduper
 
 
+def _call_once(request: Request) -> CallOnce:
+    once: CallOnce = request.app.state.call_once
+    return once
+
+
 def _minter(request: Request) -> StreamTokenMinter:
     minter: StreamTokenMinter = request.app.state.mint_stream_token
     return minter
@@ -61,5 +66,6 @@ GatewayDep = Annotated[TemporalGateway, Depends(_gateway)]
 TelephonyDep = Annotated[Telephony, Depends(_telephony)]
 UrlsDep = Annotated[TwilioUrls, Depends(_urls)]
 DeduperDep = Annotated[EventDeduper, Depends(_deduper)]
+CallOnceDep = Annotated[CallOnce, Depends(_call_once)]
 MinterDep = Annotated[StreamTokenMinter, Depends(_minter)]
 WorkflowIdDep = Annotated[str, Depends(_workflow_id)]

@@ -40,7 +40,7 @@ from websockets.protocol import State
 
 from adapters.local_speech import fsk_codec
 from media_server import protocol
-from media_server.stream_token import mint
+from security.stream_token import mint
 
 FRAME_S = 0.02
 SLOTS = 10  # phases within the 20 ms frame period over which calls are spread

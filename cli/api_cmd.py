@@ -9,7 +9,7 @@ from typing import Any
 
 import uvicorn
 
-from cli.common import setup_logging
+from cli.common import insecure_start, setup_process
 from settings import Settings, get_settings
 
 
@@ -44,7 +44,9 @@ async def serve(settings: Settings, host: str, port: int) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
-    setup_logging(settings, "api")  # masks phones, names, dates and emails in every log line
+    if refused := insecure_start(settings, "api"):
+        return refused
+    setup_process(settings, "api")  # masks phones, names, dates and emails in every log line
     if not settings.twilio_auth_token.get_secret_value():
         logging.getLogger("gyde.api").error(
             "GYDE_TWILIO_AUTH_TOKEN is empty: webhooks cannot be verified (use any secret shared with the sim)"

@@ -1,8 +1,9 @@
 """`gyde apikey create|list|revoke`: issue API keys to people and tools, see them, end them.
 
 A token is printed once, at creation (only its SHA-256 is stored). Issuing and revoking are
-written to the audit log. The `system` role is refused here: it stands for workflow steps inside
-the worker, never for a person or a tool calling the api.
+written to the audit log. The `system` and `ai_agent` roles are refused here: they stand for our
+own processes (workflow steps in the worker, the agent in the media server), never for a person or
+a tool calling the api.
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ import getpass
 from db.repositories import audit
 from db.session import Database
 from domain.enums import Role
-from security.api_keys import api_key_id, create_api_key, list_api_keys, revoke_api_key_by_id
+from security.api_keys import (
+    INTERNAL_ROLES,
+    api_key_id,
+    create_api_key,
+    list_api_keys,
+    revoke_api_key_by_id,
+)
 
-ISSUABLE_ROLES = tuple(role.value for role in Role if role is not Role.SYSTEM)
+ISSUABLE_ROLES = tuple(role.value for role in Role if role not in INTERNAL_ROLES)
 
 
 def _operator() -> str:
@@ -31,8 +38,8 @@ async def _audit(database: Database, action: str, key_id: str, purpose: str) -> 
 
 
 async def create(database: Database, actor: str, role: Role, broker_id: str | None) -> str:
-    if role is Role.SYSTEM:
-        raise ValueError("the system role is for workflow steps, not for api keys")
+    if role in INTERNAL_ROLES:
+        raise ValueError(f"the {role.value} role is for our own processes, not for api keys")
     async with database.session() as session:
         token = await create_api_key(session, actor, role, broker_id)
         await session.commit()

@@ -179,10 +179,12 @@ def _steer(args: argparse.Namespace) -> int:
 
 
 async def _import_async(settings: Settings, path: Path) -> int:
+    from adapters.phone_numbers import configure_allowed_regions
     from db.client_import import CsvFormatError, import_csv_file, write_rejects
     from db.migrate import upgrade
     from db.session import Database
 
+    configure_allowed_regions(settings.allowed_phone_regions)
     await upgrade(settings.database_url)
     db = Database(settings.database_url)
     try:

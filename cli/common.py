@@ -27,13 +27,33 @@ def add_database_flag(parser: Any) -> None:
     parser.add_argument("--database-url", default=None, help="SQLAlchemy URL (default: GYDE_DATABASE_URL)")
 
 
-def setup_logging(settings: Settings, process: str) -> None:
+def setup_process(settings: Settings, process: str) -> None:
+    """Process-wide set-up of a long-running process: log format, PHI redaction of every record,
+    and the phone regions this deployment may call (adapters/phone_numbers.py)."""
+    from adapters.phone_numbers import configure_allowed_regions
     from security.redaction import install_redaction
 
     logging.basicConfig(
         level=settings.log_level, format=f"%(asctime)s {process} %(levelname)s %(name)s: %(message)s"
     )
     install_redaction()
+    logging.captureWarnings(True)  # warnings go through logging, so they are masked too
+    configure_allowed_regions(settings.allowed_phone_regions)
+
+
+def insecure_start(settings: Settings, process: str) -> int:
+    """0 when `process` may start; otherwise prints the one-line refusal and returns exit code 2
+    (security/startup_checks.py: development secrets outside an all-loopback stack)."""
+    import sys
+
+    from security.startup_checks import InsecureStartup, check_startup_secrets
+
+    try:
+        check_startup_secrets(settings, process)
+    except InsecureStartup as exc:
+        print(f"gyde {process}: {exc}", file=sys.stderr, flush=True)
+        return 2
+    return 0
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:

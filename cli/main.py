@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from security.redaction import install_redaction
+
+    install_redaction()  # every gyde process masks PHI in every log record and traceback
     args = build_parser().parse_args(argv)
     result: int = args.func(args)
     return result

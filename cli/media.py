@@ -10,7 +10,7 @@ import signal
 import sys
 from typing import Any
 
-from cli.common import setup_logging
+from cli.common import insecure_start, setup_process
 from settings import get_settings
 
 
@@ -45,7 +45,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run_token(args: argparse.Namespace) -> int:
-    from media_server.stream_token import StreamTokenError, mint
+    from security.stream_token import StreamTokenError, mint
 
     settings = get_settings()
     ttl = args.ttl if args.ttl is not None else settings.stream_token_ttl_seconds
@@ -80,7 +80,9 @@ async def _serve(host: str, port: int, temporal: bool, agent: str) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
-    setup_logging(settings, "media")  # masks phones, names, dates and emails in every log line
+    if refused := insecure_start(settings, "media"):
+        return refused
+    setup_process(settings, "media")  # masks phones, names, dates and emails in every log line
     if not settings.stream_token_secret.get_secret_value():
         logging.getLogger("gyde.media").error(
             "GYDE_STREAM_TOKEN_SECRET is empty: streams cannot be authenticated (share one secret with the api)"

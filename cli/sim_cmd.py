@@ -8,7 +8,7 @@ from typing import Any
 
 import uvicorn
 
-from cli.common import setup_logging
+from cli.common import setup_process
 from settings import get_settings
 
 DEFAULT_PORT = 8766
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.registry import NumberRegistry
 
     settings = get_settings()
-    setup_logging(settings, "sim")  # masks phones, names, dates and emails in every log line
+    setup_process(settings, "sim")  # masks phones, names, dates and emails in every log line
     log = logging.getLogger("gyde.sim")
     token = settings.twilio_auth_token.get_secret_value()
     if not token:

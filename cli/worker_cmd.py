@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cli.common import add_database_flag, run_async, settings_from, setup_logging
+from cli.common import add_database_flag, insecure_start, run_async, settings_from, setup_process
 from settings import Settings
 
 
@@ -47,6 +47,8 @@ async def serve(settings: Settings) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    setup_logging(settings, "worker")
+    if refused := insecure_start(settings, "worker"):
+        return refused
+    setup_process(settings, "worker")
     run_async(serve(settings))
     return 0

@@ -1,9 +1,15 @@
-"""Client CSV import: every row validated (phone to E.164, date of birth, time zone, broker);
-good rows are inserted, bad ones come back with their line number and reason, so nothing is lost."""
+"""Client CSV import: every row validated (phone to E.164 in an allowed region, date of birth,
+time zone, US state or territory, broker); good rows are inserted, bad ones come back with their
+line number and reason, so nothing is lost.
+
+Reasons never repeat a value, and the rejects file keeps only the line, the reason and the
+non-PHI columns whose values fit their column (a shifted row would otherwise copy a name or a
+phone number into a plaintext file next to the input): the PHI stays in the source file."""
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +24,7 @@ from db.models import Broker, Client
 from db.repositories import audit
 from domain.enums import ProductType
 from domain.phone import InvalidPhoneNumber
+from security.redaction import redact
 from security.roles import CLIENT_FIELDS
 
 REQUIRED = (
@@ -32,6 +39,14 @@ REQUIRED = (
     "date_of_birth",
 )
 OPTIONAL = ("current_plan", "coverage_gaps", "has_spouse")
+REJECT_COLUMNS = ("line", "reason", "id", "broker_id", "state", "timezone")
+
+# USPS codes of the 50 states, DC and the inhabited territories (calling rules are per state).
+US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY"
+    " NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR VI GU AS MP".split()
+)
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -65,16 +80,17 @@ def _parse_row(row: dict[str, str], brokers: set[str]) -> Client:
         raise ValueError("date_of_birth must be YYYY-MM-DD") from exc
     if not date(1900, 1, 1) <= born <= date.today():
         raise ValueError("date_of_birth out of range")
-    try:
-        ZoneInfo(row["timezone"].strip())
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {row['timezone']!r}") from exc
+    if not _valid_zone(row["timezone"]):
+        raise ValueError("unknown time zone (an IANA name such as America/New_York)")
+    state = row["state"].strip().upper()
+    if state not in US_STATES:
+        raise ValueError("state must be a US state or territory code (two letters, e.g. NY, DC, PR)")
     if row["broker_id"].strip() not in brokers:
-        raise ValueError(f"unknown broker {row['broker_id']!r}")
+        raise ValueError("unknown broker_id")
     gaps = [g.strip() for g in (row.get("coverage_gaps") or "").split(";") if g.strip()]
-    bad_gaps = [g for g in gaps if g not in {p.value for p in ProductType}]
-    if bad_gaps:
-        raise ValueError(f"unknown coverage gap(s) {bad_gaps}")
+    products = sorted(p.value for p in ProductType)
+    if any(g not in products for g in gaps):
+        raise ValueError(f"unknown coverage gap (use {', '.join(products)}, separated by ;)")
     return Client(
         id=row["id"].strip(),
         broker_id=row["broker_id"].strip(),
@@ -83,7 +99,7 @@ def _parse_row(row: dict[str, str], brokers: set[str]) -> Client:
         phone=phone,
         email=row["email"].strip(),
         timezone=row["timezone"].strip(),
-        state=row["state"].strip().upper()[:2],
+        state=state,
         date_of_birth=born,
         current_plan=(row.get("current_plan") or "").strip(),
         coverage_gaps=gaps,
@@ -106,7 +122,7 @@ async def import_clients(
         try:
             client = _parse_row(row, brokers)
             if client.id in existing:
-                raise ValueError(f"duplicate client id {client.id!r}")
+                raise ValueError("duplicate client id")
         except ValueError as exc:
             rejected.append(RejectedRow(line, str(exc), row))
             continue
@@ -130,13 +146,43 @@ async def import_csv_file(session: AsyncSession, path: Path, *, actor: str = "cl
         return await import_clients(session, list(reader), list(reader.fieldnames or []), actor=actor)
 
 
+def _valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return bool(name.strip())
+
+
+def _safe_id(value: str) -> str:
+    """An id-shaped value that no PHI pattern (phone, date, email, SSN) matches, else ''."""
+    value = value.strip()
+    return value if _ID.fullmatch(value) and redact(value) == value else ""
+
+
+def reject_record(rejected: RejectedRow) -> dict[str, str]:
+    """What the rejects file may keep of a rejected row: no PHI column, and an identifying column
+    only when its value fits that column."""
+    raw = rejected.raw
+    state = (raw.get("state") or "").strip().upper()
+    zone = (raw.get("timezone") or "").strip()
+    return {
+        "line": str(rejected.line),
+        "reason": rejected.reason,
+        "id": _safe_id(raw.get("id") or ""),
+        "broker_id": _safe_id(raw.get("broker_id") or ""),
+        "state": state if state in US_STATES else "",
+        "timezone": zone if _valid_zone(zone) else "",
+    }
+
+
 def write_rejects(path: Path, rejected: list[RejectedRow]) -> Path:
-    """Rejected rows with their reason, next to the input: fix them and import that file again."""
+    """Which lines of the input to fix and why, next to the input (FILE.rejects.csv); fix those
+    lines in the source file and import it again (already imported ids are reported as duplicates)."""
     out = path.with_suffix(".rejects.csv")
-    fields = ["line", "reason", *REQUIRED, *OPTIONAL]
     with out.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=list(REJECT_COLUMNS))
         writer.writeheader()
         for row in rejected:
-            writer.writerow({"line": row.line, "reason": row.reason, **row.raw})
+            writer.writerow(reject_record(row))
     return out

@@ -12,7 +12,6 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -153,7 +152,8 @@ class CrmNote(Base):
     client_id: Mapped[str] = mapped_column(String(64), index=True)
     campaign_id: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(30))
-    body: Mapped[str] = mapped_column(Text)
+    # Outcome notes and the agent's notes name the client and what was said: encrypted at rest.
+    body: Mapped[str] = mapped_column(EncryptedString("crm_notes.body"))
     appointment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -175,9 +175,10 @@ class OutboxEmail(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
-    to_address: Mapped[str] = mapped_column(String(200))
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
+    # The client's address, name and appointment: encrypted at rest (the template name is not).
+    to_address: Mapped[str] = mapped_column(EncryptedString("outbox_emails.to_address"))
+    subject: Mapped[str] = mapped_column(EncryptedString("outbox_emails.subject"))
+    body: Mapped[str] = mapped_column(EncryptedString("outbox_emails.body"))
     template: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

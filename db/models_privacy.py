@@ -1,12 +1,12 @@
 """Privacy tables: consent ledger, imported national DNC list, call recordings (for retention),
-hashed API keys; plus the index that keeps the audit hash chain linear. Same `Base` as db.models,
+hashed API keys and the codec's browser sessions; plus the index that keeps the audit hash chain linear. Same `Base` as db.models,
 so `Database.create_all()` creates them once this module is imported (db.access imports it)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models import AuditEntry, Base
@@ -74,6 +74,19 @@ class ApiKey(Base):
     broker_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CodecSession(Base):
+    """A Temporal UI browser session for the payload codec: the cookie holds a random id, this row
+    only its SHA-256, the API key it was opened with and when it ends (security/codec_sessions.py)."""
+
+    __tablename__ = "codec_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 # Two writers that read the same chain head cannot both append: the second insert fails and

@@ -58,7 +58,9 @@ async def media_server(
         store=store,
     )
     try:
-        yield MediaServer(SessionConfig.from_settings(settings), services)
+        yield MediaServer(
+            SessionConfig.from_settings(settings), services, max_connections=settings.media_max_connections
+        )
     finally:
         with contextlib.suppress(Exception):
             await store.close()

@@ -1,7 +1,9 @@
 """The media server process: a `websockets` asyncio server whose only route is `/media`.
 
 Permessage-deflate is off (Twilio does not use it and it would cost CPU on every frame); anything
-but `/media` gets 404 before the WebSocket handshake.
+but `/media` gets 404 before the WebSocket handshake, and a connection over `max_connections`
+(admitted handshakes plus live calls) gets 503 there, before it costs a session. What a peer may
+send before `start` is bounded in media_server/start_guard.py.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 MEDIA_PATH = "/media"
 _MAX_MESSAGE_BYTES = 64 * 1024  # a 20 ms media message is ~300 bytes; start with params < 4 KB
 _MAX_WRITE_BUFFER = 1 << 20  # a peer that stops reading for ~30 s of audio is treated as gone
+DEFAULT_MAX_CONNECTIONS = 1000
 
 
 class WebSocketTransport:
@@ -69,9 +72,16 @@ class WebSocketTransport:
 class MediaServer:
     """Accepts Media Streams connections and runs one CallSession per connection."""
 
-    def __init__(self, config: SessionConfig, services: SessionServices) -> None:
+    def __init__(
+        self, config: SessionConfig, services: SessionServices, max_connections: int = DEFAULT_MAX_CONNECTIONS
+    ) -> None:
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
         self.config = config
         self.services = services
+        self.max_connections = max_connections
+        self.admitted = 0  # connections past the handshake check, until their task ends
+        self.refused_at_capacity = 0
         self.active = 0
         self.completed: list[SessionReport] = []
         self.keep_reports = False
@@ -81,7 +91,20 @@ class MediaServer:
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.path.split("?", 1)[0] != MEDIA_PATH:
             return connection.respond(HTTPStatus.NOT_FOUND, "not found\n")
+        if self.admitted >= self.max_connections:
+            self.refused_at_capacity += 1
+            log.warning("media connection refused: at capacity (%d)", self.max_connections)
+            return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "media server at capacity\n")
+        # Runs inside the connection's own task: its end (handler done, or a failed handshake)
+        # frees the slot, so a slot can never leak.
+        task = asyncio.current_task()
+        if task is not None:
+            self.admitted += 1
+            task.add_done_callback(self._release)
         return None
+
+    def _release(self, _task: asyncio.Task[Any]) -> None:
+        self.admitted -= 1
 
     async def handler(self, ws: ServerConnection) -> None:
         self.active += 1

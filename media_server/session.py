@@ -22,13 +22,13 @@ from adapters.stt.base import STTProvider, STTSession
 from adapters.tts.base import TTSProvider
 from domain.call_control import CallControl
 from domain.enums import CallResult
-from media_server import protocol
+from media_server import protocol, start_guard
 from media_server.agent import Agent, AgentFactory, CallContext
 from media_server.control import TrackedControl
 from media_server.player import Player
 from media_server.session_store import LiveSession, SessionStore, TurnRecord
-from media_server.stream_token import StreamTokenError, verify
 from media_server.vad import FRAME_MS, TurnDetector, TurnEvent, VadConfig
+from security.stream_token import StreamTokenError, verify
 
 log = logging.getLogger(__name__)
 
@@ -175,25 +175,33 @@ class CallSession:
             self.report.detail = detail
 
     async def _await_start(self) -> protocol.Start:
+        """Read at most a few small messages until `start`, check its token, and claim the token
+        and the call (one stream each: media_server/start_guard.py)."""
         try:
+            received = 0
             async with asyncio.timeout(self._config.start_timeout_s):
                 while True:
-                    event = protocol.parse(await self._transport.recv())
+                    raw = await self._transport.recv()
+                    received += 1
+                    start_guard.check_pre_start_size(raw)
+                    event = protocol.parse(raw)
                     if isinstance(event, protocol.Start):
                         break
                     if not isinstance(event, protocol.Connected):
                         raise _Refused(EndReason.PROTOCOL_ERROR, f"{type(event).__name__} before start")
+                    start_guard.check_pre_start_count(received)
         except TimeoutError as exc:
             raise _Refused(EndReason.START_TIMEOUT, "stream never started") from exc
         except TransportClosed as exc:
             raise _Refused(EndReason.DISCONNECTED, "closed before start") from exc
         except protocol.ProtocolError as exc:
             raise _Refused(EndReason.PROTOCOL_ERROR, f"{type(exc).__name__} before start") from exc
+        except start_guard.StartRefused as exc:
+            raise _Refused(EndReason.PROTOCOL_ERROR, exc.detail) from exc
         self.report.call_sid = start_sid = event.call_sid
+        token = event.custom_parameters.get("token")
         try:
-            claims = verify(
-                self._config.token_secret, event.custom_parameters.get("token"), call_sid=start_sid
-            )
+            claims = verify(self._config.token_secret, token, call_sid=start_sid)
         except StreamTokenError as exc:
             raise _Refused(EndReason.UNAUTHORIZED, str(exc)) from exc
         claimed_wf = event.custom_parameters.get("workflow_id")
@@ -201,6 +209,13 @@ class CallSession:
             raise _Refused(EndReason.UNAUTHORIZED, "workflow_id parameter does not match the token")
         if event.encoding != "audio/x-mulaw" or event.sample_rate != 8000:
             raise _Refused(EndReason.PROTOCOL_ERROR, "unsupported media format")
+        try:
+            await start_guard.claim_stream(self._services.store, token or "", claims, start_sid)
+        except start_guard.StartRefused as exc:
+            reason = (
+                EndReason.INTERNAL_ERROR if exc.kind is start_guard.Refusal.STORE else EndReason.UNAUTHORIZED
+            )
+            raise _Refused(reason, exc.detail) from exc
         self.report.workflow_id = claims.workflow_id
         return event
 

@@ -1,5 +1,6 @@
 """Live call state, readable by any media-server replica: Redis with a TTL when GYDE_REDIS_URL is set,
-process memory otherwise. Ids, stage and per-turn providers only: no transcripts, no PHI.
+process memory otherwise. Ids, stage and per-turn providers only: no transcripts, no PHI. The same store records used stream
+tokens and calls that already have a stream (`claim`), so one-use holds across replicas.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ class LiveSession:
 class SessionStore(Protocol):
     async def put(self, session: LiveSession) -> None: ...
 
+    async def claim(self, key: str, ttl_seconds: int) -> bool:
+        """True for the first claim of `key` within `ttl_seconds`, False afterwards (atomic:
+        concurrent claims have one winner). Used for one-use stream tokens (start_guard.py)."""
+        ...
+
     async def get(self, call_sid: str) -> LiveSession | None: ...
 
     async def delete(self, call_sid: str) -> None: ...
@@ -62,6 +68,21 @@ class MemorySessionStore:
     def __init__(self, ttl_seconds: int = 3600) -> None:
         self._ttl = ttl_seconds
         self._items: dict[str, tuple[float, str]] = {}
+        self._claims: dict[str, float] = {}
+
+    async def claim(self, key: str, ttl_seconds: int) -> bool:
+        now = time.monotonic()
+        if len(self._claims) > 10_000:  # drop expired claims now and then
+            self._claims = {k: exp for k, exp in self._claims.items() if exp > now}
+        expires = self._claims.get(key)
+        if expires is not None and expires > now:
+            return False
+        self._claims[key] = now + ttl_seconds
+        return True
+
+    def claim_expiry(self, key: str) -> float:
+        """When a claim ends (monotonic clock; 0 when absent), for tests and status."""
+        return self._claims.get(key, 0.0)
 
     async def put(self, session: LiveSession) -> None:
         self._items[session.call_sid] = (time.monotonic() + self._ttl, session.to_json())
@@ -80,6 +101,7 @@ class MemorySessionStore:
 
     async def close(self) -> None:
         self._items.clear()
+        self._claims.clear()
 
 
 class RedisSessionStore:
@@ -93,6 +115,10 @@ class RedisSessionStore:
 
     async def put(self, session: LiveSession) -> None:
         await self._redis.set(KEY_PREFIX + session.call_sid, session.to_json(), ex=self._ttl)
+
+    async def claim(self, key: str, ttl_seconds: int) -> bool:
+        # SET NX EX: one atomic command, so two replicas racing for one token have one winner.
+        return bool(await self._redis.set(key, b"1", nx=True, ex=max(1, ttl_seconds)))
 
     async def get(self, call_sid: str) -> LiveSession | None:
         raw = await self._redis.get(KEY_PREFIX + call_sid)

@@ -15,6 +15,10 @@ from domain.enums import Role
 from security.roles import Actor
 
 TOKEN_PREFIX = "gyde_"
+# Roles that stand for our own processes, never for a person or tool holding a key: `system` is a
+# workflow step inside the worker, `ai_agent` is Emma inside the media server (her view of every
+# client would otherwise be one bearer token away).
+INTERNAL_ROLES = frozenset({Role.SYSTEM, Role.AI_AGENT})
 
 
 def hash_api_key(token: str) -> str:
@@ -26,8 +30,10 @@ async def create_api_key(
     session: AsyncSession, actor_id: str, role: Role, broker_id: str | None = None
 ) -> str:
     """Store a new key for `actor_id` and return the token (the only time it exists in clear)."""
-    if role is Role.SYSTEM:
-        raise ValueError("the system role is for workflow steps inside the worker, not for api keys")
+    if role in INTERNAL_ROLES:
+        raise ValueError(
+            f"the {role.value} role is for our own processes (workflow steps, the agent), not for api keys"
+        )
     Actor(actor_id, role, broker_id)  # validates (a broker key needs its broker_id)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(
@@ -61,8 +67,8 @@ async def authenticate(session: AsyncSession, token: str) -> Actor | None:
     row = (
         await session.execute(select(ApiKey).where(ApiKey.key_hash == hash_api_key(token)))
     ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or row.role == Role.SYSTEM.value:
-        return None  # a planted system-role row is refused like an unknown key
+    if row is None or row.revoked_at is not None or row.role in {r.value for r in INTERNAL_ROLES}:
+        return None  # a planted system or ai_agent row is refused like an unknown key
     return Actor(row.actor, Role(row.role), row.broker_id)
 
 

@@ -13,6 +13,10 @@ with this module, which db.models imports), so writers cannot forget it.
 
 Stored form: "v1:<key id>:<base64(nonce || ciphertext+tag)>", bound to a per-column context
 (associated data) so a ciphertext copied into another column does not decrypt.
+
+Every short value encrypted or decrypted here (names, phone, e-mail, SSN) becomes a known value
+for log redaction in the current task (security/redaction.py `remember`): the process that
+touches a client's row masks that client's name in its own logs without declaring it.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from sqlalchemy.types import TypeDecorator
 from domain.phone import InvalidPhoneNumber
 from security.aead import DecryptionError, open_sealed, seal
 from security.keyring import KeyRing
+from security.redaction import remember
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +74,7 @@ def field_keyring() -> KeyRing:
 
 
 def encrypt_text(plaintext: str, context: str) -> str:
+    remember(context, plaintext)  # a value this task handles is masked in its logs from now on
     key = field_keyring().primary
     sealed = seal(key, plaintext.encode(), context.encode())
     return f"{_PREFIX}:{key.key_id}:{base64.b64encode(sealed).decode()}"
@@ -83,7 +89,9 @@ def decrypt_text(stored: str, context: str) -> str:
         sealed = base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):
         raise DecryptionError(f"value in {context!r} is not valid base64") from None
-    return open_sealed(field_keyring(), key_id, sealed, context.encode()).decode()
+    plaintext = open_sealed(field_keyring(), key_id, sealed, context.encode()).decode()
+    remember(context, plaintext)  # the caller's values are known values of this task (redaction.py)
+    return plaintext
 
 
 class EncryptedComparisonError(TypeError):

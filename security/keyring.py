@@ -3,8 +3,8 @@
 Keys rotate by prepending a new `kid:base64key` to GYDE_ENCRYPTION_KEYS: the first (newest) key
 encrypts, every listed key still decrypts, so payloads and rows written before a rotation keep
 working until they are re-encrypted or expire. With no key configured a deterministic dev key is
-derived and a warning is logged, so `make demo` runs without secrets but nobody mistakes it for
-production.
+derived and a warning is logged, so `make demo` runs without secrets; the worker, api and media
+server refuse to start on it unless every endpoint is loopback (security/startup_checks.py).
 """
 
 from __future__ import annotations

@@ -11,10 +11,13 @@ credentials allowed) applies to these two routes and nothing else in the api:
     install_codec(app, settings, keyring=keyring, database=database)
 
 Authentication: `Authorization: Bearer <api key>` or, for the browser UI (codec "include
-credentials"), the HttpOnly cookie set by `POST /codec/session` (a form with the key). Every decode
-is appended to the audit log; refused calls are audited too.
+credentials"), the HttpOnly cookie set by `POST /codec/session` (a form with the key). The cookie
+holds a random session id, never the key (security/codec_sessions.py keeps its hash server-side
+with an expiry); `DELETE /codec/session` signs out. Every decode is appended to the audit log;
+refused calls are audited too.
 """
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request, Response
@@ -22,11 +25,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from temporalio.api.common.v1 import Payloads
 
-from api.auth import ApiKeyAuth
+from api.auth import BEARER_CHALLENGE, ApiKeyAuth
 from db.repositories import audit
 from db.session import Database
 from domain.enums import Role
-from security.api_keys import authenticate
+from security import codec_sessions
 from security.keyring import KeyRing
 from security.payload_codec import EncryptionCodec
 from settings import Settings
@@ -36,11 +39,28 @@ CODEC_ROLES = frozenset({Role.AUDITOR, Role.CAMPAIGN_MANAGER})
 MAX_PAYLOADS = 1000
 
 
+SESSION_HOURS = 8
+COOKIE_PATH = "/codec"
+
+
 def build_codec_router(keyring: KeyRing, database: Database) -> APIRouter:
     """Routes relative to the mount point (/encode, /decode, /session)."""
     codec = EncryptionCodec(keyring)
-    auth = ApiKeyAuth(database, cookie_name=COOKIE_NAME)
+    auth = ApiKeyAuth(database)
     router = APIRouter(tags=["codec"])
+
+    async def authenticated(request: Request) -> Any:
+        """A bearer key (scripts) wins; otherwise the browser's session cookie."""
+        if request.headers.get("authorization"):
+            return await auth.actor(request)
+        session_id = request.cookies.get(COOKIE_NAME, "")
+        if not session_id:
+            raise HTTPException(401, "missing bearer API key or codec session", headers=BEARER_CHALLENGE)
+        async with database.session() as session:
+            actor = await codec_sessions.session_actor(session, session_id, CODEC_ROLES)
+        if actor is None:
+            raise HTTPException(401, "codec session unknown, expired or revoked", headers=BEARER_CHALLENGE)
+        return actor
 
     async def _audit(actor_id: str, role: str, action: str, namespace: str, count: int) -> None:
         async with database.session() as session:
@@ -58,7 +78,7 @@ def build_codec_router(keyring: KeyRing, database: Database) -> APIRouter:
             )
 
     async def principal(request: Request) -> Any:
-        actor = await auth.actor(request)
+        actor = await authenticated(request)
         if actor.role not in CODEC_ROLES:
             await _audit(
                 actor.actor_id,
@@ -104,15 +124,35 @@ def build_codec_router(keyring: KeyRing, database: Database) -> APIRouter:
 
     @router.post("/session")
     async def session_cookie(response: Response, api_key: Annotated[str, Form()]) -> dict[str, str]:
-        """Browser login for the UI: checks the key, then stores it in an HttpOnly cookie."""
+        """Browser login for the UI: checks the key, then sets an HttpOnly cookie holding a random
+        session id (the key itself never goes into the cookie)."""
         async with database.session() as session:
-            actor = await authenticate(session, api_key)
-        if actor is None or actor.role not in CODEC_ROLES:
+            opened = await codec_sessions.open_session(
+                session, api_key, CODEC_ROLES, ttl=timedelta(hours=SESSION_HOURS)
+            )
+            await session.commit()
+        if opened is None:
             raise HTTPException(401, "invalid API key for the payload codec")
+        session_id, actor = opened
         response.set_cookie(
-            COOKIE_NAME, api_key, httponly=True, samesite="none", secure=True, max_age=8 * 3600
+            COOKIE_NAME,
+            session_id,
+            httponly=True,
+            samesite="none",
+            secure=True,
+            max_age=SESSION_HOURS * 3600,
+            path=COOKIE_PATH,
         )
         return {"status": "ok", "actor": actor.actor_id}
+
+    @router.delete("/session")
+    async def end_session_cookie(request: Request, response: Response) -> dict[str, str]:
+        """Sign out: the session id stops working and the cookie is cleared (always 200)."""
+        async with database.session() as session:
+            await codec_sessions.end_session(session, request.cookies.get(COOKIE_NAME, ""))
+            await session.commit()
+        response.delete_cookie(COOKIE_NAME, path=COOKIE_PATH, secure=True, httponly=True, samesite="none")
+        return {"status": "signed out"}
 
     return router
 
@@ -124,7 +164,7 @@ def build_codec_app(settings: Settings, keyring: KeyRing, database: Database) ->
     app.add_middleware(
         CORSMiddleware,
         allow_origins=[settings.temporal_ui_origin],
-        allow_methods=["POST", "OPTIONS"],
+        allow_methods=["POST", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "X-Namespace"],
         allow_credentials=True,
     )

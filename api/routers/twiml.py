@@ -1,5 +1,7 @@
 """TwiML Twilio fetches during a call: answer (disclosure + consent), consent action, voicemail
-drop, broker whisper, and the warm-transfer result. Each is signature-checked and replay-safe."""
+drop, broker whisper, and the warm-transfer result. Each is signature-checked and replay-safe;
+consent and the transfer result are also decided once per call (api/replay.py): any later
+delivery for that call, however signed, gets the first answer and signals nothing."""
 
 from __future__ import annotations
 
@@ -16,8 +18,18 @@ from adapters.telephony.urls import (
     WHISPER_PATH,
 )
 from api.consent import ConsentAnswer, classify_consent
-from api.deps import GatewayDep, MinterDep, SettingsDep, TelephonyDep, UrlsDep, WorkflowIdDep
+from api.deps import (
+    CallOnceDep,
+    DeduperDep,
+    GatewayDep,
+    MinterDep,
+    SettingsDep,
+    TelephonyDep,
+    UrlsDep,
+    WorkflowIdDep,
+)
 from api.routers._common import CALL_SID, optional_int, require, xml
+from api.routers.webhooks import signal_once
 from api.twilio_signature import VerifiedWebhook
 from api.twiml_builders import (
     MAX_CONSENT_ATTEMPTS,
@@ -65,26 +77,36 @@ async def consent(
     gateway: GatewayDep,
     telephony: TelephonyDep,
     mint_stream_token: MinterDep,
+    call_once: CallOnceDep,
+    deduper: DeduperDep,
 ) -> Response:
     call_sid = require(hook.params, "CallSid", CALL_SID)
     attempt = max(1, optional_int(hook.query, "attempt", 1))
     digits = hook.params.get("Digits") or None
     answer = classify_consent(hook.params.get("SpeechResult"), digits)
+    decided = f"consent:{call_sid}"
 
-    async def handle() -> Response:
-        if answer is ConsentAnswer.UNCLEAR and attempt < MAX_CONSENT_ATTEMPTS:
-            return xml(reprompt_twiml(urls, workflow_id, attempt + 1))
+    async def start_recording() -> str | None:
+        try:  # only now, after consent, does recording start
+            return await telephony.start_recording(call_sid, workflow_id)
+        except TelephonyError:
+            _logger.warning("recording failed to start call=%s; continuing unrecorded", call_sid)
+            return None
+
+    async def decide() -> Response:
         method = "dtmf" if digits else "speech"
         if answer is ConsentAnswer.YES:
-            await gateway.consent(workflow_id, ConsentEvent(call_sid=call_sid, given=True, method=method))
-            try:  # only now, after consent, does recording start
-                recording_sid = await telephony.start_recording(call_sid, workflow_id)
-            except TelephonyError:
-                _logger.warning("recording failed to start call=%s; continuing unrecorded", call_sid)
-            else:  # registered for retention at once, whatever its status callbacks do later
-                await gateway.recording(
-                    workflow_id,
-                    RecordingEvent(call_sid, recording_sid, RecordingStatus.IN_PROGRESS),
+            event = ConsentEvent(call_sid=call_sid, given=True, method=method)
+            await signal_once(
+                deduper, f"consent-signal:{call_sid}", lambda: gateway.consent(workflow_id, event)
+            )
+            recording_sid = await call_once.recordings.once(f"recording-start:{call_sid}", start_recording)
+            if recording_sid:  # registered for retention at once, whatever its callbacks do later
+                started = RecordingEvent(call_sid, recording_sid, RecordingStatus.IN_PROGRESS)
+                await signal_once(
+                    deduper,
+                    f"recording:{call_sid}:{recording_sid}:{RecordingStatus.IN_PROGRESS.value}",
+                    lambda: gateway.recording(workflow_id, started),
                 )
             token = mint_stream_token(
                 settings.stream_token_secret.get_secret_value(),
@@ -95,8 +117,18 @@ async def consent(
             return xml(stream_twiml(settings.media_stream_url, workflow_id, token))
         if answer is ConsentAnswer.UNCLEAR:
             method = "unclear"
-        await gateway.consent(workflow_id, ConsentEvent(call_sid=call_sid, given=False, method=method))
+        event = ConsentEvent(call_sid=call_sid, given=False, method=method)
+        await signal_once(deduper, f"consent-signal:{call_sid}", lambda: gateway.consent(workflow_id, event))
         return xml(goodbye_twiml())
+
+    async def handle() -> Response:
+        if (
+            answer is ConsentAnswer.UNCLEAR
+            and attempt < MAX_CONSENT_ATTEMPTS
+            and not call_once.responses.seen(decided)
+        ):
+            return xml(reprompt_twiml(urls, workflow_id, attempt + 1))
+        return await call_once.responses.once(decided, decide)
 
     return await hook.once(handle)
 
@@ -118,19 +150,24 @@ async def whisper(hook: VerifiedWebhook, workflow_id: WorkflowIdDep) -> Response
 
 
 @router.post(TRANSFER_RESULT_PATH)
-async def transfer_result(hook: VerifiedWebhook, workflow_id: WorkflowIdDep, gateway: GatewayDep) -> Response:
+async def transfer_result(
+    hook: VerifiedWebhook, workflow_id: WorkflowIdDep, gateway: GatewayDep, call_once: CallOnceDep
+) -> Response:
     """<Dial> ended: bridged (the call is over) or the broker never answered (tell the client;
-    the workflow books the broker callback when the leg was not bridged)."""
+    the workflow books the broker callback when the leg was not bridged). Once per call."""
     call_sid = require(hook.params, "CallSid", CALL_SID)
     dial_status = require(hook.params, "DialCallStatus")
     status = TRANSFER_DIAL_STATUS.get(dial_status)
     if status is None:
         raise HTTPException(status_code=400, detail="unknown DialCallStatus")
 
-    async def handle() -> Response:
+    async def decide() -> Response:
         await gateway.transfer_result(workflow_id, TransferLegResult(call_sid=call_sid, status=status))
         if status.bridged:
             return xml(hangup_twiml())
         return xml(goodbye_twiml(TRANSFER_FAILED))
+
+    async def handle() -> Response:
+        return await call_once.responses.once(f"transfer:{call_sid}", decide)
 
     return await hook.once(handle)

@@ -40,7 +40,7 @@ MACHINE_ANSWERS = frozenset({"machine_start", "machine_end_beep", "machine_end_s
 FAX = "fax"
 
 
-async def _signal_once(deduper: EventDeduper, key: str, send: Callable[[], Awaitable[None]]) -> bool:
+async def signal_once(deduper: EventDeduper, key: str, send: Callable[[], Awaitable[None]]) -> bool:
     """Signal unless this business key was already signalled; False when it was a duplicate."""
     if not deduper.first_time(key):
         _logger.info("duplicate callback ignored key=%s", key)
@@ -83,7 +83,7 @@ async def call_status(
             call_sid=call_sid, status=status, sequence=sequence, detail=detail, attempt=attempt
         )
         key = f"status:{call_sid}:{raw_status}:{sequence}"
-        await _signal_once(deduper, key, lambda: gateway.call_status(workflow_id, event))
+        await signal_once(deduper, key, lambda: gateway.call_status(workflow_id, event))
         return no_content()
 
     return await hook.once(handle)
@@ -115,9 +115,7 @@ async def amd_result(
         event = CallStatusEvent(
             call_sid=call_sid, status=status, sequence=0, detail=answered_by, attempt=attempt
         )
-        first = await _signal_once(
-            deduper, f"amd:{call_sid}", lambda: gateway.call_status(workflow_id, event)
-        )
+        first = await signal_once(deduper, f"amd:{call_sid}", lambda: gateway.call_status(workflow_id, event))
         if first and status is CallStatus.MACHINE:
             try:
                 if answered_by == FAX:
@@ -150,7 +148,7 @@ async def recording_status(
     async def handle() -> Response:
         event = RecordingEvent(call_sid, recording_sid, rec_status, started_at)
         key = f"recording:{call_sid}:{recording_sid}:{rec_status.value}"
-        await _signal_once(deduper, key, lambda: gateway.recording(workflow_id, event))
+        await signal_once(deduper, key, lambda: gateway.recording(workflow_id, event))
         return no_content()
 
     return await hook.once(handle)

@@ -99,13 +99,92 @@ async def test_a_file_missing_columns_is_refused_whole(sqlite_db: Database) -> N
             await import_clients(session, [row()], [h for h in HEADER if h != "phone"])
 
 
-def test_rejects_file_keeps_every_rejected_row(tmp_path: Path) -> None:
+PHI_COLUMNS = ("first_name", "last_name", "phone", "email", "date_of_birth", "current_plan", "coverage_gaps")
+
+
+def test_rejects_file_keeps_every_rejected_row_without_phi(tmp_path: Path) -> None:
+    """The file says which line to fix and why; the PHI stays in the source file only."""
     from db.client_import import RejectedRow
 
     source = tmp_path / "clients.csv"
-    out = write_rejects(source, [RejectedRow(3, "invalid phone number", row(phone="12345"))])
+    bad = row(phone="12345", first_name="Margaret", last_name="Holloway", email="mh@example.com")
+    out = write_rejects(source, [RejectedRow(3, "invalid phone number", bad)])
+    text = out.read_text()
     lines = list(csv.DictReader(out.open()))
-    assert lines[0]["line"] == "3" and lines[0]["phone"] == "12345" and lines[0]["reason"]
+    assert lines[0]["line"] == "3" and lines[0]["reason"] == "invalid phone number"
+    assert (lines[0]["id"], lines[0]["broker_id"], lines[0]["state"]) == ("c1", "b1", "NY")
+    assert set(lines[0]) == {"line", "reason", "id", "broker_id", "state", "timezone"}
+    for value in ("Margaret", "Holloway", "mh@example.com", "12345", "1970-04-02", "Silver PPO", "dental"):
+        assert value not in text, value
+
+
+def test_rejects_file_drops_identifying_columns_whose_values_do_not_fit(tmp_path: Path) -> None:
+    """A shifted row puts a name where the state or time zone belongs: such values are not kept."""
+    from db.client_import import RejectedRow
+
+    shifted = row(state="Margaret", timezone="Holloway", id="Ann Smith 1948-03-02", broker_id="+12125550142")
+    out = write_rejects(
+        tmp_path / "c.csv", [RejectedRow(2, "state must be a US state or territory code", shifted)]
+    )
+    text = out.read_text()
+    for value in ("Margaret", "Holloway", "Ann Smith", "1948", "2125550142"):
+        assert value not in text, value
+    assert list(csv.DictReader(out.open()))[0]["line"] == "2"
+
+
+async def test_reasons_never_repeat_a_value(database: Database) -> None:
+    """Reasons reach the terminal and the rejects file; a misaligned column could hold PHI."""
+    await add_broker(database)
+    rows = [
+        row(id="r1", timezone="Margaret Holloway"),
+        row(id="r2", broker_id="Holloway"),
+        row(id="r3", coverage_gaps="+12125550142"),
+        row(id="r4", state="Margaret"),
+        row(id="r5", date_of_birth="March 2, 1948"),
+        row(id="r6", phone="Margaret 2125550142"),
+    ]
+    async with database.session() as session:
+        result = await import_clients(session, rows, HEADER)
+    assert result.imported == []
+    reasons = " | ".join(r.reason for r in result.rejected)
+    assert len(result.rejected) == 6
+    for value in ("Margaret", "Holloway", "2125550142", "1948"):
+        assert value not in reasons, value
+
+
+@pytest.mark.parametrize("state", ["ZZ", "New York", "NYC", "N", "XX", "AA", "1"])
+async def test_a_state_that_is_not_a_us_state_or_territory_is_rejected(
+    database: Database, state: str
+) -> None:
+    """Calling hours are per state: a wrong state would apply the wrong rules (before, "New York"
+    was silently stored as "NE")."""
+    await add_broker(database)
+    async with database.session() as session:
+        result = await import_clients(session, [row(state=state)], HEADER)
+    assert result.imported == []
+    [rejected] = result.rejected
+    assert rejected.line == 2 and "state" in rejected.reason and "US state or territory" in rejected.reason
+
+
+@pytest.mark.parametrize(
+    ("state", "stored"), [("ny", "NY"), (" dc ", "DC"), ("PR", "PR"), ("gu", "GU"), ("VI", "VI")]
+)
+async def test_states_and_territories_are_accepted(database: Database, state: str, stored: str) -> None:
+    await add_broker(database)
+    async with database.session() as session:
+        result = await import_clients(session, [row(state=state)], HEADER)
+    assert result.imported == ["c1"], result.rejected
+    async with database.session() as session:
+        client = await session.get(Client, "c1")
+    assert client is not None and client.state == stored
+
+
+async def test_a_non_us_number_is_rejected_with_its_region(database: Database) -> None:
+    await add_broker(database)
+    async with database.session() as session:
+        result = await import_clients(session, [row(phone="+44 20 7183 8750")], HEADER)
+    [rejected] = result.rejected
+    assert "region GB is not allowed" in rejected.reason and "7183" not in rejected.reason
 
 
 def test_cli_import_exits_nonzero_and_writes_rejects(tmp_path: Path) -> None:
@@ -124,6 +203,45 @@ def test_cli_import_exits_nonzero_and_writes_rejects(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert "line 2: unknown broker" in done.stderr
     assert (tmp_path / "clients.rejects.csv").exists()
+
+
+@pytest.mark.parametrize(("regions", "code"), [(None, 1), ("US,GB", 0)])
+def test_cli_import_honours_the_allowed_regions_setting(
+    tmp_path: Path, regions: str | None, code: int
+) -> None:
+    import os
+
+    source = tmp_path / "clients.csv"
+    with source.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=HEADER)
+        writer.writeheader()
+        writer.writerow(row(phone="+44 20 7183 8750", broker_id="b1"))
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    subprocess.run(
+        [sys.executable, "-m", "cli.main", "db", "upgrade", "--database-url", url], check=True, timeout=120
+    )
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "cli.db")
+    con.execute(
+        "INSERT INTO brokers (id, name, email, phone, timezone, work_start_hour, work_end_hour, work_days,"
+        " slot_minutes) VALUES ('b1', 'B', 'b@x', '+18005550100', 'America/New_York', 9, 17, '0', 30)"
+    )
+    con.commit()
+    con.close()
+    env = {k: v for k, v in os.environ.items() if k != "GYDE_ALLOWED_PHONE_REGIONS"}
+    if regions:
+        env["GYDE_ALLOWED_PHONE_REGIONS"] = regions
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "clients", "import", str(source), "--database-url", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == code, done.stderr
+    if code:
+        assert "line 2: invalid phone number (phone number region GB is not allowed" in done.stderr
 
 
 def test_cli_start_of_unknown_campaign_is_a_clear_error(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from media_server.agent import Agent, AgentFactory, CallContext, EchoAgent
 from media_server.control import NullControl
 from media_server.session import CallSession, SessionConfig, SessionServices, TransportClosed
 from media_server.session_store import MemorySessionStore
-from media_server.stream_token import mint
 from media_server.vad import VadConfig
+from security.stream_token import mint
 
 SECRET = "test-secret"
 WORKFLOW_ID = "outreach:camp-1:client-1"

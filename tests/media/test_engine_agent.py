@@ -9,7 +9,7 @@ from conversation.session import build_text_session
 from domain.enums import CallResult
 from media_server import protocol
 from media_server.engine_agent import EngineAgent, EngineAgentFactory
-from media_server.stream_token import mint
+from security.stream_token import mint
 from tests.media.helpers import CALL_SID, SECRET, STREAM_SID, speech_frames, start_message, start_session
 from tests.media.test_session import decoded
 

@@ -11,7 +11,7 @@ from domain.enums import CallResult
 from media_server import protocol
 from media_server.agent import CallContext, EchoAgent
 from media_server.session import EndReason
-from media_server.stream_token import mint
+from security.stream_token import mint
 from tests.media.helpers import (
     CALL_SID,
     SECRET,

@@ -33,6 +33,18 @@ def field_keys(keyring: KeyRing) -> Iterator[KeyRing]:
     reset_field_encryption()
 
 
+@pytest.fixture(autouse=True)
+def no_leftover_redaction() -> Iterator[None]:
+    """`gyde` commands run in-process (cli.main.main) install log redaction for the process;
+    take it out again so each test starts as it found the logging module."""
+    from security.redaction import is_installed, uninstall_redaction
+
+    was = is_installed()
+    yield
+    if is_installed() and not was:
+        uninstall_redaction()
+
+
 @pytest.fixture(params=BACKENDS)
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     if request.param == "sqlite":

@@ -36,7 +36,8 @@ NO_KEY, REVOKED, MALFORMED, UNKNOWN, TWILIO_ONLY = (
     "unknown_key",
     "twilio_signature_only",
 )
-PERSON_ROLES = [role for role in Role if role is not Role.SYSTEM]
+INTERNAL_ROLES = (Role.SYSTEM, Role.AI_AGENT)  # no api key can carry them
+PERSON_ROLES = [role for role in Role if role not in INTERNAL_ROLES]
 CREDENTIALS = [role.value for role in Role] + [NO_KEY, REVOKED, MALFORMED, UNKNOWN, TWILIO_ONLY]
 BAD_HEADERS = {MALFORMED: "Bearer not a key!", UNKNOWN: "Bearer gyde_" + "A" * 43}
 
@@ -61,16 +62,17 @@ async def build_api(database: Database, keyring: KeyRing) -> Api:
         for role in PERSON_ROLES:
             broker_id = "b1" if role is Role.BROKER else None
             tokens[role.value] = await create_api_key(s, f"{role.value}-1", role, broker_id)
-        # No api key can carry the system role; a row planted in the table is refused too.
-        tokens[Role.SYSTEM.value] = TOKEN_PREFIX + "planted-system-key-" + "x" * 24
-        s.add(
-            ApiKey(
-                key_hash=hash_api_key(tokens[Role.SYSTEM.value]),
-                actor="system:planted",
-                role=Role.SYSTEM.value,
-                created_at=datetime.now(UTC),
+        # No api key can carry the system or ai_agent role; a row planted in the table is refused too.
+        for internal in INTERNAL_ROLES:
+            tokens[internal.value] = TOKEN_PREFIX + f"planted-{internal.value}-key-" + "x" * 24
+            s.add(
+                ApiKey(
+                    key_hash=hash_api_key(tokens[internal.value]),
+                    actor=f"{internal.value}:planted",
+                    role=internal.value,
+                    created_at=datetime.now(UTC),
+                )
             )
-        )
         tokens[REVOKED] = await create_api_key(s, "auditor-revoked", Role.AUDITOR)
         await s.commit()
     async with database.session() as s:
@@ -114,7 +116,7 @@ class Row:
             return ADMITTED if credential == TWILIO_ONLY else 403
         if credential in (NO_KEY, TWILIO_ONLY):
             return 422 if self.kind == "key_form" else 401
-        if credential in (REVOKED, MALFORMED, UNKNOWN, Role.SYSTEM.value):
+        if credential in (REVOKED, MALFORMED, UNKNOWN, *(r.value for r in INTERNAL_ROLES)):
             return 401
         return self.by_role[Role(credential)]
 
@@ -152,6 +154,7 @@ MATRIX = [
         json={"payloads": []},
     ),
     Row("POST", "/codec/session", "key_form", by_role=only(Role.AUDITOR, Role.CAMPAIGN_MANAGER, denied=401)),
+    Row("DELETE", "/codec/session", "public"),  # sign-out: ends the cookie's session, if any
     Row("GET", "/audit/entries", "api_key", by_role=only(Role.AUDITOR)),
     Row("GET", "/audit/verify", "api_key", by_role=only(Role.AUDITOR)),
     # c2 belongs to broker b2; the broker key is b1's (404: looks unknown). Other roles get their fields.
@@ -161,7 +164,6 @@ MATRIX = [
         "api_key",
         url="/clients/c2",
         by_role={
-            Role.AI_AGENT: 200,
             Role.BROKER: 404,
             Role.CAMPAIGN_MANAGER: 200,
             Role.AUDITOR: 200,
@@ -268,17 +270,6 @@ ALL_CLIENT_FIELDS = {
 # Written out here (not read from RULES) so a loosened rule fails this test.
 FIELDS_BY_ROLE = {
     Role.BROKER: ALL_CLIENT_FIELDS,
-    Role.AI_AGENT: {
-        "id",
-        "broker_id",
-        "first_name",
-        "last_name",
-        "timezone",
-        "state",
-        "current_plan",
-        "coverage_gaps",
-        "has_spouse",
-    },
     Role.CAMPAIGN_MANAGER: {"id", "broker_id", "state", "timezone", "eligible"},
     Role.AUDITOR: {"id", "broker_id"},
 }

@@ -1,6 +1,6 @@
 """Promise: people get API keys from `gyde apikey`: the token is shown once and only its hash is
 stored, keys can be listed (never their tokens) and revoked by id, issuing and revoking are
-audited, and no key can carry the `system` role."""
+audited, and no key can carry the `system` or `ai_agent` role."""
 
 from __future__ import annotations
 
@@ -103,19 +103,32 @@ def test_system_role_cannot_be_issued(db_url: str) -> None:
     assert _query(db_url, lambda s: _all(s, ApiKey)) == []
 
 
-async def _all(session, model):  # type: ignore[no-untyped-def]
-    return list((await session.execute(select(model))).scalars())
+def test_ai_agent_role_cannot_be_issued(db_url: str) -> None:
+    """The agent reads through db.access inside the media server; a key for it would hand its
+    view of every client to whoever holds the key."""
+    with pytest.raises(SystemExit) as exc:
+        main(["apikey", "--database-url", db_url, "create", "--actor", "x", "--role", "ai_agent"])
+    assert exc.value.code == 2
+    assert _query(db_url, lambda s: _all(s, ApiKey)) == []
 
 
-async def test_no_code_path_issues_or_honours_a_system_role_key(sqlite_db: Database) -> None:
+@pytest.mark.parametrize("role", [Role.SYSTEM, Role.AI_AGENT])
+async def test_no_code_path_issues_or_honours_an_internal_role_key(sqlite_db: Database, role: Role) -> None:
+    from cli.apikey import create
     from security.api_keys import create_api_key
 
     async with sqlite_db.session() as session:
-        with pytest.raises(ValueError, match="system role"):
-            await create_api_key(session, "worker", Role.SYSTEM)
-        token = "gyde_planted"
+        with pytest.raises(ValueError, match=f"{role.value.replace('_', ' ')}|{role.value}"):
+            await create_api_key(session, "someone", role)
+        token = f"gyde_planted_{role.value}"
         session.add(
-            ApiKey(key_hash=hash_api_key(token), actor="x", role="system", created_at=datetime.now(UTC))
+            ApiKey(key_hash=hash_api_key(token), actor="x", role=role.value, created_at=datetime.now(UTC))
         )
         await session.flush()
         assert await authenticate(session, token) is None
+    with pytest.raises(ValueError):
+        await create(sqlite_db, "someone", role, None)
+
+
+async def _all(session, model):  # type: ignore[no-untyped-def]
+    return list((await session.execute(select(model))).scalars())

@@ -4,10 +4,12 @@ Temporal's remote codec JSON, allows CORS from the UI origin only, and audits ev
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from api.routers.codec import COOKIE_NAME, install_codec
 from db.repositories import audit
@@ -31,7 +33,7 @@ async def env(database: Database, keyring: KeyRing) -> tuple[httpx.AsyncClient, 
     install_codec(app, Settings(temporal_ui_origin=UI), keyring=keyring, database=database)
     tokens: dict[Role, str] = {}
     async with database.session() as s:
-        for role in (Role.AUDITOR, Role.CAMPAIGN_MANAGER, Role.BROKER, Role.AI_AGENT):
+        for role in (Role.AUDITOR, Role.CAMPAIGN_MANAGER, Role.BROKER):
             tokens[role] = await create_api_key(
                 s, f"{role.value}-1", role, "b1" if role is Role.BROKER else None
             )
@@ -72,7 +74,7 @@ async def test_permitted_roles_decode_and_each_decode_is_audited(env, keyring: K
     )
 
 
-@pytest.mark.parametrize("role", [Role.BROKER, Role.AI_AGENT])
+@pytest.mark.parametrize("role", [Role.BROKER])
 async def test_other_roles_are_refused_and_audited(env, keyring: KeyRing, role: Role) -> None:  # type: ignore[no-untyped-def]
     client, tokens, database = env
     for path in ("/codec/decode", "/codec/encode"):
@@ -141,15 +143,72 @@ async def test_cors_allows_only_the_temporal_ui_origin(env) -> None:  # type: ig
     assert evil.status_code == 400 and "access-control-allow-origin" not in evil.headers
 
 
+def _cookie(response: httpx.Response) -> str:
+    """The value the browser would keep from Set-Cookie."""
+    header = response.headers["set-cookie"]
+    name, _, rest = header.partition("=")
+    assert name == COOKIE_NAME
+    return rest.split(";", 1)[0]
+
+
+async def _decode_with_cookie(client: httpx.AsyncClient, keyring: KeyRing, value: str) -> httpx.Response:
+    return await client.post(
+        "/codec/decode", json=await _encrypted_body(keyring), headers={"Cookie": f"{COOKIE_NAME}={value}"}
+    )
+
+
 async def test_browser_session_cookie_authenticates(env, keyring: KeyRing) -> None:  # type: ignore[no-untyped-def]
     client, tokens, _ = env
     bad = await client.post("/codec/session", data={"api_key": tokens[Role.BROKER]})
-    assert bad.status_code == 401
+    assert bad.status_code == 401 and "set-cookie" not in bad.headers
     ok = await client.post("/codec/session", data={"api_key": tokens[Role.AUDITOR]})
-    assert ok.status_code == 200 and "httponly" in ok.headers["set-cookie"].lower()
-    response = await client.post(
-        "/codec/decode",
-        json=await _encrypted_body(keyring),
-        headers={"Cookie": f"{COOKIE_NAME}={tokens[Role.AUDITOR]}"},
-    )
+    assert ok.status_code == 200
+    attributes = ok.headers["set-cookie"].lower()
+    assert "httponly" in attributes and "secure" in attributes and "path=/codec" in attributes
+    response = await _decode_with_cookie(client, keyring, _cookie(ok))
     assert response.status_code == 200
+
+
+async def test_the_cookie_holds_a_random_session_id_never_the_api_key(env, keyring: KeyRing) -> None:  # type: ignore[no-untyped-def]
+    """A stolen cookie (or a cookie jar on disk) must not yield the long-lived API key."""
+    client, tokens, database = env
+    first = _cookie(await client.post("/codec/session", data={"api_key": tokens[Role.AUDITOR]}))
+    second = _cookie(await client.post("/codec/session", data={"api_key": tokens[Role.AUDITOR]}))
+    key = tokens[Role.AUDITOR]
+    assert key not in first and key.removeprefix("gyde_") not in first
+    assert first != second and len(first) >= 32
+    async with database.engine.connect() as conn:
+        stored = str((await conn.execute(text("SELECT * FROM codec_sessions"))).all())
+    assert first not in stored and second not in stored and key not in stored  # hashes only
+
+
+async def test_an_api_key_in_the_cookie_is_refused(env, keyring: KeyRing) -> None:  # type: ignore[no-untyped-def]
+    client, tokens, _ = env
+    response = await _decode_with_cookie(client, keyring, tokens[Role.AUDITOR])
+    assert response.status_code == 401
+
+
+async def test_an_expired_session_is_refused(env, keyring: KeyRing) -> None:  # type: ignore[no-untyped-def]
+    client, tokens, database = env
+    cookie = _cookie(await client.post("/codec/session", data={"api_key": tokens[Role.AUDITOR]}))
+    async with database.engine.begin() as conn:
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        await conn.execute(text("UPDATE codec_sessions SET expires_at = :t"), {"t": past})
+    assert (await _decode_with_cookie(client, keyring, cookie)).status_code == 401
+
+
+async def test_revoking_the_key_ends_its_browser_sessions(env, keyring: KeyRing) -> None:  # type: ignore[no-untyped-def]
+    client, tokens, database = env
+    cookie = _cookie(await client.post("/codec/session", data={"api_key": tokens[Role.AUDITOR]}))
+    async with database.session() as s:
+        assert await revoke_api_key(s, tokens[Role.AUDITOR])
+        await s.commit()
+    assert (await _decode_with_cookie(client, keyring, cookie)).status_code == 401
+
+
+async def test_signing_out_ends_the_session(env, keyring: KeyRing) -> None:  # type: ignore[no-untyped-def]
+    client, tokens, _ = env
+    cookie = _cookie(await client.post("/codec/session", data={"api_key": tokens[Role.AUDITOR]}))
+    out = await client.delete("/codec/session", headers={"Cookie": f"{COOKIE_NAME}={cookie}"})
+    assert out.status_code == 200 and "max-age=0" in out.headers["set-cookie"].lower()
+    assert (await _decode_with_cookie(client, keyring, cookie)).status_code == 401

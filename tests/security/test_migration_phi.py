@@ -106,3 +106,51 @@ async def test_upgrade_encrypts_existing_plaintext_rows(url: str) -> None:
             await s.execute(select(DncEntry.client_id).where(DncEntry.phone_hash == wanted))
         ).scalar_one() == "c1"
     await database.dispose()
+
+
+BEFORE_OUTBOX = "c3d9e1f07a52"  # outbox and CRM notes still plaintext
+
+
+async def test_upgrade_encrypts_the_outbox_and_crm_notes_and_downgrade_restores_them(url: str) -> None:
+    from db.models import CrmNote, OutboxEmail
+
+    await asyncio.to_thread(command.upgrade, alembic_config(url), BEFORE_OUTBOX)
+    engine = _sync(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO outbox_emails (id, idempotency_key, to_address, subject, body, template, created_at)"
+                " VALUES ('m1', 'k1', 'margaret@example.com', 'Your appointment, Margaret',"
+                " 'Hi Margaret, booked for Monday', 'appointment_confirmation', '2026-01-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO crm_notes (id, idempotency_key, client_id, campaign_id, outcome, body, created_at)"
+                " VALUES ('n1', 'k2', 'c1', 'camp', 'note', 'Margaret prefers afternoons', '2026-01-01')"
+            )
+        )
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+    with engine.connect() as conn:
+        raw = str(conn.execute(text("SELECT * FROM outbox_emails")).all())
+        raw += str(conn.execute(text("SELECT * FROM crm_notes")).all())
+        assert "Margaret" not in raw and "margaret@" not in raw and "afternoons" not in raw
+        assert raw.count("v1:") == 4
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    database = Database(url)
+    async with database.session() as s:
+        email = await s.get(OutboxEmail, "m1")
+        note = await s.get(CrmNote, "n1")
+        assert email is not None and (email.to_address, email.subject, email.body) == (
+            "margaret@example.com",
+            "Your appointment, Margaret",
+            "Hi Margaret, booked for Monday",
+        )
+        assert note is not None and note.body == "Margaret prefers afternoons"
+    await database.dispose()
+    await asyncio.to_thread(command.downgrade, alembic_config(url), BEFORE_OUTBOX)
+    with engine.connect() as conn:
+        body = conn.execute(text("SELECT body FROM crm_notes")).scalar_one()
+        address = conn.execute(text("SELECT to_address FROM outbox_emails")).scalar_one()
+    assert (body, address) == ("Margaret prefers afternoons", "margaret@example.com")
+    engine.dispose()

@@ -16,7 +16,7 @@ from api.app import create_app
 from api.twiml_builders import DISCLOSURE, TRANSFER_FAILED, WHISPER, spoken_digits
 from domain.enums import CallStatus, RecordingStatus, TransferLegStatus
 from domain.messages import PlaceCallRequest, RecordingEvent
-from media_server.stream_token import verify
+from security.stream_token import verify
 from sim.calls import SimCall
 from sim.personas import Persona
 from sim.registry import number_for_persona

@@ -77,6 +77,15 @@ async def test_invalid_numbers_fail_before_dialling(sim: FastAPI, number: str) -
     assert network_of(sim).calls == {}
 
 
+async def test_a_non_us_number_is_not_dialled(sim: FastAPI) -> None:
+    from adapters.phone_numbers import PhoneRegionNotAllowed
+
+    adapter = adapter_for(sim)
+    with pytest.raises(PhoneRegionNotAllowed):
+        await adapter.place_call(REQUEST, "+44 20 7183 8750")
+    assert network_of(sim).calls == {}
+
+
 async def test_twilio_invalid_number_errors_map_to_invalid_phone_number(sim: FastAPI) -> None:
     http = RewritingAsyncHttpClient(SIM_BASE, transport=httpx.ASGITransport(app=sim))
     client = Client(ACCOUNT_SID, AUTH_TOKEN, http_client=http)

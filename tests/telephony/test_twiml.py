@@ -11,7 +11,7 @@ from api.consent import ConsentAnswer, classify_consent
 from api.twiml_builders import DISCLOSURE, TRANSFER_FAILED, WHISPER, spoken_digits
 from domain.enums import TransferLegStatus
 from domain.messages import ConsentEvent, TransferLegResult
-from media_server.stream_token import verify
+from security.stream_token import verify
 from tests.telephony.conftest import (
     CALL_SID,
     CALLBACK_NUMBER,

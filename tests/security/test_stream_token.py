@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from media_server.stream_token import StreamTokenError, mint, verify
+from security.stream_token import StreamTokenError, mint, verify
 
 SECRET = "k" * 32
 NOW = 1_800_000_000.0

@@ -1,8 +1,11 @@
 """Short-lived HMAC-signed tokens that authorise one media stream (format in docs/codec.md).
 
-`v1.<base64url(JSON {"wf": workflow_id, "cs": call_sid, "exp": unix_seconds})>.<base64url(HMAC-SHA256)>`
+`v1.<base64url(JSON {"wf": workflow_id, "cs": call_sid, "exp": unix_seconds, "n": nonce})>.<base64url(HMAC-SHA256)>`
 The MAC covers the literal `v1.<payload>` text. An empty `cs` means "any call of this workflow"
-(for tools such as `gyde media token` that open a stream before a call sid exists).
+(for tools such as `gyde media token` that open a stream before a call sid exists). The random
+nonce makes every minted token distinct, because a token is good for one stream only: the media
+server records `token_id(token)` when a stream starts and refuses it the second time
+(media_server/start_guard.py). The api mints, the media server verifies; both share the secret.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -60,9 +64,13 @@ def mint(
     if ttl_seconds <= 0:
         raise StreamTokenError("ttl must be positive")
     issued = time.time() if now is None else now
-    body = json.dumps(
-        {"wf": workflow_id, "cs": call_sid, "exp": int(issued) + ttl_seconds}, separators=(",", ":")
-    )
+    claims = {
+        "wf": workflow_id,
+        "cs": call_sid,
+        "exp": int(issued) + ttl_seconds,
+        "n": secrets.token_urlsafe(12),
+    }
+    body = json.dumps(claims, separators=(",", ":"))
     signed = f"{VERSION}.{_b64e(body.encode('utf-8'))}"
     return f"{signed}.{_b64e(_mac(secret, signed))}"
 
@@ -91,3 +99,8 @@ def verify(
     if bound_sid and call_sid is not None and bound_sid != call_sid:
         raise StreamTokenError("stream token belongs to another call")
     return StreamClaims(workflow_id=workflow_id, call_sid=bound_sid, expires_at=expires_at)
+
+
+def token_id(token: str) -> str:
+    """The key a used token is remembered by (SHA-256 hex: the token itself is never stored)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
