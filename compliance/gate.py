@@ -152,7 +152,9 @@ def _next_allowed(inputs: GateInputs, rule: EffectiveRule) -> datetime | None:
     return None
 
 
-def within_calling_hours(at: datetime, client_timezone: str, client_state: str, window: CallingWindow) -> bool:
+def within_calling_hours(
+    at: datetime, client_timezone: str, client_state: str, window: CallingWindow
+) -> bool:
     """Whether the hour rules alone (campaign window, federal and state hours, state holidays)
     allow a dial at `at`; what an auditor re-checks against the instant a call was placed."""
     local = _aware(at).astimezone(ZoneInfo(client_timezone))

@@ -28,7 +28,8 @@ def make_engine(url: str, search_path: str | None = None) -> AsyncEngine:
     connect_args: dict[str, str] = {}
     if search_path and url.startswith("postgresql"):
         connect_args["options"] = f"-csearch_path={search_path}"
-    engine = create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    # hide_parameters: a SQL error in a log never prints the bound values (they may be PHI)
+    engine = create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine.sync_engine, "connect")

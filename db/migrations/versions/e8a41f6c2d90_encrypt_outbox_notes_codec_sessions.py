@@ -1,7 +1,7 @@
 """encrypt the email outbox and CRM notes; codec browser sessions (random id, hash only)
 
 Revision ID: e8a41f6c2d90
-Revises: c3d9e1f07a52
+Revises: e4f1a9b2c6d8
 Create Date: 2026-11-26 09:00:00
 
 The outbox (`to_address`, `subject`, `body`: the client's address, name and appointment) and CRM
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e8a41f6c2d90"
-down_revision: str | None = "c3d9e1f07a52"
+down_revision: str | None = "e4f1a9b2c6d8"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
