@@ -108,46 +108,52 @@ def build_calendly(settings: Settings, db: Database) -> Scheduling:
     return CalendlyScheduling(settings.calendly_token.get_secret_value(), mapping, invitee_for_client=invitee)
 
 
+# Dialling runs on its own rate-limited task queue (the carrier's calls-per-second).
+DIAL_QUEUE_ACTIVITIES = frozenset({"place_call"})
+
+
+def activities_by_queue(
+    client: Client, settings: Settings, adapters: Adapters
+) -> tuple[list[Any], list[Any]]:
+    """(main queue, dial queue): every `@activity.defn` method of every activity class, bound to
+    the adapters this process chose. activities/contracts.py names what workflows may call."""
+    from temporal_client import TemporalVisibility
+
+    waiver = state_rules_waiver(settings.waive_state_calling_rules_for_simulator, settings.twilio_api_base)
+    instances: list[object] = [
+        CampaignActivities(adapters.db, TemporalVisibility(client)),
+        ScreeningActivities(adapters.db),
+        BookingActivities(adapters.scheduling, adapters.db),
+        CallActivities(adapters.db, adapters.telephony, settings.public_base_url),
+        DialActivities(adapters.db, adapters.telephony, state_rules_waiver=waiver),
+        FollowUpActivities(adapters.db, adapters.crm, adapters.email),
+        RetentionActivities(adapters.db, adapters.telephony),
+    ]
+    main: list[Any] = []
+    dial: list[Any] = []
+    for instance in instances:
+        for name in dir(type(instance)):
+            method = getattr(instance, name)
+            definition = activity_definition(method)
+            if definition is not None:
+                (dial if definition in DIAL_QUEUE_ACTIVITIES else main).append(method)
+    return main, dial
+
+
+def activity_definition(method: object) -> str | None:
+    """The activity name a method is registered under, or None for a plain method."""
+    from temporalio.activity import _Definition
+
+    definition = _Definition.from_callable(method) if callable(method) else None
+    return definition.name if definition is not None else None
+
+
 def build_workers(
     client: Client, settings: Settings, adapters: Adapters, *, max_cached_workflows: int = 1000
 ) -> list[Worker]:
     """`max_cached_workflows=0` replays every workflow task from its history (the simulation
     suite runs so, which turns any non-determinism into a failure at once)."""
-    from temporal_client import TemporalVisibility
-
-    calls = CallActivities(adapters.db, adapters.telephony, settings.public_base_url)
-    followup = FollowUpActivities(adapters.db, adapters.crm, adapters.email)
-    retention = RetentionActivities(adapters.db, adapters.telephony)
-    campaign = CampaignActivities(adapters.db, TemporalVisibility(client))
-    waiver = state_rules_waiver(settings.waive_state_calling_rules_for_simulator, settings.twilio_api_base)
-    screening = ScreeningActivities(adapters.db)
-    dialling = DialActivities(adapters.db, adapters.telephony, state_rules_waiver=waiver)
-    booking = BookingActivities(adapters.scheduling, adapters.db)
-    main_activities: list[Any] = [
-        campaign.start_campaign,
-        campaign.load_client_page,
-        campaign.finish_campaign,
-        campaign.find_unreported_closes,
-        screening.screen_client,
-        booking.list_free_slots,
-        booking.broker_availability,
-        booking.book_appointment,
-        calls.record_attempt_result,
-        calls.register_recording,
-        dialling.adopt_call,
-        calls.hangup_call,
-        calls.transfer_call,
-        followup.write_crm_outcome,
-        followup.send_email,
-        followup.add_to_dnc,
-        followup.record_callback,
-        followup.record_recording_consent,
-        followup.set_callback_status,
-        followup.create_crm_task,
-        followup.move_callback,
-        retention.find_expired_recordings,
-        retention.delete_expired_recording,
-    ]
+    main_activities, dial_activities = activities_by_queue(client, settings, adapters)
     main = Worker(
         client,
         task_queue=settings.task_queue,
@@ -159,7 +165,7 @@ def build_workers(
     dial = Worker(
         client,
         task_queue=dial_task_queue(settings.task_queue),
-        activities=[dialling.place_call],
+        activities=dial_activities,
         max_task_queue_activities_per_second=settings.dials_per_second,
         graceful_shutdown_timeout=timedelta(seconds=20),
     )

@@ -8,7 +8,6 @@ deleted, and the row delete is keyed by recording sid, so a retry after a crash 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -20,6 +19,13 @@ from db.models_privacy import Recording
 from db.repositories import audit
 from db.repositories.outreach import as_utc
 from db.session import Database
+from domain.messages.retention import (
+    DeleteRecordingRequest,
+    DeleteRecordingResult,
+    ExpiredRecordings,
+    ExpiredRecordingsRequest,
+    RecordingRef,
+)
 
 logger = logging.getLogger("gyde.retention")
 RETENTION_ACTOR = "system:retention"
@@ -31,57 +37,6 @@ class RecordingDeleter(Protocol):
     async def delete_recording(self, recording_sid: str) -> None:
         """Idempotent: a recording that is already gone counts as deleted."""
         ...
-
-
-@dataclass(frozen=True)
-class RetentionInput:
-    retention_days: int = 90
-    batch_size: int = 100
-    # Carried across continue-as-new so one run has one cutoff and one total.
-    cutoff: datetime | None = None
-    after_id: int = 0
-    deleted_so_far: int = 0
-    failed_so_far: int = 0
-
-
-@dataclass(frozen=True)
-class ExpiredRecordingsRequest:
-    cutoff: datetime
-    after_id: int
-    limit: int
-
-
-@dataclass(frozen=True)
-class RecordingRef:
-    """Ids only: nothing about the caller rides in workflow history."""
-
-    row_id: int
-    recording_sid: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class ExpiredRecordings:
-    recordings: list[RecordingRef]
-
-
-@dataclass(frozen=True)
-class DeleteRecordingRequest:
-    recording_sid: str
-    retention_days: int
-
-
-@dataclass(frozen=True)
-class DeleteRecordingResult:
-    recording_sid: str
-    row_deleted: bool
-
-
-@dataclass(frozen=True)
-class RetentionSummary:
-    cutoff: datetime
-    deleted: int
-    failed: int
 
 
 async def save_recording(

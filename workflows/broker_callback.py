@@ -9,7 +9,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.followup import FollowUpActivities
+    from activities.contracts import FollowUpSteps
     from domain.enums import CallbackOwner
     from domain.ids import idempotency_key
     from domain.messages import (
@@ -61,7 +61,7 @@ class BrokerCallbackWorkflow:
             self._status = "missed"
             await self._email(wid, f"missed-{round_}", "broker_callback_missed")
             await workflow.execute_activity_method(
-                FollowUpActivities.create_crm_task,
+                FollowUpSteps.create_crm_task,
                 CallbackRecordRequest(
                     idempotency_key(wid, f"escalation-{round_}"),
                     task.campaign_id,
@@ -92,7 +92,7 @@ class BrokerCallbackWorkflow:
     @workflow.update
     async def reschedule(self, request: RescheduleRequest) -> datetime:
         await workflow.execute_activity_method(
-            FollowUpActivities.move_callback,
+            FollowUpSteps.move_callback,
             CallbackTimeChange(self._task.callback_id, request.callback_at),
             start_to_close_timeout=SHORT,
             retry_policy=RETRY,
@@ -129,7 +129,7 @@ class BrokerCallbackWorkflow:
 
     async def _email(self, wid: str, step: str, template: str) -> None:
         await workflow.execute_activity_method(
-            FollowUpActivities.send_email,
+            FollowUpSteps.send_email,
             EmailRequest(
                 idempotency_key(wid, step),
                 self._task.client_id,
@@ -143,7 +143,7 @@ class BrokerCallbackWorkflow:
 
     async def _set_status(self, status: str) -> None:
         await workflow.execute_activity_method(
-            FollowUpActivities.set_callback_status,
+            FollowUpSteps.set_callback_status,
             CallbackStatusRequest(self._task.callback_id, status),
             start_to_close_timeout=SHORT,
             retry_policy=RETRY,

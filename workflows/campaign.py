@@ -22,7 +22,7 @@ from temporalio.exceptions import (
 from temporalio.workflow import ChildWorkflowHandle
 
 with workflow.unsafe.imports_passed_through():
-    from activities.campaign import CampaignActivities
+    from activities.contracts import CampaignSteps
     from domain.enums import Outcome
     from domain.ids import outreach_workflow_id
     from domain.messages import (
@@ -78,7 +78,7 @@ class CampaignWorkflow:
         _validate(spec)
         if self._carry.page_number == 0 and not self._carry.exhausted:
             await workflow.execute_activity_method(
-                CampaignActivities.start_campaign,
+                CampaignSteps.start_campaign,
                 CampaignStartRequest(spec.campaign_id),
                 start_to_close_timeout=SHORT,
                 retry_policy=RETRY,
@@ -108,7 +108,7 @@ class CampaignWorkflow:
             if not granter.done():  # only on failure paths: a normal exit stopped it above
                 granter.cancel()
         await workflow.execute_activity_method(
-            CampaignActivities.finish_campaign,
+            CampaignSteps.finish_campaign,
             CampaignStartRequest(spec.campaign_id),
             start_to_close_timeout=SHORT,
             retry_policy=RETRY,
@@ -205,7 +205,7 @@ class CampaignWorkflow:
     async def _start_page(self) -> None:
         spec = self._spec
         page = await workflow.execute_activity_method(
-            CampaignActivities.load_client_page,
+            CampaignSteps.load_client_page,
             ClientPageRequest(spec.campaign_id, self._carry.cursor, spec.page_size),
             start_to_close_timeout=SHORT,
             retry_policy=RETRY,
@@ -290,7 +290,7 @@ class CampaignWorkflow:
 
     async def _reconcile(self) -> None:
         closed = await workflow.execute_activity_method(
-            CampaignActivities.find_unreported_closes,
+            CampaignSteps.find_unreported_closes,
             UnreportedClosesRequest(self._spec.campaign_id),
             start_to_close_timeout=SHORT,
             retry_policy=RETRY,

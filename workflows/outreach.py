@@ -16,11 +16,7 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.booking import BookingActivities
-    from activities.calls import CallActivities
-    from activities.dialling import DialActivities
-    from activities.followup import FollowUpActivities
-    from activities.screening import ScreeningActivities
+    from activities.contracts import BookingSteps, CallSteps, DialSteps, FollowUpSteps, ScreeningSteps
     from domain.calling_window import clamp_into_window
     from domain.enums import CallbackOwner, ClientStage, Outcome
     from domain.ids import broker_callback_workflow_id, dial_task_queue, idempotency_key
@@ -158,7 +154,7 @@ class ClientOutreachWorkflow:
                 return BrokerHandedOver(await self._hand_to_broker(at))
             case CheckBrokerAvailability():
                 availability = await workflow.execute_activity_method(
-                    BookingActivities.broker_availability,
+                    BookingSteps.broker_availability,
                     BrokerAvailabilityRequest(self._s.task.broker_id, workflow.now()),
                     start_to_close_timeout=SHORT,
                     retry_policy=DEFAULT_RETRY,
@@ -204,7 +200,7 @@ class ClientOutreachWorkflow:
         self._s.recordings.add(event.recording_sid)
         self._s.last_event = "recording registered"
         await workflow.execute_activity_method(
-            CallActivities.register_recording,
+            CallSteps.register_recording,
             RecordingRegistration(
                 recording_sid=event.recording_sid,
                 call_sid=event.call_sid,
@@ -224,7 +220,7 @@ class ClientOutreachWorkflow:
             return
         self._s.consents_recorded.add(event.call_sid)
         await workflow.execute_activity_method(
-            FollowUpActivities.record_recording_consent,
+            FollowUpSteps.record_recording_consent,
             RecordingConsentRecord(
                 idempotency_key=idempotency_key(self._wid, f"recording-consent-{event.call_sid}"),
                 client_id=self._s.task.client_id,
@@ -275,7 +271,7 @@ class ClientOutreachWorkflow:
         self._s.booking_in_flight = True
         try:
             confirmation = await workflow.execute_activity_method(
-                BookingActivities.book_appointment,
+                BookingSteps.book_appointment,
                 BookingRequest(
                     idempotency_key=idempotency_key(self._wid, "book"),
                     campaign_id=self._s.task.campaign_id,
@@ -322,7 +318,7 @@ class ClientOutreachWorkflow:
         self._s.transfer_in_flight = True
         try:
             availability = await workflow.execute_activity_method(
-                BookingActivities.broker_availability,
+                BookingSteps.broker_availability,
                 BrokerAvailabilityRequest(self._s.task.broker_id, workflow.now()),
                 start_to_close_timeout=SHORT,
                 retry_policy=DEFAULT_RETRY,
@@ -331,7 +327,7 @@ class ClientOutreachWorkflow:
                 return TransferDecision(False, "broker not available now", availability.next_free_slot)
             self._set_stage(ClientStage.TRANSFERRING, "transferring to broker")
             result = await workflow.execute_activity_method(
-                CallActivities.transfer_call,
+                CallSteps.transfer_call,
                 TransferRequest(
                     idempotency_key(self._wid, f"transfer-{self._s.attempt}"),
                     request.call_sid,
@@ -380,7 +376,7 @@ class ClientOutreachWorkflow:
     async def _screen(self) -> Event:
         task = self._s.task
         result = await workflow.execute_activity_method(
-            ScreeningActivities.screen_client,
+            ScreeningSteps.screen_client,
             ScreeningRequest(task.campaign_id, task.client_id, task.products),
             start_to_close_timeout=SHORT,
             retry_policy=DEFAULT_RETRY,
@@ -435,7 +431,7 @@ class ClientOutreachWorkflow:
             await workflow.sleep(delay)
         else:
             free = await workflow.execute_activity_method(
-                BookingActivities.list_free_slots,
+                BookingSteps.list_free_slots,
                 FreeSlotsRequest(task.broker_id, workflow.now(), 14),
                 start_to_close_timeout=SHORT,
                 retry_policy=DEFAULT_RETRY,
@@ -444,7 +440,7 @@ class ClientOutreachWorkflow:
         self._set_stage(ClientStage.DIALING, f"dialing (attempt {attempt})")
         try:
             placed = await workflow.execute_activity_method(
-                DialActivities.place_call,
+                DialSteps.place_call,
                 PlaceCallRequest(
                     self._wid,
                     task.campaign_id,
@@ -468,7 +464,7 @@ class ClientOutreachWorkflow:
     async def _adopt(self, call_sid: str, attempt: int) -> Event:
         task = self._s.task
         adopted = await workflow.execute_activity_method(
-            DialActivities.adopt_call,
+            DialSteps.adopt_call,
             AdoptCallRequest(
                 idempotency_key(self._wid, f"attempt-{attempt}"),
                 task.campaign_id,
@@ -511,7 +507,7 @@ class ClientOutreachWorkflow:
             verdict.result.value if verdict.result else (verdict.unanswered or Outcome.FAILED).value
         )
         await workflow.execute_activity_method(
-            CallActivities.record_attempt_result,
+            CallSteps.record_attempt_result,
             RecordAttemptRequest(
                 idempotency_key(self._wid, f"attempt-{attempt}"),
                 task.campaign_id,
@@ -557,7 +553,7 @@ class ClientOutreachWorkflow:
 
     async def _hangup(self, sid: str) -> None:
         await workflow.execute_activity_method(
-            CallActivities.hangup_call,
+            CallSteps.hangup_call,
             HangupRequest(sid),
             start_to_close_timeout=SHORT,
             retry_policy=DEFAULT_RETRY,
@@ -566,7 +562,7 @@ class ClientOutreachWorkflow:
     async def _add_to_dnc(self) -> None:
         task = self._s.task
         await workflow.execute_activity_method(
-            FollowUpActivities.add_to_dnc,
+            FollowUpSteps.add_to_dnc,
             DncAddRequest(idempotency_key(self._wid, "dnc"), task.client_id, task.campaign_id, "caller"),
             start_to_close_timeout=SHORT,
             retry_policy=DEFAULT_RETRY,
@@ -577,7 +573,7 @@ class ClientOutreachWorkflow:
         s = self._s
         s.callback_seq += 1
         confirmation = await workflow.execute_activity_method(
-            FollowUpActivities.record_callback,
+            FollowUpSteps.record_callback,
             CallbackRecordRequest(
                 idempotency_key(self._wid, f"callback-{s.callback_seq}-{owner.value}"),
                 s.task.campaign_id,
@@ -616,7 +612,7 @@ class ClientOutreachWorkflow:
         appointment_id = s.booking.appointment_id if outcome is Outcome.SCHEDULED and s.booking else None
         if appointment_id is not None:
             await workflow.execute_activity_method(
-                FollowUpActivities.send_email,
+                FollowUpSteps.send_email,
                 EmailRequest(
                     idempotency_key(self._wid, "email-confirmation"),
                     task.client_id,
@@ -631,7 +627,7 @@ class ClientOutreachWorkflow:
             await self._add_to_dnc()
         if outcome not in (Outcome.DNC_BLOCKED, Outcome.INELIGIBLE):
             await workflow.execute_activity_method(
-                FollowUpActivities.write_crm_outcome,
+                FollowUpSteps.write_crm_outcome,
                 CrmWriteRequest(
                     idempotency_key(self._wid, "crm-outcome"),
                     task.campaign_id,

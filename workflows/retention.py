@@ -14,11 +14,11 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.retention import (
+    from activities.contracts import RetentionSteps
+    from domain.messages import (
         DeleteRecordingRequest,
         DeleteRecordingResult,
         ExpiredRecordingsRequest,
-        RetentionActivities,
         RetentionInput,
         RetentionSummary,
     )
@@ -41,7 +41,7 @@ class RecordingRetentionWorkflow:
         after_id, deleted, failed = request.after_id, request.deleted_so_far, request.failed_so_far
         while True:
             page = await workflow.execute_activity_method(
-                RetentionActivities.find_expired_recordings,
+                RetentionSteps.find_expired_recordings,
                 ExpiredRecordingsRequest(cutoff=cutoff, after_id=after_id, limit=request.batch_size),
                 start_to_close_timeout=timedelta(minutes=1),
             )
@@ -50,7 +50,7 @@ class RecordingRetentionWorkflow:
             results: list[Any] = await asyncio.gather(
                 *(
                     workflow.execute_activity_method(
-                        RetentionActivities.delete_expired_recording,
+                        RetentionSteps.delete_expired_recording,
                         DeleteRecordingRequest(ref.recording_sid, request.retention_days),
                         start_to_close_timeout=timedelta(minutes=1),
                         retry_policy=_DELETE_RETRY,

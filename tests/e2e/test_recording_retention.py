@@ -20,7 +20,7 @@ from settings import Settings
 
 @pytest.mark.timeout(420)
 async def test_a_recorded_call_is_registered_then_deleted_at_the_carrier_when_due(tmp_path: Path) -> None:
-    from activities.retention import RetentionInput
+    from domain.messages import RetentionInput
     from db.models_privacy import Recording
     from workflows.retention import RecordingRetentionWorkflow
 

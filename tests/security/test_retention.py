@@ -18,7 +18,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.retention import RetentionActivities, RetentionInput, save_recording
+from activities.retention import RetentionActivities, save_recording
+from domain.messages import RetentionInput
 from db.models_privacy import Recording
 from db.repositories import audit
 from db.session import Database
