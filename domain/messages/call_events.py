@@ -1,7 +1,7 @@
 """What telephony and the media server tell a client workflow during a call (signals) and what they ask of it (updates), with the answers."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Temporal resolves these field types inside the workflow
+# sandbox, where only `domain.messages` itself is a known module, so they must be real objects.
 from dataclasses import dataclass
 from datetime import datetime
 

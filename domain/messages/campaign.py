@@ -1,7 +1,7 @@
 """Campaign messages: its spec and carried state, paging, progress, and the dial-permit contract between a campaign and its clients (workflows/dial_permits.py)."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Temporal resolves these field types inside the workflow
+# sandbox, where only `domain.messages` itself is a known module, so they must be real objects.
 from dataclasses import dataclass, field
 
 from domain.enums import Outcome, ProductType

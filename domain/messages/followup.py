@@ -1,7 +1,7 @@
 """Activity requests and results of the side effects around a call: booking, CRM, email, DNC, callbacks, transfer, recordings, broker callbacks."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Temporal resolves these field types inside the workflow
+# sandbox, where only `domain.messages` itself is a known module, so they must be real objects.
 from dataclasses import dataclass
 from datetime import datetime
 

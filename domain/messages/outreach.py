@@ -1,7 +1,7 @@
 """One client's outreach workflow: its task and result, screening, the dial and the gate's verdict."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Temporal resolves these field types inside the workflow
+# sandbox, where only `domain.messages` itself is a known module, so they must be real objects.
 from dataclasses import dataclass, field
 from datetime import datetime
 

@@ -1,8 +1,8 @@
 """Recording retention: the retention workflow's input and summary, and its activities' messages
 (ids only: nothing about the caller rides in workflow history)."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Temporal resolves these field types inside the workflow
+# sandbox, where only `domain.messages` itself is a known module, so they must be real objects.
 from dataclasses import dataclass
 from datetime import datetime
 
