@@ -6,11 +6,11 @@ from __future__ import annotations
 from temporalio import activity
 
 from activities.errors import domain_errors
-from activities.retention import save_recording
 from adapters.telephony.base import CallNotFound, Telephony
 from adapters.telephony.urls import TwilioUrls
 from db.repositories import attempts
 from db.repositories.clients import get_broker
+from db.repositories.recordings import save_recording
 from db.session import Database
 from domain.messages import (
     HangupRequest,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
 
 from db.access import ClientView, read_client
 from domain.enums import Role
 from security.roles import Actor
+
+if TYPE_CHECKING:  # types only: activities import ports and repositories at run time
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def system_actor(step: str) -> Actor:

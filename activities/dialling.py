@@ -17,8 +17,8 @@ import logging
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -27,11 +27,15 @@ from activities.errors import domain_errors
 from adapters.telephony.base import CallNotFound, CarrierCall, Telephony, TelephonyError, TelephonyRejected
 from compliance.db_inputs import gather_gate_inputs
 from compliance.gate import evaluate_dial
-from db.models import CallAttempt
 from db.repositories import attempts
 from db.session import Database
 from domain.messages import AdoptCallRequest, DialGateDecision, PlaceCallRequest, PlaceCallResult
 from domain.phone import InvalidPhoneNumber
+
+if TYPE_CHECKING:  # types only: activities import ports and repositories at run time
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from db.models import CallAttempt
 
 log = logging.getLogger("gyde.activities.dialling")
 

@@ -4,11 +4,14 @@ never travels through workflow payloads."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from activities.client_reads import ClientContact
-from db.models import Appointment, Broker, Callback
 from db.repositories.outreach import as_utc
+
+if TYPE_CHECKING:  # types only: activities import ports and repositories at run time
+    from db.models import Appointment, Broker, Callback
 
 
 def _local(when_utc: datetime, timezone: str) -> str:

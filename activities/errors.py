@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 from temporalio.exceptions import ApplicationError
 
 from adapters.crm.base import CrmRejected
-from adapters.email.smtp import EmailRejected
-from adapters.scheduling.calendly import CalendlyRejected
+from adapters.email.base import EmailRejected
+from adapters.scheduling.base import AlreadyBooked, SchedulingRejected, SlotTaken
 from adapters.telephony.base import TelephonyRejected
-from db.repositories.errors import AlreadyBooked, NotFound, SlotTaken
+from db.repositories.errors import NotFound
 from domain.phone import InvalidPhoneNumber
 
 # Errors no retry can fix: bad ids, taken slots, invalid numbers, and vendors refusing the request
@@ -23,7 +23,7 @@ NON_RETRYABLE: tuple[type[Exception], ...] = (
     InvalidPhoneNumber,
     CrmRejected,
     EmailRejected,
-    CalendlyRejected,
+    SchedulingRejected,
     TelephonyRejected,
 )
 

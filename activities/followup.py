@@ -12,7 +12,6 @@ from activities.emails import render_email
 from activities.errors import domain_errors
 from adapters.crm.base import Crm
 from adapters.email.base import EmailSender
-from db.models import Appointment, Callback
 from db.models_privacy import ConsentKind
 from db.repositories import outreach as repo
 from db.repositories.clients import get_broker
@@ -57,10 +56,8 @@ class FollowUpActivities:
         async with domain_errors(), self._db.session() as session:
             client = await read_contact(session, "email", request.client_id, f"email {request.template}")
             broker = await get_broker(session, request.broker_id or client.broker_id)
-            appointment = (
-                await session.get(Appointment, request.appointment_id) if request.appointment_id else None
-            )
-            callback = await session.get(Callback, request.callback_id) if request.callback_id else None
+            appointment = await repo.appointment(session, request.appointment_id)
+            callback = await repo.callback(session, request.callback_id)
             to_address = broker.email if request.template.startswith("broker_") else client.email
             try:
                 subject, body = render_email(request.template, client, broker, appointment, callback)

@@ -8,16 +8,11 @@ deleted, and the row delete is keyed by recording sid, so a retry after a crash 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
-from db.models_privacy import Recording
-from db.repositories import audit
-from db.repositories.outreach import as_utc
+from db.repositories import audit, recordings
 from db.session import Database
 from domain.messages.retention import (
     DeleteRecordingRequest,
@@ -39,37 +34,6 @@ class RecordingDeleter(Protocol):
         ...
 
 
-async def save_recording(
-    session: AsyncSession,
-    *,
-    recording_sid: str,
-    call_sid: str,
-    client_id: str,
-    campaign_id: str,
-    created_at: datetime,
-    duration_seconds: int = 0,
-) -> bool:
-    """Remember a recording so retention can find it (call when the provider reports one).
-    Returns False when it was already known (webhook retries)."""
-    known = (
-        await session.execute(select(Recording.id).where(Recording.recording_sid == recording_sid))
-    ).first()
-    if known is not None:
-        return False
-    session.add(
-        Recording(
-            recording_sid=recording_sid,
-            call_sid=call_sid,
-            client_id=client_id,
-            campaign_id=campaign_id,
-            created_at=created_at,
-            duration_seconds=duration_seconds,
-        )
-    )
-    await session.flush()
-    return True
-
-
 class RetentionActivities:
     def __init__(self, database: Database, telephony: RecordingDeleter) -> None:
         self._db = database
@@ -78,15 +42,8 @@ class RetentionActivities:
     @activity.defn
     async def find_expired_recordings(self, request: ExpiredRecordingsRequest) -> ExpiredRecordings:
         async with self._db.session() as session:
-            rows = (
-                await session.execute(
-                    select(Recording.id, Recording.recording_sid, Recording.created_at)
-                    .where(Recording.created_at < request.cutoff, Recording.id > request.after_id)
-                    .order_by(Recording.id)
-                    .limit(request.limit)
-                )
-            ).all()
-        return ExpiredRecordings([RecordingRef(int(r[0]), str(r[1]), as_utc(r[2])) for r in rows])
+            rows = await recordings.expired(session, request.cutoff, request.after_id, request.limit)
+        return ExpiredRecordings([RecordingRef(row_id, sid, created) for row_id, sid, created in rows])
 
     @activity.defn
     async def delete_expired_recording(self, request: DeleteRecordingRequest) -> DeleteRecordingResult:
@@ -94,10 +51,7 @@ class RetentionActivities:
         run retries; the reverse order could leave an audio file nobody knows about."""
         await self._telephony.delete_recording(request.recording_sid)
         async with self._db.session() as session:
-            result = await session.execute(
-                delete(Recording).where(Recording.recording_sid == request.recording_sid)
-            )
-            row_deleted = (getattr(result, "rowcount", 0) or 0) > 0
+            row_deleted = await recordings.forget(session, request.recording_sid)
             await audit.append(
                 session,
                 audit.AuditRecord(

@@ -47,6 +47,9 @@ class Database:
     """An engine plus its session factory; one per process."""
 
     def __init__(self, url: str, search_path: str | None = None) -> None:
+        from db import phone_hashing
+
+        phone_hashing.install()  # every process that writes rows keeps phone_hash derived
         self.engine = make_engine(url, search_path)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 

@@ -8,8 +8,8 @@ calls `configure_field_encryption(keyring)` once at start-up (worker, api, media
 If it forgets, the first use builds the ring from settings (GYDE_ENCRYPTION_KEYS; the logged
 dev ring when none is set) so data is never written in plaintext.
 
-Rows with both `phone` and `phone_hash` get the hash filled in at flush (a mapper event registered
-with this module, which db.models imports), so writers cannot forget it.
+Rows with both `phone` and `phone_hash` get the hash filled in at flush (db/phone_hashing.py, a
+mapper event every `Database` installs), so writers cannot forget it.
 
 Stored form: "v1:<key id>:<base64(nonce || ciphertext+tag)>", bound to a per-column context
 (associated data) so a ciphertext copied into another column does not decrypt.
@@ -31,9 +31,8 @@ from datetime import date
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import Text, event
+from sqlalchemy import Text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Mapper
 from sqlalchemy.types import TypeDecorator
 
 from domain.phone import InvalidPhoneNumber
@@ -179,22 +178,3 @@ def normalise_phone(phone: str, region: str = "US") -> str:
 def phone_hash(phone: str) -> str:
     """The lookup key stored in `phone_hash` columns."""
     return keyed_hash("phone:" + normalise_phone(phone))
-
-
-def _fill_phone_hash(_mapper: Any, _connection: Any, target: Any) -> None:
-    """Keep `phone_hash` derived from `phone` on every row that has both, so no writer (seed,
-    import, activity) can forget it and silently make a number unfindable by DNC checks."""
-    phone = target.__dict__.get("phone")
-    if phone is None or not hasattr(type(target), "phone_hash"):
-        return
-    try:
-        target.phone_hash = phone_hash(phone)
-    except InvalidPhoneNumber:
-        logger.warning(
-            "security: %s row has an invalid phone number; phone_hash left empty", type(target).__name__
-        )
-        target.phone_hash = None
-
-
-event.listen(Mapper, "before_insert", _fill_phone_hash)
-event.listen(Mapper, "before_update", _fill_phone_hash)

@@ -22,18 +22,10 @@ from email.utils import formatdate
 
 from sqlalchemy import delete
 
+from adapters.email.base import EmailDeliveryError, EmailRejected
 from adapters.email.local import record_once
 from db.models import OutboxEmail
 from db.session import Database
-
-
-class EmailDeliveryError(RuntimeError):
-    """The message could not be handed to the SMTP server now (network, 4xx): retry later."""
-
-
-class EmailRejected(EmailDeliveryError):
-    """The SMTP server refused permanently (5xx: unknown recipient, bad credentials): a retry
-    would be refused again."""
 
 
 def message_id_for(row_id: str, sender: str) -> str:

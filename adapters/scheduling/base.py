@@ -7,6 +7,27 @@ from datetime import datetime
 from typing import Protocol
 
 
+class SchedulingError(RuntimeError):
+    """A calendar failure."""
+
+
+class SchedulingUnavailable(SchedulingError):
+    """Rate limited, a 5xx or a network failure: retry later."""
+
+
+class SchedulingRejected(SchedulingError):
+    """A request the calendar will keep refusing (auth, scope, unknown event type, invalid
+    body): non-retryable; fix the configuration or the request."""
+
+
+class SlotTaken(Exception):
+    """Another client already holds this broker slot."""
+
+
+class AlreadyBooked(Exception):
+    """The client already has an appointment in this campaign."""
+
+
 @dataclass(frozen=True)
 class BookedSlot:
     appointment_id: str
@@ -29,5 +50,5 @@ class Scheduling(Protocol):
         product: str,
         call_sid: str,
     ) -> BookedSlot:
-        """Book once per key. Raises SlotTaken / AlreadyBooked (db.repositories.errors)."""
+        """Book once per key. Raises SlotTaken / AlreadyBooked / SchedulingRejected."""
         ...

@@ -31,8 +31,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from adapters.scheduling.base import BookedSlot
-from db.repositories.errors import SlotTaken
+from adapters.scheduling.base import (
+    BookedSlot,
+    SchedulingError,
+    SchedulingRejected,
+    SchedulingUnavailable,
+    SlotTaken,
+)
 
 DEFAULT_BASE_URL = "https://api.calendly.com"
 # The endpoint accepted at most 7 days per request until July 2026 and 31 days since; 7-day pages
@@ -44,15 +49,14 @@ START_MARGIN = timedelta(seconds=30)
 SLOT_GONE_HINTS = ("no longer available", "not available", "unavailable", "already booked", "already taken")
 
 
-class CalendlyError(RuntimeError):
-    """A Calendly failure."""
+CalendlyError = SchedulingError
 
 
-class CalendlyUnavailable(CalendlyError):
+class CalendlyUnavailable(SchedulingUnavailable):
     """Rate limited, a 5xx or a network failure: retry later."""
 
 
-class CalendlyRejected(CalendlyError):
+class CalendlyRejected(SchedulingRejected):
     """A request Calendly will keep refusing (auth, scope, unknown event type, invalid body):
     non-retryable; fix the configuration or the request."""
 

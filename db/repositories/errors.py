@@ -5,9 +5,7 @@ class NotFound(LookupError):
     """An id that names nothing: unknown client, campaign or broker."""
 
 
-class SlotTaken(Exception):
-    """Another client already holds this broker slot."""
+# The calendar port's errors: the local calendar (the appointments table) raises the same ones.
+from adapters.scheduling.base import AlreadyBooked, SlotTaken  # noqa: E402
 
-
-class AlreadyBooked(Exception):
-    """The client already has an appointment in this campaign."""
+__all__ = ["AlreadyBooked", "NotFound", "SlotTaken"]

@@ -105,6 +105,10 @@ async def book(
     )
 
 
+async def appointment(session: AsyncSession, appointment_id: str | None) -> Appointment | None:
+    return await session.get(Appointment, appointment_id) if appointment_id else None
+
+
 # --- callbacks ----------------------------------------------------------------------------------
 
 
@@ -132,6 +136,10 @@ async def record_callback(
             status="scheduled",
         ),
     )
+
+
+async def callback(session: AsyncSession, callback_id: str | None) -> Callback | None:
+    return await session.get(Callback, callback_id) if callback_id else None
 
 
 async def move_callback(session: AsyncSession, callback_id: str, callback_at: datetime) -> None:

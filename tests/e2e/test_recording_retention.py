@@ -20,8 +20,8 @@ from settings import Settings
 
 @pytest.mark.timeout(420)
 async def test_a_recorded_call_is_registered_then_deleted_at_the_carrier_when_due(tmp_path: Path) -> None:
-    from domain.messages import RetentionInput
     from db.models_privacy import Recording
+    from domain.messages import RetentionInput
     from workflows.retention import RecordingRetentionWorkflow
 
     seen: dict[str, Any] = {}

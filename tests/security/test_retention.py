@@ -18,11 +18,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.retention import RetentionActivities, save_recording
-from domain.messages import RetentionInput
+from activities.retention import RetentionActivities
 from db.models_privacy import Recording
 from db.repositories import audit
+from db.repositories.recordings import save_recording
 from db.session import Database
+from domain.messages import RetentionInput
 from security.keyring import KeyRing
 from security.payload_codec import data_converter
 from workflows.retention import (
