@@ -57,9 +57,9 @@ class Adapters:
 
 def build_adapters(settings: Settings, db: Database, telephony: Telephony | None = None) -> Adapters:
     """Pick each adapter from settings: local ones by default, vendor ones when configured."""
-    from adapters.crm.local import LocalCrm
-    from adapters.email.local import LocalOutbox
-    from adapters.scheduling.local import LocalScheduling
+    from db.local.calendar import LocalScheduling
+    from db.local.crm import LocalCrm
+    from db.local.outbox import LocalOutbox
 
     crm: Crm = LocalCrm(db)
     if settings.crm == "salesforce":
@@ -73,9 +73,10 @@ def build_adapters(settings: Settings, db: Database, telephony: Telephony | None
     email: EmailSender = LocalOutbox(db)
     if settings.email == "smtp":
         from adapters.email.smtp import SmtpEmail
+        from db.local.outbox import OutboxTable
 
         email = SmtpEmail(
-            db,
+            OutboxTable(db),
             settings.smtp_host,
             settings.smtp_port,
             settings.smtp_username,

@@ -1,7 +1,7 @@
 """API-key authentication and role checks shared by every router that serves data (not Twilio's:
 those are authenticated by X-Twilio-Signature, api/twilio_signature.py).
 
-A caller presents `Authorization: Bearer <api key>`; security.api_keys turns it into an `Actor`
+A caller presents `Authorization: Bearer <api key>`; db.api_keys turns it into an `Actor`
 (actor id, role, broker id). What that actor may then read is decided by security/roles.py RULES,
 never by role names written into a router, and every refusal of an authenticated caller is
 appended to the audit log, because a refused attempt is exactly what an auditor wants to see.
@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 from fastapi import HTTPException, Request
 
 from db.access import record_denial
+from db.api_keys import authenticate
 from db.session import Database
-from security.api_keys import authenticate
 from security.roles import ALL, AccessDenied, AccessPolicy, Actor
 
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -23,7 +23,7 @@ BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 def bearer_token(request: Request) -> str:
     """The API key from `Authorization: Bearer`; empty when there is none. (Keys never ride in
-    cookies: the codec's browser sign-in uses a session id, security/codec_sessions.py.)"""
+    cookies: the codec's browser sign-in uses a session id, db/codec_sessions.py.)"""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():

@@ -19,16 +19,16 @@ from temporalio.service import RPCError
 from chaos.checks import ScenarioReport, check, client_states
 from chaos.scenarios import ChaosContext, Scenario
 from chaos.services import BlackHole, PrivatePostgres, PrivateRedis
-from cli.stack import Supervisor, free_port
 from domain.ids import outreach_workflow_id
 from domain.messages import CampaignInput, CampaignSpec
 from settings import Settings
+from stack.supervisor import Supervisor, free_port
 
 PERSONA_SEED = 40
 
 
 def chaos_spec(campaign_id: str, concurrency: int) -> CampaignSpec:
-    from cli.demo import demo_spec
+    from stack.personas import demo_spec
 
     spec: CampaignSpec = demo_spec(campaign_id)
     return replace(spec, max_concurrent_calls=concurrency, page_size=10, reconcile_seconds=20)
@@ -43,9 +43,9 @@ async def run_chaos(
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> list[ScenarioReport]:
     import temporal_client
-    from cli.demo import seed_persona_campaign
-    from cli.dev import start_stack
     from db.session import Database
+    from stack.personas import seed_persona_campaign
+    from stack.processes import start_stack
     from workflows.campaign import CampaignWorkflow
 
     pg, redis, hole = PrivatePostgres(), PrivateRedis(), BlackHole()

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from chaos.services import BlackHole, PrivatePostgres, PrivateRedis
-from cli.stack import Supervisor, free_port
+from stack.supervisor import Supervisor, free_port
 
 
 @dataclass

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from cli.stack import free_port, port_open
+from stack.supervisor import free_port, port_open
 
 
 def _pg_bin(name: str) -> str:

@@ -12,16 +12,16 @@ import argparse
 import asyncio
 import getpass
 
-from db.repositories import audit
-from db.session import Database
-from domain.enums import Role
-from security.api_keys import (
+from db.api_keys import (
     INTERNAL_ROLES,
     api_key_id,
     create_api_key,
     list_api_keys,
     revoke_api_key_by_id,
 )
+from db.repositories import audit
+from db.session import Database
+from domain.enums import Role
 
 ISSUABLE_ROLES = tuple(role.value for role in Role if role not in INTERNAL_ROLES)
 

@@ -78,7 +78,7 @@ class ApiKey(Base):
 
 class CodecSession(Base):
     """A Temporal UI browser session for the payload codec: the cookie holds a random id, this row
-    only its SHA-256, the API key it was opened with and when it ends (security/codec_sessions.py)."""
+    only its SHA-256, the API key it was opened with and when it ends (db/codec_sessions.py)."""
 
     __tablename__ = "codec_sessions"
 

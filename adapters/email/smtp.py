@@ -1,6 +1,7 @@
 """SMTP delivery that uses the outbox as its ledger.
 
-`send` writes the outbox row first (write-once by idempotency key, adapters.email.local) and
+`send` claims the key in the outbox ledger first (write-once by idempotency key; the ledger
+port is adapters.email.base.OutboxLedger, the outbox table implements it) and
 delivers only when this call created the row, so a retried activity, or a second worker racing on
 the same key, never emails twice. If delivery fails the row is removed again, so the activity's
 retry re-creates it and delivers: a failed send is never recorded as sent.
@@ -20,12 +21,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from sqlalchemy import delete
-
-from adapters.email.base import EmailDeliveryError, EmailRejected
-from adapters.email.local import record_once
-from db.models import OutboxEmail
-from db.session import Database
+from adapters.email.base import EmailDeliveryError, EmailRejected, OutboxLedger
 
 
 def message_id_for(row_id: str, sender: str) -> str:
@@ -38,7 +34,7 @@ class SmtpEmail:
 
     def __init__(
         self,
-        db: Database,
+        ledger: OutboxLedger,
         host: str,
         port: int,
         username: str,
@@ -51,7 +47,7 @@ class SmtpEmail:
     ) -> None:
         if username and not starttls:
             raise ValueError("refusing to send SMTP credentials without STARTTLS")
-        self._db = db
+        self._ledger = ledger
         self._host, self._port = host, port
         self._username, self._password = username, password
         self._sender = sender
@@ -60,21 +56,16 @@ class SmtpEmail:
         self._ssl_context = ssl_context
 
     async def send(self, key: str, to_address: str, subject: str, body: str, template: str) -> str:
-        row, created = await record_once(self._db, key, to_address, subject, body, template)
+        message_id, created = await self._ledger.claim(key, to_address, subject, body, template)
         if not created:
-            return row.id
+            return message_id
         try:
-            await asyncio.to_thread(self._deliver, row.id, to_address, subject, body)
+            await asyncio.to_thread(self._deliver, message_id, to_address, subject, body)
         except Exception:
             # Not on cancellation: the sending thread cannot be stopped and may still deliver.
-            await self._forget(key)
+            await self._ledger.release(key)
             raise
-        return row.id
-
-    async def _forget(self, key: str) -> None:
-        async with self._db.session() as session:
-            await session.execute(delete(OutboxEmail).where(OutboxEmail.idempotency_key == key))
-            await session.commit()
+        return message_id
 
     def build_message(self, row_id: str, to_address: str, subject: str, body: str) -> EmailMessage:
         message = EmailMessage()

@@ -12,7 +12,7 @@ credentials allowed) applies to these two routes and nothing else in the api:
 
 Authentication: `Authorization: Bearer <api key>` or, for the browser UI (codec "include
 credentials"), the HttpOnly cookie set by `POST /codec/session` (a form with the key). The cookie
-holds a random session id, never the key (security/codec_sessions.py keeps its hash server-side
+holds a random session id, never the key (db/codec_sessions.py keeps its hash server-side
 with an expiry); `DELETE /codec/session` signs out. Every decode is appended to the audit log;
 refused calls are audited too.
 """
@@ -26,10 +26,10 @@ from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from temporalio.api.common.v1 import Payloads
 
 from api.auth import BEARER_CHALLENGE, ApiKeyAuth
+from db import codec_sessions
 from db.repositories import audit
 from db.session import Database
 from domain.enums import Role
-from security import codec_sessions
 from security.keyring import KeyRing
 from security.payload_codec import EncryptionCodec
 from settings import Settings

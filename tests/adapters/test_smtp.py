@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from adapters.email.smtp import EmailDeliveryError, EmailRejected, SmtpEmail
+from db.local.outbox import OutboxTable
 from db.models import OutboxEmail
 from db.repositories.outreach import short_id
 from db.session import Database
@@ -96,7 +97,7 @@ def tls_smtp_server(tmp_path: Path) -> Iterator[Server]:
 
 
 def plain_sender(db: Database, server: Server) -> SmtpEmail:
-    return SmtpEmail(db, "127.0.0.1", server.port, "", "", SENDER, starttls=False, timeout_s=5)
+    return SmtpEmail(OutboxTable(db), "127.0.0.1", server.port, "", "", SENDER, starttls=False, timeout_s=5)
 
 
 async def outbox_rows(db: Database) -> int:
@@ -164,7 +165,9 @@ async def test_an_unknown_recipient_is_a_permanent_rejection(
 
 
 async def test_an_unreachable_server_is_retryable(sqlite_db: Database) -> None:
-    email = SmtpEmail(sqlite_db, "127.0.0.1", _free_port(), "", "", SENDER, starttls=False, timeout_s=2)
+    email = SmtpEmail(
+        OutboxTable(sqlite_db), "127.0.0.1", _free_port(), "", "", SENDER, starttls=False, timeout_s=2
+    )
     with pytest.raises(EmailDeliveryError, match="ConnectionRefusedError") as caught:
         await email.send(KEY, "ann@example.com", "s", "b", "confirmation")
     assert not isinstance(caught.value, EmailRejected)
@@ -173,7 +176,13 @@ async def test_an_unreachable_server_is_retryable(sqlite_db: Database) -> None:
 
 async def test_starttls_is_the_default_and_is_used(sqlite_db: Database, tls_smtp_server: Server) -> None:
     email = SmtpEmail(
-        sqlite_db, "127.0.0.1", tls_smtp_server.port, "", "", SENDER, ssl_context=tls_smtp_server.client_tls
+        OutboxTable(sqlite_db),
+        "127.0.0.1",
+        tls_smtp_server.port,
+        "",
+        "",
+        SENDER,
+        ssl_context=tls_smtp_server.client_tls,
     )
     await email.send(KEY, "ann@example.com", "Your appointment", "Tuesday at 10.", "confirmation")
     assert len(tls_smtp_server.mailbox.delivered) == 1
@@ -181,7 +190,7 @@ async def test_starttls_is_the_default_and_is_used(sqlite_db: Database, tls_smtp
 
 
 async def test_starttls_against_a_server_without_it_fails(sqlite_db: Database, smtp_server: Server) -> None:
-    email = SmtpEmail(sqlite_db, "127.0.0.1", smtp_server.port, "", "", SENDER, timeout_s=5)
+    email = SmtpEmail(OutboxTable(sqlite_db), "127.0.0.1", smtp_server.port, "", "", SENDER, timeout_s=5)
     with pytest.raises(EmailRejected, match="STARTTLS"):
         await email.send(KEY, "ann@example.com", "s", "b", "confirmation")
     assert smtp_server.mailbox.delivered == []
@@ -189,4 +198,4 @@ async def test_starttls_against_a_server_without_it_fails(sqlite_db: Database, s
 
 def test_credentials_are_never_sent_without_tls(sqlite_db: Database) -> None:
     with pytest.raises(ValueError, match="STARTTLS"):
-        SmtpEmail(sqlite_db, "127.0.0.1", 25, "user", "secret", SENDER, starttls=False)
+        SmtpEmail(OutboxTable(sqlite_db), "127.0.0.1", 25, "user", "secret", SENDER, starttls=False)

@@ -18,9 +18,9 @@ from activities.campaign import CampaignActivities
 from activities.dialling import DialActivities
 from activities.followup import FollowUpActivities
 from activities.screening import ScreeningActivities
-from adapters.crm.local import LocalCrm
-from adapters.email.local import LocalOutbox
-from adapters.scheduling.local import LocalScheduling
+from db.local.calendar import LocalScheduling
+from db.local.crm import LocalCrm
+from db.local.outbox import LocalOutbox
 from db.models import Appointment, CallAttempt, CrmNote, CrmTask, DncEntry, OutboxEmail
 from db.repositories import attempts as attempts_repo
 from db.repositories import outreach as repo

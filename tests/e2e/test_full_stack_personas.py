@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from cli.demo import FULL_STACK_PERSONAS, demo_full
-from cli.stack import free_port
+from cli.demo import demo_full
 from settings import Settings
+from stack.personas import FULL_STACK_PERSONAS
+from stack.supervisor import free_port
 
 PARKED = "waiting_callback"  # asked to be called tomorrow: a durable timer, no outcome yet
 EXPECTED = {

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from cli.demo import demo_full
-from cli.stack import free_port
 from settings import Settings
+from stack.supervisor import free_port
 
 
 @pytest.mark.timeout(420)

@@ -18,12 +18,12 @@ from fastapi import FastAPI
 from starlette.routing import Mount, Route
 
 from api.app import create_app
+from db.api_keys import TOKEN_PREFIX, create_api_key, hash_api_key, revoke_api_key
 from db.models import AuditEntry
 from db.models_privacy import ApiKey
 from db.repositories import audit
 from db.session import Database
 from domain.enums import Role
-from security.api_keys import TOKEN_PREFIX, create_api_key, hash_api_key, revoke_api_key
 from security.keyring import KeyRing
 from tests.security import factories as f
 from tests.telephony.conftest import PUBLIC_BASE, WORKFLOW_ID, FakeGateway, FakeTelephony, make_settings, sign

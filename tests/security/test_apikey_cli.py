@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from cli.main import main
+from db.api_keys import authenticate, hash_api_key
 from db.models import AuditEntry
 from db.models_privacy import ApiKey
 from db.session import Database
 from domain.enums import Role
-from security.api_keys import authenticate, hash_api_key
 from security.roles import Actor
 
 
@@ -115,7 +115,7 @@ def test_ai_agent_role_cannot_be_issued(db_url: str) -> None:
 @pytest.mark.parametrize("role", [Role.SYSTEM, Role.AI_AGENT])
 async def test_no_code_path_issues_or_honours_an_internal_role_key(sqlite_db: Database, role: Role) -> None:
     from cli.apikey import create
-    from security.api_keys import create_api_key
+    from db.api_keys import create_api_key
 
     async with sqlite_db.session() as session:
         with pytest.raises(ValueError, match=f"{role.value.replace('_', ' ')}|{role.value}"):

@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from api.routers.codec import COOKIE_NAME, install_codec
+from db.api_keys import create_api_key, revoke_api_key
 from db.repositories import audit
 from db.session import Database
 from domain.enums import Role
-from security.api_keys import create_api_key, revoke_api_key
 from security.keyring import KeyRing
 from security.payload_codec import data_converter
 from settings import Settings

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import select, text
 
-from adapters.crm.local import LocalCrm
-from adapters.email.local import LocalOutbox
+from db.local.crm import LocalCrm
+from db.local.outbox import LocalOutbox
 from db.models import CrmNote, OutboxEmail
 from db.repositories.agent_data import SqlAgentData
 from db.session import Database

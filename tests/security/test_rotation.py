@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from db.models import Client
+from db.rotation import reencrypt_all
 from db.session import Database
 from security.field_crypto import configure_field_encryption
 from security.keyring import KeyRing, generate_key_spec
-from security.rotation import reencrypt_all
 from tests.security import factories as f
 
 

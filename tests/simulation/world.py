@@ -19,10 +19,10 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.crm.local import LocalCrm
-from adapters.email.local import LocalOutbox
 from adapters.scheduling.base import BookedSlot
-from adapters.scheduling.local import LocalScheduling
+from db.local.calendar import LocalScheduling
+from db.local.crm import LocalCrm
+from db.local.outbox import LocalOutbox
 from db.models import Broker
 from db.models import Client as ClientRow
 from db.seed import create_campaign, seed

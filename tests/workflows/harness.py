@@ -14,10 +14,10 @@ from sqlalchemy import select
 from temporalio.client import Client
 
 from adapters.crm.base import Crm
-from adapters.crm.local import LocalCrm
-from adapters.email.local import LocalOutbox
 from adapters.scheduling.base import Scheduling
-from adapters.scheduling.local import LocalScheduling
+from db.local.calendar import LocalScheduling
+from db.local.crm import LocalCrm
+from db.local.outbox import LocalOutbox
 from db.models import Broker
 from db.models import Client as ClientRow
 from db.seed import create_campaign, seed

@@ -14,7 +14,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.crm.base import CrmRejected
-from adapters.crm.local import LocalCrm
+from db.local.crm import LocalCrm
 from db.session import Database
 from domain.enums import CallResult
 from domain.ids import campaign_workflow_id, outreach_workflow_id

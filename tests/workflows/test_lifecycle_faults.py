@@ -14,7 +14,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.scheduling.base import BookedSlot
-from adapters.scheduling.local import LocalScheduling
+from db.local.calendar import LocalScheduling
 from db.models import Appointment, CallAttempt, Callback, CrmNote, OutboxEmail
 from db.models import Client as ClientRow
 from db.models_privacy import ConsentKind, ConsentRecord, Recording

@@ -12,7 +12,7 @@ GYDE_ENCRYPTION_KEYS, so configure keys before upgrading; a re-run skips sealed 
 
 `codec_sessions` backs the Temporal UI codec's browser sign-in: the cookie holds a random session
 id, this table only its SHA-256, the API key it was opened with and its expiry
-(security/codec_sessions.py).
+(db/codec_sessions.py).
 """
 
 from collections.abc import Sequence

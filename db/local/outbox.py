@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import delete
+
 from db.models import OutboxEmail
 from db.repositories.idempotent import insert_once
 from db.repositories.outreach import short_id, utcnow
@@ -30,7 +32,27 @@ async def record_once(
         )
 
 
+class OutboxTable:
+    """adapters.email.base.OutboxLedger on the outbox_emails table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def claim(
+        self, key: str, to_address: str, subject: str, body: str, template: str
+    ) -> tuple[str, bool]:
+        row, created = await record_once(self._db, key, to_address, subject, body, template)
+        return row.id, created
+
+    async def release(self, key: str) -> None:
+        async with self._db.session() as session:
+            await session.execute(delete(OutboxEmail).where(OutboxEmail.idempotency_key == key))
+            await session.commit()
+
+
 class LocalOutbox:
+    """Implements adapters.email.base.EmailSender: the email lands in the table and stops there."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
 

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.api_keys import authenticate, hash_api_key
 from db.models_privacy import ApiKey, CodecSession
 from domain.enums import Role
-from security.api_keys import authenticate, hash_api_key
 from security.roles import Actor
 
 DEFAULT_TTL = timedelta(hours=8)
