@@ -12,53 +12,35 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import BookingSteps, CallSteps, DialSteps, FollowUpSteps, ScreeningSteps
     from domain.calling_window import clamp_into_window
     from domain.enums import CallbackOwner, ClientStage, Outcome
-    from domain.ids import broker_callback_workflow_id, dial_task_queue, idempotency_key
     from domain.messages import (
-        AdoptCallRequest,
         BookAppointmentRequest,
         BookingConfirmation,
-        BookingRequest,
-        BrokerAvailabilityRequest,
-        BrokerCallbackTask,
         CallbackConfirmation,
-        CallbackRecordRequest,
         CallbackRequest,
         CallEnded,
         CallStatusEvent,
         ClientTask,
         ConsentEvent,
-        CrmWriteRequest,
         DialPermit,
-        DncAddRequest,
-        EmailRequest,
         FreeSlots,
-        FreeSlotsRequest,
-        HangupRequest,
         OptOutRequest,
         OutreachResult,
         OutreachStatus,
-        PlaceCallRequest,
-        RecordAttemptRequest,
-        RecordingConsentRecord,
         RecordingEvent,
-        RecordingRegistration,
-        ScreeningRequest,
         StageChange,
         TransferAsk,
         TransferDecision,
         TransferLegResult,
-        TransferRequest,
     )
     from workflows import dial_permits
+    from workflows import outreach_effects as fx
     from workflows import search_attributes as sa
-    from workflows.broker_callback import BrokerCallbackWorkflow
     from workflows.outreach_state import CallState, OutreachState
     from workflows.outreach_steps import (
         Action,
@@ -89,12 +71,6 @@ with workflow.unsafe.imports_passed_through():
         next_step,
     )
 
-SHORT = timedelta(seconds=30)
-DEFAULT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
-# One execution per try: the workflow itself retries a failed dial (outreach_steps.DIAL_TRIES),
-# so a status callback that reports the call a lost answer created is seen between tries.
-DIAL_ONCE = RetryPolicy(maximum_attempts=1)
-DIAL_HEARTBEAT = timedelta(seconds=15)
 HOLDS_PERMIT = (Dial, AdoptCall, FollowCall)
 
 
@@ -103,14 +79,12 @@ class ClientOutreachWorkflow:
     @workflow.init
     def __init__(self, task: ClientTask) -> None:
         self._s = OutreachState(task=task)
-        self._wid = ""
         self._holding_permit = False
 
     # --- run --------------------------------------------------------------------------------
 
     @workflow.run
     async def run(self, task: ClientTask) -> OutreachResult:
-        self._wid = workflow.info().workflow_id
         try:
             action: Action = next_step(self._s, Started(), workflow.now())
             while not isinstance(action, Finish):
@@ -153,13 +127,7 @@ class ClientOutreachWorkflow:
             case HandToBroker(at):
                 return BrokerHandedOver(await self._hand_to_broker(at))
             case CheckBrokerAvailability():
-                availability = await workflow.execute_activity_method(
-                    BookingSteps.broker_availability,
-                    BrokerAvailabilityRequest(self._s.task.broker_id, workflow.now()),
-                    start_to_close_timeout=SHORT,
-                    retry_policy=DEFAULT_RETRY,
-                )
-                return BrokerAvailability(availability)
+                return BrokerAvailability(await fx.broker_availability(self._s.task))
             case AwaitTransfer(timeout):
                 try:
                     await workflow.wait_condition(lambda: self._s.transfer_settled, timeout=timeout)
@@ -199,18 +167,7 @@ class ClientOutreachWorkflow:
             return
         self._s.recordings.add(event.recording_sid)
         self._s.last_event = "recording registered"
-        await workflow.execute_activity_method(
-            CallSteps.register_recording,
-            RecordingRegistration(
-                recording_sid=event.recording_sid,
-                call_sid=event.call_sid,
-                campaign_id=self._s.task.campaign_id,
-                client_id=self._s.task.client_id,
-                started_at=event.started_at or workflow.now(),
-            ),
-            start_to_close_timeout=SHORT,
-            retry_policy=DEFAULT_RETRY,
-        )
+        await fx.register_recording(self._s.task, event)
 
     @workflow.signal
     async def consent(self, event: ConsentEvent) -> None:
@@ -219,20 +176,7 @@ class ClientOutreachWorkflow:
         if not self._s.on_consent(event) or event.call_sid in self._s.consents_recorded:
             return
         self._s.consents_recorded.add(event.call_sid)
-        await workflow.execute_activity_method(
-            FollowUpSteps.record_recording_consent,
-            RecordingConsentRecord(
-                idempotency_key=idempotency_key(self._wid, f"recording-consent-{event.call_sid}"),
-                client_id=self._s.task.client_id,
-                campaign_id=self._s.task.campaign_id,
-                call_sid=event.call_sid,
-                granted=event.given,
-                method=event.method,
-                at=workflow.now(),
-            ),
-            start_to_close_timeout=SHORT,
-            retry_policy=DEFAULT_RETRY,
-        )
+        await fx.record_recording_consent(self._s.task, event)
 
     @workflow.signal
     def stage_changed(self, event: StageChange) -> None:
@@ -270,24 +214,11 @@ class ClientOutreachWorkflow:
     async def book_appointment(self, request: BookAppointmentRequest) -> BookingConfirmation:
         self._s.booking_in_flight = True
         try:
-            confirmation = await workflow.execute_activity_method(
-                BookingSteps.book_appointment,
-                BookingRequest(
-                    idempotency_key=idempotency_key(self._wid, "book"),
-                    campaign_id=self._s.task.campaign_id,
-                    client_id=self._s.task.client_id,
-                    broker_id=self._s.task.broker_id,
-                    slot_start=request.slot_start,
-                    product=request.product,
-                    call_sid=request.call_sid,
-                ),
-                start_to_close_timeout=SHORT,
-                retry_policy=DEFAULT_RETRY,
-            )
+            confirmation = await fx.book(self._s.task, request)
         except ActivityError as err:
             if request.slot_start in self._s.free_slots:
                 self._s.free_slots.remove(request.slot_start)
-            raise ApplicationError(f"booking failed: {_cause(err)}", type="BookingRejected") from err
+            raise ApplicationError(f"booking failed: {fx.cause(err)}", type="BookingRejected") from err
         finally:
             self._s.booking_in_flight = False
         self._s.booking = confirmation
@@ -317,26 +248,11 @@ class ClientOutreachWorkflow:
     async def request_transfer(self, request: TransferAsk) -> TransferDecision:
         self._s.transfer_in_flight = True
         try:
-            availability = await workflow.execute_activity_method(
-                BookingSteps.broker_availability,
-                BrokerAvailabilityRequest(self._s.task.broker_id, workflow.now()),
-                start_to_close_timeout=SHORT,
-                retry_policy=DEFAULT_RETRY,
-            )
+            availability = await fx.broker_availability(self._s.task)
             if not availability.available_now:
                 return TransferDecision(False, "broker not available now", availability.next_free_slot)
             self._set_stage(ClientStage.TRANSFERRING, "transferring to broker")
-            result = await workflow.execute_activity_method(
-                CallSteps.transfer_call,
-                TransferRequest(
-                    idempotency_key(self._wid, f"transfer-{self._s.attempt}"),
-                    request.call_sid,
-                    self._s.task.broker_id,
-                    self._s.task.client_id,
-                ),
-                start_to_close_timeout=SHORT,
-                retry_policy=DEFAULT_RETRY,
-            )
+            result = await fx.transfer(self._s.task, self._s.attempt, request.call_sid)
             self._s.transferring = result.connected
             reason = "transferring" if result.connected else "call ended before transfer"
             return TransferDecision(result.connected, reason, availability.next_free_slot)
@@ -374,13 +290,7 @@ class ClientOutreachWorkflow:
     # --- steps ------------------------------------------------------------------------------
 
     async def _screen(self) -> Event:
-        task = self._s.task
-        result = await workflow.execute_activity_method(
-            ScreeningSteps.screen_client,
-            ScreeningRequest(task.campaign_id, task.client_id, task.products),
-            start_to_close_timeout=SHORT,
-            retry_policy=DEFAULT_RETRY,
-        )
+        result = await fx.screen(self._s.task)
         if not result.allowed:
             self._note(f"screened out: {result.reason}")
         return Screened(result)
@@ -426,55 +336,20 @@ class ClientOutreachWorkflow:
         await dial_permits.release(self._s.task.client_id, self._s.permit_seq)
 
     async def _dial(self, attempt: int, delay: timedelta) -> Event:
-        task = self._s.task
         if delay > timedelta(0):
             await workflow.sleep(delay)
         else:
-            free = await workflow.execute_activity_method(
-                BookingSteps.list_free_slots,
-                FreeSlotsRequest(task.broker_id, workflow.now(), 14),
-                start_to_close_timeout=SHORT,
-                retry_policy=DEFAULT_RETRY,
-            )
-            self._s.free_slots = sorted(set(free.slots))
+            self._s.free_slots = await fx.free_slots(self._s.task)
         self._set_stage(ClientStage.DIALING, f"dialing (attempt {attempt})")
         try:
-            placed = await workflow.execute_activity_method(
-                DialSteps.place_call,
-                PlaceCallRequest(
-                    self._wid,
-                    task.campaign_id,
-                    task.client_id,
-                    attempt,
-                    idempotency_key(self._wid, f"attempt-{attempt}"),
-                    dialled_at=workflow.now(),
-                    window=task.window,
-                    caps=task.caps,
-                ),
-                task_queue=dial_task_queue(workflow.info().task_queue),
-                start_to_close_timeout=timedelta(seconds=90),
-                heartbeat_timeout=DIAL_HEARTBEAT,
-                retry_policy=DIAL_ONCE,
-            )
+            placed = await fx.place_call(self._s.task, attempt)
         except ActivityError as err:
-            self._note(f"dial failed: {_cause(err)}")
-            return Dialled(attempt, None, _cause(err), retryable=not _non_retryable(err))
+            self._note(f"dial failed: {fx.cause(err)}")
+            return Dialled(attempt, None, fx.cause(err), retryable=not fx.non_retryable(err))
         return Dialled(attempt, placed)
 
     async def _adopt(self, call_sid: str, attempt: int) -> Event:
-        task = self._s.task
-        adopted = await workflow.execute_activity_method(
-            DialSteps.adopt_call,
-            AdoptCallRequest(
-                idempotency_key(self._wid, f"attempt-{attempt}"),
-                task.campaign_id,
-                task.client_id,
-                attempt,
-                call_sid,
-            ),
-            start_to_close_timeout=SHORT,
-            retry_policy=DEFAULT_RETRY,
-        )
+        adopted = await fx.adopt_call(self._s.task, attempt, call_sid)
         self._note("adopted the call a status callback reported for this attempt")
         return Dialled(attempt, adopted)
 
@@ -506,20 +381,7 @@ class ClientOutreachWorkflow:
         outcome_text = (
             verdict.result.value if verdict.result else (verdict.unanswered or Outcome.FAILED).value
         )
-        await workflow.execute_activity_method(
-            CallSteps.record_attempt_result,
-            RecordAttemptRequest(
-                idempotency_key(self._wid, f"attempt-{attempt}"),
-                task.campaign_id,
-                task.client_id,
-                attempt,
-                sid,
-                "ended",
-                outcome_text,
-            ),
-            start_to_close_timeout=SHORT,
-            retry_policy=DEFAULT_RETRY,
-        )
+        await fx.record_attempt_result(task, attempt, sid, outcome_text)
         return CallOver(verdict)
 
     async def _until_call_over(self, sid: str, call: CallState) -> bool:
@@ -552,39 +414,16 @@ class ClientOutreachWorkflow:
         return False
 
     async def _hangup(self, sid: str) -> None:
-        await workflow.execute_activity_method(
-            CallSteps.hangup_call,
-            HangupRequest(sid),
-            start_to_close_timeout=SHORT,
-            retry_policy=DEFAULT_RETRY,
-        )
+        await fx.hangup(sid)
 
     async def _add_to_dnc(self) -> None:
-        task = self._s.task
-        await workflow.execute_activity_method(
-            FollowUpSteps.add_to_dnc,
-            DncAddRequest(idempotency_key(self._wid, "dnc"), task.client_id, task.campaign_id, "caller"),
-            start_to_close_timeout=SHORT,
-            retry_policy=DEFAULT_RETRY,
-        )
+        await fx.add_to_dnc(self._s.task)
         self._s.dnc_added = True
 
     async def _record_callback(self, at: datetime, owner: CallbackOwner) -> CallbackConfirmation:
         s = self._s
         s.callback_seq += 1
-        confirmation = await workflow.execute_activity_method(
-            FollowUpSteps.record_callback,
-            CallbackRecordRequest(
-                idempotency_key(self._wid, f"callback-{s.callback_seq}-{owner.value}"),
-                s.task.campaign_id,
-                s.task.client_id,
-                s.task.broker_id,
-                at,
-                owner,
-            ),
-            start_to_close_timeout=SHORT,
-            retry_policy=DEFAULT_RETRY,
-        )
+        confirmation = await fx.record_callback(s.task, s.callback_seq, at, owner)
         s.callback = confirmation
         s.last_event = f"callback scheduled ({owner.value})"
         return confirmation
@@ -593,16 +432,7 @@ class ClientOutreachWorkflow:
         """The broker calls the client personally: a callback record plus its own workflow."""
         confirmation = await self._record_callback(at, CallbackOwner.BROKER)
         if not self._s.broker_callback_started:
-            task = self._s.task
-            await workflow.start_child_workflow(
-                BrokerCallbackWorkflow.run,
-                BrokerCallbackTask(
-                    confirmation.callback_id, task.campaign_id, task.client_id, task.broker_id, at
-                ),
-                id=broker_callback_workflow_id(task.campaign_id, task.client_id, self._s.attempt),
-                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-                static_summary=f"Broker callback for client {task.client_id}",
-            )
+            await fx.start_broker_callback(self._s.task, confirmation, self._s.attempt)
             self._s.broker_callback_started = True
         return confirmation
 
@@ -611,34 +441,11 @@ class ClientOutreachWorkflow:
         outcome = finish.outcome
         appointment_id = s.booking.appointment_id if outcome is Outcome.SCHEDULED and s.booking else None
         if appointment_id is not None:
-            await workflow.execute_activity_method(
-                FollowUpSteps.send_email,
-                EmailRequest(
-                    idempotency_key(self._wid, "email-confirmation"),
-                    task.client_id,
-                    "appointment_confirmation",
-                    appointment_id=appointment_id,
-                    broker_id=task.broker_id,
-                ),
-                start_to_close_timeout=SHORT,
-                retry_policy=DEFAULT_RETRY,
-            )
+            await fx.send_confirmation_email(task, appointment_id)
         if outcome is Outcome.OPTED_OUT and not s.dnc_added:
             await self._add_to_dnc()
         if outcome not in (Outcome.DNC_BLOCKED, Outcome.INELIGIBLE):
-            await workflow.execute_activity_method(
-                FollowUpSteps.write_crm_outcome,
-                CrmWriteRequest(
-                    idempotency_key(self._wid, "crm-outcome"),
-                    task.campaign_id,
-                    task.client_id,
-                    outcome,
-                    f"Gyde campaign outcome: {outcome.value} ({finish.note}); attempts: {s.attempt}",
-                    appointment_id,
-                ),
-                start_to_close_timeout=SHORT,
-                retry_policy=DEFAULT_RETRY,
-            )
+            await fx.write_crm_outcome(task, outcome, finish.note, s.attempt, appointment_id)
         # Registrations, ledger writes and stray hang-ups started by signals finish first.
         await workflow.wait_condition(workflow.all_handlers_finished)
         s.next_call_at = None
@@ -664,13 +471,3 @@ class ClientOutreachWorkflow:
     def _note(self, text: str) -> None:
         self._s.last_event = text
         workflow.logger.info("outreach %s: %s", self._s.task.client_id, text)
-
-
-def _cause(err: ActivityError) -> str:
-    cause = err.cause
-    return str(cause.message) if isinstance(cause, ApplicationError) else str(cause or err)
-
-
-def _non_retryable(err: ActivityError) -> bool:
-    cause = err.cause
-    return isinstance(cause, ApplicationError) and cause.non_retryable

@@ -1,0 +1,274 @@
+"""The side effects of one client's outreach, one function per activity call: its timeouts,
+retry policy and idempotency key (`workflow id + step`, so a retry writes once) in one place.
+Called from ClientOutreachWorkflow only (workflow code: deterministic, no I/O of its own)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import BookingSteps, CallSteps, DialSteps, FollowUpSteps, ScreeningSteps
+    from domain.enums import CallbackOwner, Outcome
+    from domain.ids import broker_callback_workflow_id, dial_task_queue, idempotency_key
+    from domain.messages import (
+        AdoptCallRequest,
+        BookAppointmentRequest,
+        BookingConfirmation,
+        BookingRequest,
+        BrokerAvailabilityRequest,
+        BrokerAvailabilityResult,
+        BrokerCallbackTask,
+        CallbackConfirmation,
+        CallbackRecordRequest,
+        ClientTask,
+        ConsentEvent,
+        CrmWriteRequest,
+        DncAddRequest,
+        EmailRequest,
+        FreeSlotsRequest,
+        HangupRequest,
+        PlaceCallRequest,
+        PlaceCallResult,
+        RecordAttemptRequest,
+        RecordingConsentRecord,
+        RecordingEvent,
+        RecordingRegistration,
+        ScreeningRequest,
+        ScreeningResult,
+        TransferRequest,
+        TransferResult,
+    )
+    from workflows.broker_callback import BrokerCallbackWorkflow
+
+SHORT = timedelta(seconds=30)
+DEFAULT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+# One execution per try: the workflow itself retries a failed dial (outreach_steps.DIAL_TRIES),
+# so a status callback that reports the call a lost answer created is seen between tries.
+DIAL_ONCE = RetryPolicy(maximum_attempts=1)
+DIAL_HEARTBEAT = timedelta(seconds=15)
+
+
+def _key(step: str) -> str:
+    return idempotency_key(workflow.info().workflow_id, step)
+
+
+def attempt_key(attempt: int) -> str:
+    return _key(f"attempt-{attempt}")
+
+
+async def screen(task: ClientTask) -> ScreeningResult:
+    return await workflow.execute_activity_method(
+        ScreeningSteps.screen_client,
+        ScreeningRequest(task.campaign_id, task.client_id, task.products),
+        start_to_close_timeout=SHORT,
+        retry_policy=DEFAULT_RETRY,
+    )
+
+
+async def free_slots(task: ClientTask) -> list[datetime]:
+    free = await workflow.execute_activity_method(
+        BookingSteps.list_free_slots,
+        FreeSlotsRequest(task.broker_id, workflow.now(), 14),
+        start_to_close_timeout=SHORT,
+        retry_policy=DEFAULT_RETRY,
+    )
+    return sorted(set(free.slots))
+
+
+async def place_call(task: ClientTask, attempt: int) -> PlaceCallResult:
+    """On the rate-limited dial queue; raises ActivityError when this try failed."""
+    return await workflow.execute_activity_method(
+        DialSteps.place_call,
+        PlaceCallRequest(
+            workflow.info().workflow_id,
+            task.campaign_id,
+            task.client_id,
+            attempt,
+            attempt_key(attempt),
+            dialled_at=workflow.now(),
+            window=task.window,
+            caps=task.caps,
+        ),
+        task_queue=dial_task_queue(workflow.info().task_queue),
+        start_to_close_timeout=timedelta(seconds=90),
+        heartbeat_timeout=DIAL_HEARTBEAT,
+        retry_policy=DIAL_ONCE,
+    )
+
+
+async def adopt_call(task: ClientTask, attempt: int, call_sid: str) -> PlaceCallResult:
+    return await workflow.execute_activity_method(
+        DialSteps.adopt_call,
+        AdoptCallRequest(attempt_key(attempt), task.campaign_id, task.client_id, attempt, call_sid),
+        start_to_close_timeout=SHORT,
+        retry_policy=DEFAULT_RETRY,
+    )
+
+
+async def record_attempt_result(task: ClientTask, attempt: int, call_sid: str, outcome: str) -> None:
+    await workflow.execute_activity_method(
+        CallSteps.record_attempt_result,
+        RecordAttemptRequest(
+            attempt_key(attempt), task.campaign_id, task.client_id, attempt, call_sid, "ended", outcome
+        ),
+        start_to_close_timeout=SHORT,
+        retry_policy=DEFAULT_RETRY,
+    )
+
+
+async def hangup(call_sid: str) -> None:
+    await workflow.execute_activity_method(
+        CallSteps.hangup_call,
+        HangupRequest(call_sid),
+        start_to_close_timeout=SHORT,
+        retry_policy=DEFAULT_RETRY,
+    )
+
+
+async def add_to_dnc(task: ClientTask) -> None:
+    await workflow.execute_activity_method(
+        FollowUpSteps.add_to_dnc,
+        DncAddRequest(_key("dnc"), task.client_id, task.campaign_id, "caller"),
+        start_to_close_timeout=SHORT,
+        retry_policy=DEFAULT_RETRY,
+    )
+
+
+async def record_callback(
+    task: ClientTask, seq: int, at: datetime, owner: CallbackOwner
+) -> CallbackConfirmation:
+    return await workflow.execute_activity_method(
+        FollowUpSteps.record_callback,
+        CallbackRecordRequest(
+            _key(f"callback-{seq}-{owner.value}"), task.campaign_id, task.client_id, task.broker_id, at, owner
+        ),
+        start_to_close_timeout=SHORT,
+        retry_policy=DEFAULT_RETRY,
+    )
+
+
+async def start_broker_callback(task: ClientTask, callback: CallbackConfirmation, attempt: int) -> None:
+    """The broker's own callback workflow; it outlives this one (ABANDON)."""
+    await workflow.start_child_workflow(
+        BrokerCallbackWorkflow.run,
+        BrokerCallbackTask(
+            callback.callback_id, task.campaign_id, task.client_id, task.broker_id, callback.callback_at
+        ),
+        id=broker_callback_workflow_id(task.campaign_id, task.client_id, attempt),
+        parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+        static_summary=f"Broker callback for client {task.client_id}",
+    )
+
+
+async def broker_availability(task: ClientTask) -> BrokerAvailabilityResult:
+    return await workflow.execute_activity_method(
+        BookingSteps.broker_availability,
+        BrokerAvailabilityRequest(task.broker_id, workflow.now()),
+        start_to_close_timeout=SHORT,
+        retry_policy=DEFAULT_RETRY,
+    )
+
+
+async def book(task: ClientTask, request: BookAppointmentRequest) -> BookingConfirmation:
+    return await workflow.execute_activity_method(
+        BookingSteps.book_appointment,
+        BookingRequest(
+            idempotency_key=_key("book"),
+            campaign_id=task.campaign_id,
+            client_id=task.client_id,
+            broker_id=task.broker_id,
+            slot_start=request.slot_start,
+            product=request.product,
+            call_sid=request.call_sid,
+        ),
+        start_to_close_timeout=SHORT,
+        retry_policy=DEFAULT_RETRY,
+    )
+
+
+async def transfer(task: ClientTask, attempt: int, call_sid: str) -> TransferResult:
+    return await workflow.execute_activity_method(
+        CallSteps.transfer_call,
+        TransferRequest(_key(f"transfer-{attempt}"), call_sid, task.broker_id, task.client_id),
+        start_to_close_timeout=SHORT,
+        retry_policy=DEFAULT_RETRY,
+    )
+
+
+async def register_recording(task: ClientTask, event: RecordingEvent) -> None:
+    await workflow.execute_activity_method(
+        CallSteps.register_recording,
+        RecordingRegistration(
+            recording_sid=event.recording_sid,
+            call_sid=event.call_sid,
+            campaign_id=task.campaign_id,
+            client_id=task.client_id,
+            started_at=event.started_at or workflow.now(),
+        ),
+        start_to_close_timeout=SHORT,
+        retry_policy=DEFAULT_RETRY,
+    )
+
+
+async def record_recording_consent(task: ClientTask, event: ConsentEvent) -> None:
+    await workflow.execute_activity_method(
+        FollowUpSteps.record_recording_consent,
+        RecordingConsentRecord(
+            idempotency_key=_key(f"recording-consent-{event.call_sid}"),
+            client_id=task.client_id,
+            campaign_id=task.campaign_id,
+            call_sid=event.call_sid,
+            granted=event.given,
+            method=event.method,
+            at=workflow.now(),
+        ),
+        start_to_close_timeout=SHORT,
+        retry_policy=DEFAULT_RETRY,
+    )
+
+
+async def send_confirmation_email(task: ClientTask, appointment_id: str) -> None:
+    await workflow.execute_activity_method(
+        FollowUpSteps.send_email,
+        EmailRequest(
+            _key("email-confirmation"),
+            task.client_id,
+            "appointment_confirmation",
+            appointment_id=appointment_id,
+            broker_id=task.broker_id,
+        ),
+        start_to_close_timeout=SHORT,
+        retry_policy=DEFAULT_RETRY,
+    )
+
+
+async def write_crm_outcome(
+    task: ClientTask, outcome: Outcome, note: str, attempts: int, appointment_id: str | None
+) -> None:
+    await workflow.execute_activity_method(
+        FollowUpSteps.write_crm_outcome,
+        CrmWriteRequest(
+            _key("crm-outcome"),
+            task.campaign_id,
+            task.client_id,
+            outcome,
+            f"Gyde campaign outcome: {outcome.value} ({note}); attempts: {attempts}",
+            appointment_id,
+        ),
+        start_to_close_timeout=SHORT,
+        retry_policy=DEFAULT_RETRY,
+    )
+
+
+def cause(err: ActivityError) -> str:
+    inner = err.cause
+    return str(inner.message) if isinstance(inner, ApplicationError) else str(inner or err)
+
+
+def non_retryable(err: ActivityError) -> bool:
+    inner = err.cause
+    return isinstance(inner, ApplicationError) and inner.non_retryable
