@@ -30,3 +30,8 @@ class CallControl(Protocol):
     async def end_call(
         self, result: CallResult, summary: str, callback_at: datetime | None = None
     ) -> None: ...
+
+    async def free_slots(self, start: datetime, end: datetime) -> list[datetime]:
+        """The broker's free slots in [start, end) (UTC-aware), from the same source the workflow
+        validates a booking against."""
+        ...
