@@ -83,7 +83,15 @@ _NOT_NAME = frozenset(
     "yes yeah yep sure okay ok hi hello hey it is this my name the and i am im um uh its me speaking "
     "that is right correct well so oh born on of in date birth birthday was dob thanks thank you "
     "please sorry er a an at sir maam mrs mr ms miss full first last surname called go by just "
-    "here you are with she he her his who wants to know no not what last-name lastname".split()
+    "here you are with she he her his who wants to know no not what last-name lastname was were be "
+    "been can could would will do does did have has had for from to by as or if but so then than too "
+    "very really just only also again now right okay alright sure yup yep nope gonna got get give "
+    "tell said say says spell spelled spelling like think know see mean our your their them they we "
+    "us there where when why how which one two three all any some that's thats ok goodness oh ah "
+    "hmm mm mhm uhh umm er eh well gosh dear god let lets me mine myself hello hi hey good morning "
+    "afternoon evening day year month years months old age speaking calling call yes si soy yo "
+    "llamo nombre mi es el la de y nacimiento naci fecha huh pardon excuse come again repeat "
+    "understand confused lost hold wait second moment minute sec bye goodbye".split()
 )
 
 
