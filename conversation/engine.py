@@ -235,6 +235,7 @@ class ConversationEngine:
         said = self._said_this_turn
         self._said_this_turn = []
         self.providers_used.append(self._provider)
+        self.state.last_emma_text = " ".join(said)  # what the caller answers next turn
         self.last_result = TurnResult(
             reply_text=" ".join(said),
             stage=self.state.machine.stage,
@@ -271,7 +272,6 @@ class ConversationEngine:
             self._said_this_turn = [*self._said_this_turn, checked]
             yield checked
         self.history.append(ChatMessage(role="assistant", content=" ".join(said)))
-        self.state.last_emma_text = " ".join(self._said_this_turn)
 
     def _system_prompt(self) -> str:
         assert self.prompt is not None

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 
 from conversation.agent_data import AgentDataPort, Availability, Clock, EligibilityResult, PriceQuote
+from conversation.booking_guard import caller_chose
 from conversation.context import AgentContext
 from conversation.llm.base import ChatMessage, ToolCall, ToolSpec
 from conversation.speech_text import speak_datetime
@@ -213,9 +214,27 @@ class ToolBox:
         return self._record(name, arguments, True, result=content)
 
     async def execute(self, call: ToolCall) -> ChatMessage:
-        """A model's tool call -> the tool message to send back to it."""
+        """A model's tool call -> the tool message to send back to it. A model may book only a
+        slot the caller chose (booking_guard); the local policy confirms every slot itself."""
+        if call.name == "schedule_appointment" and not self._caller_chose(call.arguments):
+            ok, content = self._record(
+                call.name,
+                dict(call.arguments),
+                False,
+                error="the caller has not chosen that time: say its day and time and ask them to confirm first",
+            )
+            return ChatMessage(role="tool", content=json.dumps(content), tool_call_id=call.id, name=call.name)
         ok, content = await self.call(call.name, call.arguments)
         return ChatMessage(role="tool", content=json.dumps(content), tool_call_id=call.id, name=call.name)
+
+    def _caller_chose(self, arguments: dict[str, Any]) -> bool:
+        try:
+            slot = datetime.fromisoformat(str(arguments.get("slot_start", "")))
+        except ValueError:
+            return True  # malformed: validation answers it
+        if slot.tzinfo is None:
+            return True
+        return caller_chose(slot, self.state, self.context.timezone)
 
     def _record(
         self,

@@ -96,6 +96,19 @@ def looks_spanish(words: tuple[str, ...]) -> bool:
     return (markers >= 2 and markers / len(words) >= 0.5) or (strong and markers / len(words) >= 0.34)
 
 
+_ENGLISH = frozenset(
+    "yes yeah yep okay ok sure the is are what you i it that this please thanks thank english speak "
+    "hello hi my name and to of can do not no way call me".split()
+)
+
+
+def looks_english(words: tuple[str, ...]) -> bool:
+    """Clearly English (for a caller who switches back): several English words, few Spanish ones."""
+    english = sum(1 for w in words if w in _ENGLISH and w not in ("no", "me"))
+    spanish = sum(1 for w in words if w in _MARKERS)
+    return english >= 1 and english > spanish
+
+
 def spanish_intents(folded: str) -> set[Intent]:
     text = re.sub(r"[^a-z0-9 ]+", " ", folded)
     text = re.sub(r"\s+", " ", text).strip()

@@ -74,7 +74,7 @@ class AnswersFlow(PolicyBase):
             )
         if intent is Intent.GUARANTEE:
             return (
-                "I can't make any promise about future prices; premiums can change over time. "
+                "No, I can't. Premiums can change over time, so I can't tell you a price will stay fixed. "
                 f"{broker} can explain how the pricing works."
             )
         return await self.quote(u)

@@ -6,7 +6,10 @@ call first, then the question Emma is waiting on, then side questions, then the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from conversation.nlu.intent import Intent
+from conversation.nlu.spanish import looks_english, spanish_intents
 from conversation.nlu.understand import Understanding
 from conversation.policy.answers import QUESTION_INTENTS, AnswersFlow
 from conversation.policy.callbacks import CallbackFlow
@@ -35,8 +38,9 @@ class LocalPolicy(IdentityFlow, SchedulingFlow, CallbackFlow, AnswersFlow, Spani
         if u.spanish and not self.state.spanish and not self.state.verified:
             return self.acknowledge()
         if self.state.spanish and self.state.pending in _SPANISH_PENDING:
-            if u.spanish or not u.utterance.words:
-                return await self.spanish_answer(u)
+            if not looks_english(u.utterance.words):
+                extra = spanish_intents(u.utterance.folded)
+                return await self.spanish_answer(replace(u, intents=u.intents | extra))
             self.state.spanish = False  # they switched to English: go on in English
             self.state.pending = Pending.IDENTITY_CONFIRM if not self.state.verified else Pending.PRESENT
         reply = await self._dispatch(u, disclosed)

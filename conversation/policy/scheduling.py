@@ -238,7 +238,18 @@ class SchedulingFlow(PolicyBase):
 
 
 def _spread(slots: list[datetime], count: int) -> list[datetime]:
-    """Pick `count` slots on different days when possible, so the choice means something."""
+    """Pick `count` slots on different days when possible, so the choice means something; on one
+    day, times a couple of hours apart rather than back to back."""
+    ordered = sorted(slots)
+    if ordered and all(s.date() == ordered[0].date() for s in ordered):
+        picked_day = [ordered[0]]
+        for slot in ordered[1:]:
+            if len(picked_day) < count and slot - picked_day[-1] >= timedelta(hours=2):
+                picked_day.append(slot)
+        for slot in ordered:
+            if len(picked_day) < count and slot not in picked_day:
+                picked_day.append(slot)
+        return sorted(picked_day)
     picked: list[datetime] = []
     days: set[date] = set()
     for slot in sorted(slots):

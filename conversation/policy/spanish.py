@@ -51,7 +51,7 @@ class SpanishFlow(PolicyBase):
         proposed = self.state.proposed_callback
         same = resolved is None or (proposed is not None and resolved.at == proposed.at)
         if pending is Pending.SPANISH_CONFIRM and u.has(Intent.AFFIRM) and same and proposed is not None:
-            return await self._book()
+            return await self._book_broker_callback()
         if resolved is not None and pending in (Pending.SPANISH_OFFER, Pending.SPANISH_TIME, Pending.SPANISH_CONFIRM):
             self.state.proposed_callback = resolved
             self.state.pending = Pending.SPANISH_CONFIRM
@@ -70,7 +70,7 @@ class SpanishFlow(PolicyBase):
             return "Gracias, adiós."
         return "Disculpe, no le entendí. " + question(self)
 
-    async def _book(self) -> str:
+    async def _book_broker_callback(self) -> str:
         proposed = self.state.proposed_callback
         assert proposed is not None
         ok, result = await self.tools.call(
