@@ -62,6 +62,7 @@ _OPT_OUT_CONTACT = (
 # Requests that name the list or the caller's number, or dismiss outright: opt-outs whatever else is said.
 _OPT_OUT_REMOVE = (
         "{REMOVE_STRONG} {GAP1}{SELF}",
+        "(?:remove|delete|erase|wipe|purge|scrub|expunge|eliminate|unlist|deregister|blacklist|block) (?:all )?(?:my|our|this) \\S+",
         "{REMOVE_WEAK} {GAP1}{SELF} {GAP3}(?:{AWAY_FROM}) ",
         "{REMOVE_WEAK} {GAP1}{SELF} {GAP3}(?:{AWAY_FROM})$",
         "{REMOVE_WEAK} (?:{AWAY_FROM}) {GAP1}{SELF}",

@@ -73,7 +73,9 @@ _IRREGULAR = {
     "texting": "text",
     "texted": "text",
     "texts": "text",
-    "callin": "calling",
+    "callin": "call",
+    "cal": "call",
+    "calin": "call",
     "ringin": "ringing",
     "phonin": "phoning",
     "botherin": "bothering",
@@ -190,7 +192,10 @@ def _expand(text: str) -> str:
 def _destutter(words: list[str]) -> list[str]:
     """'s-stop', 'i i i want', 'stop stop' -> one word; 'no no' stays two (it is emphasis)."""
     out: list[str] = []
-    for word in words:
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if len(word) <= 2 and following.startswith(word) and len(following) > len(word) and word not in ("i", "a", "no", "so", "do", "to", "in", "on", "at", "is", "it", "me", "my", "we", "us", "he", "be", "go", "of", "or", "an", "am"):
+            continue  # a false start: "w want", "r robot"
         if "-" in word:
             head, _, rest = word.partition("-")
             if rest and rest.startswith(head):

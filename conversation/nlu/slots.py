@@ -29,26 +29,45 @@ class Products:
     mentioned: tuple[ProductType, ...]
 
 
+_CONTRAST = re.compile(
+    r"\b(but|maybe|perhaps|just|only|though|however|instead|rather|except|although|yet|what about|how about|tell me about|i would look at|i would consider)\b|[,;]"
+)
+_POSITIVE_LEAD = frozenset(
+    "but maybe perhaps just only instead rather what about how about tell me about i would look at i would consider".split(" ")
+) | {"what about", "how about", "tell me about", "i would look at", "i would consider"}
+
+
 def products(text: str) -> Products:
-    """'not interested in dental, just vision' -> wanted (vision,), refused (dental,)."""
+    """'not interested in dental, just vision' -> wanted (vision,), refused (dental,). A negation
+    reaches only as far as the next 'but', 'just', comma...: clauses are read apart."""
     wanted: list[ProductType] = []
     refused: list[ProductType] = []
     mentioned: list[ProductType] = []
-    for product, words in PRODUCT_WORDS.items():
-        if not re.search(rf"\b{words}\b", text):
-            continue
-        mentioned.append(product)
-        if re.search(rf"\b{_NEGATORS} (?:\S+ )?(?:\S+ )?{words}\b", text) or re.search(
-            rf"\b{words} (?:is|are) (?:fine|covered|taken care of|good|all set|not needed|not something)", text
-        ):
-            if not re.search(rf"\b(?:just|only|rather|prefer|instead)\b (?:\S+ ){{0,3}}{words}\b", text):
-                refused.append(product)
+    lead = ""
+    position = 0
+    clauses: list[tuple[str, str]] = []
+    for match in _CONTRAST.finditer(text):
+        clauses.append((lead, text[position : match.start()]))
+        lead, position = (match.group(1) or ""), match.end()
+    clauses.append((lead, text[position:]))
+    for lead, clause in clauses:
+        for product, words in PRODUCT_WORDS.items():
+            if not re.search(rf"\b{words}\b", clause):
                 continue
-        if re.search(rf"\b{_WANTERS} (?:\S+ ){{0,3}}{words}\b", text) or re.search(
-            rf"\b{words} (?:instead|only|please|sounds|interests|would be|is what|though)\b", text
-        ):
-            wanted.append(product)
-    return Products(tuple(wanted), tuple(refused), tuple(mentioned))
+            if product not in mentioned:
+                mentioned.append(product)
+            negated = re.search(rf"\b{_NEGATORS}\b(?: \S+){{0,2}} {words}\b", clause) or re.search(
+                rf"\b{words} (?:is|are|i have got|i have|i have got covered) ?(?:fine|covered|taken care of|good|all set|not needed|not something|covered)",
+                clause,
+            )
+            if negated and not lead:
+                refused.append(product)
+            elif lead or re.search(rf"\b{_WANTERS} (?:\S+ ){{0,3}}{words}\b", clause) or re.search(
+                rf"\b{words} (?:instead|only|please|sounds|interests|would be|is what|though)\b", clause
+            ):
+                wanted.append(product)
+    wanted = [p for p in dict.fromkeys(wanted) if p not in refused or wanted.count(p) > refused.count(p)]
+    return Products(tuple(wanted), tuple(dict.fromkeys(refused)), tuple(mentioned))
 
 
 _SELF_ONLY = re.compile(

@@ -102,9 +102,9 @@ def _hour24(hour: int, minute: int, marker: str | None, part: str | None) -> tup
         return hour % 12, minute, False
     if hour > 12 or hour == 0:
         return hour, minute, False
-    if part in ("afternoon", "evening", "tonight", "night", "late afternoon", "early evening", "early afternoon", "after work", "end of day", "end of the day", "por la tarde", "por la noche"):
+    if part in ("afternoon", "evening", "tonight", "night", "late afternoon", "early evening", "early afternoon", "after work", "end of day", "end of the day", "por la tarde", "por la noche", "de la tarde", "de la noche"):
         return (hour % 12) + 12 if hour != 12 else 12, minute, False
-    if part in ("morning", "early morning", "late morning", "por la manana"):
+    if part in ("morning", "early morning", "late morning", "por la manana", "de la manana"):
         return hour % 12, minute, False
     return (hour + 12 if 1 <= hour <= 7 else hour), minute, True
 
@@ -216,6 +216,8 @@ def parse_time_request(text: str, today: date) -> TimeRequest:
     """What day and time the words ask for (an empty request when they name none)."""
     spoken = digits(text)
     spoken = re.sub(r"[!?;]", " ", spoken)
+    spoken = re.sub(r"\b(\d{1,2}) y media\b", r"\1:30", spoken)  # Spanish: "las cuatro y media"
+    spoken = re.sub(r"\b(\d{1,2}) y cuarto\b", r"\1:15", spoken)
     part_match = _PART.search(spoken)
     part = part_match.group(1) if part_match else None
     days, next_week = _days(spoken, today)

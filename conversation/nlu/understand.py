@@ -12,6 +12,7 @@ from conversation.nlu.classifier import predict_intents
 from conversation.nlu.grammar import NEGATED, compile_rule, grammar_intents
 from conversation.nlu.intent import Intent
 from conversation.nlu.normalise import Utterance, fold, normalise_utterance
+from conversation.nlu.repair import repair
 from conversation.nlu.slots import Products, coverage_level, preferred_name, products
 from conversation.nlu.spanish import looks_spanish, spanish_intents
 
@@ -65,7 +66,7 @@ def _personalise(lemma_text: str, first_name: str, broker_name: str) -> str:
 @lru_cache(maxsize=4096)
 def understand(text: str, first_name: str = "", broker_name: str = "") -> Understanding:
     utterance = normalise_utterance(text)
-    lemma_text = _personalise(utterance.lemma_text, first_name, broker_name)
+    lemma_text = _personalise(" ".join(repair(utterance.lemmas)), first_name, broker_name)
     found = grammar_intents(lemma_text)
     spanish = looks_spanish(utterance.words)
     if spanish:
