@@ -40,7 +40,8 @@ def compile_rule(pattern: str) -> re.Pattern[str]:
             return rf"(?:\S+ ){{0,{count or 1}}}"
         return _alternation(name)
 
-    return re.compile(r"(?<![a-z0-9])" + _MACRO.sub(expand, pattern) + r"(?![a-z0-9])")
+    body = re.sub(r"(?<!\\)\$", r" ?$", _MACRO.sub(expand, pattern))  # texts are searched with a trailing space
+    return re.compile(r"(?<![a-z0-9])" + body + r"(?![a-z0-9])")
 
 
 # --- the rules ---------------------------------------------------------------------------------
@@ -53,6 +54,7 @@ _OPT_OUT_CONTACT = (
         "{STOP_V} " + _FILL + "{CONTACT_N} (?:me|us|here|this number|to me|from you|please|now|$)",
         "(?:{NEG}) (?:you )?(?:ever |even |dare |evers )?(?:try to |be |bother |to |keep |go |going to |again )*{CONTACT_V} (?:{SELF}|{AGAIN}|please|period|$)",
         "(?:{NEG}) (?:you )?(?:ever |even )?(?:{CONTACT_V})$",
+        "(?:{NEG_STRICT}) (?:you )?(?:ever |even )?{CONTACT_V} (?:\S+ ){1,3}(?:{AGAIN})",
         "(?:{NEG}) {WANT} {GAP4}(?:{CONTACT_V}) (?:{SELF}|{AGAIN}|from|by|$)",
         "(?:{NEG}) {WANT} {GAP2}(?:any|more|these|those|your|such|no|the|sales|marketing|phone|robo) {GAP2}{CONTACT_N}",
         "(?:{NEG}) {WANT} (?:to )?(?:be |get |being )?(?:{CONTACT_V}|contact)",
@@ -79,6 +81,8 @@ _OPT_OUT_REMOVE = (
         "(?:i am|we are|number is|i am already|we are already|this number is) (?:on|in) {GAP2}(?:{DNC})",
         "(?:i|we) (?:already )?(?:told|asked|said) (?:you|them|y'all)? ?(?:people )?(?:to |not to |twice )?(?:{STOP_V}|never|not) {GAP2}(?:{CONTACT_V})",
         "{PROFANE} (?:off|you)$",
+        "^(?:(?:no|okay|just|please|hey|look|oh|god|again|i said) )*(?:stop|enough|quit it|knock it off|cut it out)(?: (?:it|that|this|now|please|already|seriously))* (?:i am|we are|i am so|we are so|this is|that is|i have had|i have|we have had) (?:done|finished|through|over|enough|not interested|it|had it|had enough)",
+        "(?:knock it off|cut it out|lay off) {GAP2}(?:{CONTACT_N}|{CONTACT_V})",
 )
 
 RULES: dict[Intent, tuple[str, ...]] = {
@@ -93,6 +97,8 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "^(?:(?:a|an|the|my|please|uh|just) )*(?:representative|operator|agent|human|real person|live person|broker|my broker|person)(?: please)?$",
         "(?:is|can) (?:my )?broker (?:there|available|around|in|free|on|come|get|pick|take)",
         "(?:talk|speak) (?:to|with) (?:a|my|the) (?:broker|agent|human|person)",
+        "(?:somebody|someone|a person|a human|an actual person|a real person|a live person) (?:real )?on the (?:line|phone)",
+        "(?:real|actual|live) (?:person|human|somebody|someone|human being) on the (?:line|phone)",
     ),
     Intent.CALLBACK: (
         "{CONTACT_V} (?:me |us )?(?:{LATER}|back)",
@@ -109,6 +115,8 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "^(?:{BUSY})$",
         "(?:give|send) (?:me|us) a (?:call|ring|buzz) {GAP2}(?:{LATER})",
         "(?:in the middle of|middle of) (?:something|dinner|work|a meeting)",
+        "(?:get|come) back to (?:me|us) {GAP2}(?:{LATER})",
+        "(?:my )?hands (?:are )?full",
     ),
     Intent.DECLINE: (
         "(?:{NEG}) (?:really |very |that |too |at all |even |remotely |the least bit |one bit )*(?:{INTEREST_N})",
@@ -134,6 +142,11 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "not (?:right now|now|at this time|this time)$",
         "(?:nothing|none) for me",
         "(?:do not|not) bother",
+        "(?:i will|i am going to|i have to|i will have to|i must|i would have to|let me|i think i will|i am gonna|i would like to|i would rather|we will) (?:have to )?(?:respectfully )?(?:decline|say no|skip it|skip that|skip this|sit this one out|take a pass|give it a miss|pass on (?:it|that|this))",
+        "not (?:something|anything) (?:i|we) (?:need|want|care about|am interested in)",
+        "(?:i am|we are|i am already|we are already) (?:all |totally |fully |pretty much |already )?(?:covered|set|sorted|taken care of)(?: on that front| there| already| for that|$| thanks| thank)",
+        "(?:i will|i am going to|i would) skip (?:it|that|this)",
+        "(?:set|covered|good) on that front",
     ),
     Intent.AFFIRM: (
         "^(?:(?:oh|well|so|and|um|then|okay|yes) )*(?:yes|yeah|yep|yup|yah|ya|yea|aye|sure|surely|certainly|absolutely|definitely|totally|indeed|affirmative|correct|exactly|precisely|right|alright|all right|okay|fine|perfect|great|good|excellent|wonderful|awesome|cool|lovely|gladly|si|claro|vale|bueno|dale|obviously|naturally|true|yessir|yes maam|uh huh|mhm|yes please|of course|okay then|very well|fair enough|deal|done|agreed|go on)\\b",
@@ -148,6 +161,12 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:i am|we are) (?:interested|curious|open to it|game|down)",
         "(?:interested|curious)$",
         "(?:tell me more|go on|keep go|keep going|continue|please continue|carry on|i am listening|let us hear it)",
+        "(?:talk|talked|talking) me into it",
+        "(?:that is|that is exactly|yes that is) (?:the one|it|the time|the right one)",
+        "(?:would not|do not) mind",
+        "(?:could not|would not|can not|will not) hurt",
+        "(?:set|put|pencil|book|line|schedule) (?:something|one|a call|it|that|me) (?:up|in|on the calendar|down)",
+        "(?:i am|we are) (?:game|down|up for it|open to it|in)$",
         "^(?:yes )?please(?: do| yes)?$",
     ),
     Intent.DENY: (
@@ -169,6 +188,9 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:her|his|their) (?:{RELATIVE}) (?:here|speaking|is speaking|answering)",
         "(?:i am|this is) not (?:her|him|them|the person|who you|that person)",
         "never (?:heard of|met) (?:her|him|them|that person|anyone)",
+        "(?:no one|nobody|noone|there is nobody|there is no one) (?:named|called|by the name of|with the name) \S+ (?:\S+ )?(?:live|lives|is|here|at|in)",
+        "(?:do not|does not) know (?:any|anybody|anyone|a|her|him|them|who)",
+        "who is (?:she|that|this person)",
         "(?:not|no) (?:her|him) (?:sorry|no)?$",
         "(?:{THIRD}) can not (?:come|get) to the phone",
         "(?:{THIRD}) (?:is|are) (?:busy|not available|unavailable|in a meeting|driving|occupied)",
@@ -179,6 +201,7 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:{THIRD}|{RELATIVE}|who|the person|the lady|the man|maria) (?:is |was |has |just |recently |sadly |unfortunately )*(?:die|dead|deceased|no longer with us|no longer live|no longer alive|not alive|not with us|in heaven|with god|with the lord)",
         "(?:no longer with us|no longer live|is deceased|is dead|has die|rest in peace|funeral|her passing|his passing|her death|his death|the death of|lost her last|lost him last|we lost her|we lost him)",
         "(?:murio|fallecio|fallecida|fallecido|ha fallecido|esta muerta|esta muerto|descanse en paz|en paz descanse)",
+        "(?:i|we) lost (?:her|him|them|my \S+|our \S+) (?:last|earlier|this|in|a|recently|two|three|few|over|to)",
     ),
     Intent.DISCLOSURE: (
         "(?:are|r|were) (?:you|u) (?:(?:a|an|even|really|actually|just|like|some|some kind of|kind of|sort of|one of those|one of them) )*(?:{MACHINE})",
@@ -191,6 +214,9 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:is this|are you) (?:for )?real",
         "(?:what|who) (?:am i|are you) (?:talking|speaking) (?:to|with)",
         "(?:are|is) (?:you|this) (?:a )?(?:real|live|human|person|alive)\\b",
+        "(?:am|are|is) (?:i|we|you|this|that|it) {GAP3}(?:robot|bot|machine|computer|recording|program|android|automated|ai|chatbot)s?\\b",
+        "(?:chat|deal|talk|speak) (?:to|with) (?:a |an |some )?(?:robot|bot|machine|computer|program|recording|ai|a i)s?\\b",
+        "(?:one of those|some kind of|some sort of) (?:robot|bot|machine|computer|automated|recording|ai)s?",
     ),
     Intent.WHO: (
         "who (?:is|are) (?:this|you|calling|speaking|it|that)",
@@ -210,12 +236,15 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "what (?:would|will|does|do|is) (?:it|that|this|i|they|we|the plan|the coverage) (?:cost|run|pay|be per month|be a month|charge|go for|set me back)",
         "(?:per|a|each|every) month|monthly",
         "(?:afford|expensive|cheap|pricey|dollar|buck|budget|fixed income|spend)",
+        "(?:run|set) (?:me|us|you) back",
+        "(?:will|would|does|it) (?:\S+ )?run (?:me|us)",
+        "(?:monthly|the) damage",
     ),
     Intent.DEDUCTIBLE: (
         "(?:deductible|deductable|out of pocket|copay|co pay|copayment|coinsurance|co insurance|waiting period|annual max|annual maximum|maximum benefit|max benefit|in network|out of network|network|yearly max|benefit limit)",
         "what (?:does|do|would|will|is) (?:it|that|this|the plan|they|the coverage|dental|vision) (?:cover|include|pay for)",
         "what is (?:covered|included)",
-        "(?:cover|include) (?:cleaning|crown|filling|braces|implant|root canal|glass|contact lens|lasik|exam|frames)",
+        "(?:cover|include|pay for) (?:my |the |any )?(?:cleaning|crown|filling|brace|implant|root canal|glass|glasses|contact|lens|lenses|lasik|exam|frame|x ray|xray|denture|extraction|orthodontic|checkup|check up)s?",
         "which (?:dentist|doctor|eye doctor|optometrist)",
     ),
     Intent.COMPARE: (
@@ -224,11 +253,13 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:better|cheaper|worse) (?:deal|option|plan|price|rate)",
         "(?:what|how much) (?:would|will|could|can|do) (?:i|we) save",
         "(?:than|compared to) (?:what i|what we|my current|mine|my plan|my own)",
+        "(?:beat|undercut|lower than|better than|cheaper than|less than) (?:my|our|what i|what we|the)",
     ),
     Intent.GUARANTEE: (
         "(?:guarantee|guaranteed|guaranty|warranty)",
         "lock (?:in|it|that|the price|the rate|it in)",
         "locked",
+        "lock (?:rate|price|premium)",
         "fixed (?:rate|price|premium)",
         "price (?:protection|lock|freeze)",
         "(?:price|rate|premium|it|cost) {GAP2}(?:go up|go|increase|rise|raise|jump|change|stay the same|stay|be the same)",
@@ -246,7 +277,8 @@ RULES: dict[Intent, tuple[str, ...]] = {
     ),
     Intent.CONFUSED: (
         "^(?:what|huh|sorry|pardon|come again|eh|excuse me|what was that|say what|i am sorry|what now|hmm|wait what)$",
-        "(?:i do not|i can not|did not) (?:understand|get it|get that|follow|catch that|catch it|hear you|hear that|know what you mean|get what you|know what that)",
+        "(?:i do not|i can not|did not|i did not) (?:understand|get it|get that|follow|catch that|catch it|catch what|hear you|hear that|know what you mean|get what you|know what that)",
+        "(?:not|am not) follow",
         "(?:not sure|no idea|no clue) what (?:you mean|you are|that|this|you said)",
         "what do you mean",
         "what does (?:that|this|it) mean",
@@ -258,6 +290,7 @@ RULES: dict[Intent, tuple[str, ...]] = {
     ),
     Intent.GOODBYE: (
         "(?:bye|goodbye|good bye|bye bye|have to go|got to go|need to go|must go|i am hanging up|going to hang up|hang up now|hanging up|adios|ciao|talk to you later|take care|i am done here|good day to you|see you)",
+        "^(?:(?:alright|okay|well|so|then) )*talk (?:to you )?(?:later|soon)$",
     ),
     Intent.SELF_ID: (
         "^(?:(?:yes|yeah|hi|hello|hey|oh|well|sure) )*speak(?:ing)?$",
@@ -267,6 +300,9 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:the one and only|in the flesh|present|you found me|you got me|that is me|yes it is|it is|that is right|you have got her|you have got him)$",
         "(?:speaking|this is she|this is he)",
         "(?:soy yo|si soy yo|con ella|con el|ella habla|el habla)",
+        "(?:she|he|it) (?:is )?on the (?:line|phone)$",
+        "(?:this is|it is) \S+ (?:on the phone|on the line|talking|here)$",
+        "you (?:have )?reached (?:her|him|me)",
     ),
 }
 
@@ -279,7 +315,7 @@ NEGATED: dict[Intent, str] = {
 # A negation just before these verbs turns the request around ("don't stop", "no need to remove me").
 _NEG_GAP = "(?:(?:you|to|be|want|need|ask|asking|even|ever|please|really|go|going|have|got|dare|that|i|me|us|them|just|say|said|tell|telling|mean|saying|get|ya|y) ){0,4}"
 _NEGATED_OPT_OUT = compile_rule(
-    "(?:{NEG}|no need to|no reason to|not asking you to|not saying|did not say|never said|not telling you to|you do not have to|you need not|not trying to) " + _NEG_GAP + "(?:{STOP_V}|{REMOVE_STRONG}|{REMOVE_WEAK}|{UNSUB}|hang up|go away|leave me alone|put me on)"
+    "(?:{NEG_STRICT}|no need to|no reason to|not asking you to|not saying|did not say|never said|not telling you to|you do not have to|you need not|not trying to) " + _NEG_GAP + "(?:{STOP_V}|{REMOVE_STRONG}|{REMOVE_WEAK}|{UNSUB}|hang up|go away|leave me alone|put me on)"
 )
 _KEEP_GOING = compile_rule(
     "(?:do not stop|keep going|keep talking|go on|carry on|continue|please continue|do not hang up|stay on the line|do not go|tell me more|not stop)"
@@ -287,8 +323,17 @@ _KEEP_GOING = compile_rule(
 _TIME_AFTER_CALL = compile_rule(
     "(?:{NEG}) (?:you )?(?:ever )?{CONTACT_V} (?:me |us )?(?:before|after|until|till|during|between|at (?:work|night|dinner|\\d|this hour|this time)|on (?:my|the weekend|weekends|\\w+day)|in the (?:morning|evening|afternoon)|tomorrow|today|tonight|this (?:morning|afternoon|evening|week|early|late)|next (?:week|month)|so (?:early|late)|early|late|when|while|around|anymore today|at dinner)"
 )
+# After "call me", these words continue a request about calls; anything else is a name ("don't
+# call me Maria", "nobody calls me Francisco").
+_CONTINUES_CALL = "(?:again|ever|anymore|any|no|back|here|there|at|on|in|this|that|these|those|about|with|you|please|period|and|or|but|i|we|it|so|because|cause|expletive|fuck|fucking|damn|the|a|an|if|when|before|after|until|till|during|today|tomorrow|tonight|later|now|anytime|every|from|for|to|unless|up|either|sometime|between|around|once|twice|okay|ok|thanks|thank|monday|tuesday|wednesday|thursday|friday|saturday|sunday|next|soon|whenever|sometimes|morning|afternoon|evening|weekend|weekends|work|home|early|late|all|anything|number|phone|cell|landline|too|also|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\\d+)"
+_NOT_CONTACT_WORD = "(?!" + _CONTINUES_CALL + "\\b)[a-z]+"
 _NAME_CORRECTION = (
     compile_rule("(?:{NEG}|stop|quit|please do not) (?:you )?{CONTACT_V} me " + _NAME_WORDS),
+    compile_rule("(?:{NEG_STRICT}|stop|quit|never) (?:you )?(?:ever )?call me " + _NOT_CONTACT_WORD + "(?: [a-z]+)?$"),
+    compile_rule(
+        "(?:no one|nobody|noone|everyone|everybody|people|my friends|friends|they all|most people|folks|my family|all my friends) (?:ever |usually |just |really )?call me "
+        + _NOT_CONTACT_WORD
+    ),
     compile_rule(
         "(?:{NEG}|stop|quit|please do not) (?:you )?{CONTACT_V} me (?!(?:again|ever|anymore|any|back|here|at|on|this|no|now|today|tomorrow|tonight|later|please|period|or|and|you|before|after|until|till|during|in|anytime|every|so|with|about|because|cause|expletive|ever|if|when|unless|from|for|the|that|these|those)\\b)[a-z]+(?: [a-z]+)? (?:it is|my name is|i am|i go by|call me|instead|just call me|please call me|the name is|name is|i prefer|rather|it is just|just|use|please use)"
     ),
@@ -297,6 +342,8 @@ _NAME_CORRECTION = (
     ),
     compile_rule("(?:i go by|i prefer|i would prefer|i like to be called|i like being called|my friends call me|everyone calls me|people call me|it is pronounced|the name is) \\S+"),
     compile_rule("(?:it is|that is|i am) (?:not )?(?:mrs|mr|ms|miss|doctor|dr) \\S+ not \\S+"),
+    compile_rule("^(?:(?:oh|yes|yeah|well|please|just|actually|and|no|you can) )*call me " + _NOT_CONTACT_WORD),
+    compile_rule("(?:it is|i am|i go by|the name is) [a-z]+ not [a-z]+$"),
 )
 
 
@@ -305,16 +352,21 @@ def _compiled() -> dict[Intent, tuple[re.Pattern[str], ...]]:
     return {intent: tuple(compile_rule(p) for p in patterns) for intent, patterns in RULES.items()}
 
 
-def grammar_intents(lemma_text: str) -> set[Intent]:
-    """Every intent whose construction occurs in the lemmatised text, opt-out with its vetoes."""
+def grammar_intents(lemma_text: str, surface_text: str = "") -> set[Intent]:
+    """Every intent whose construction occurs in the lemmatised (or the surface) text, opt-out
+    with its vetoes."""
+    texts = [f"{lemma_text} "] + ([f"{surface_text} "] if surface_text and surface_text != lemma_text else [])
     found = {
-        intent for intent, rules in _compiled().items() if any(rule.search(lemma_text) for rule in rules)
+        intent
+        for intent, rules in _compiled().items()
+        if any(rule.search(text) for rule in rules for text in texts)
     }
+    lemma_text = f"{lemma_text} "
     if is_name_correction(lemma_text):
         found.add(Intent.NAME_CORRECTION)
         if not _explicit_opt_out_beyond_name(lemma_text):
             found.discard(Intent.OPT_OUT)
-    if Intent.OPT_OUT in found and _opt_out_vetoed(lemma_text):
+    if Intent.OPT_OUT in found and _opt_out_vetoed(lemma_text, surface_text):
         found.discard(Intent.OPT_OUT)
     return found
 
@@ -328,9 +380,15 @@ def _explicit_opt_out_beyond_name(lemma_text: str) -> bool:
     return any(rule.search(lemma_text) for rule in _removal_rules())
 
 
-def _opt_out_vetoed(lemma_text: str) -> bool:
+_CALLED_NAMED = re.compile(r"\b(?:one|body|person|woman|man|lady|guy|anyone|someone|nobody) (?:named|called) [a-z]+")
+
+
+def _opt_out_vetoed(lemma_text: str, surface_text: str = "") -> bool:
     """Negated requests ("don't stop", "I'm not asking you to remove me"), time constraints on
-    calls ("don't call me before noon") - unless an unambiguous opt-out is also said."""
+    calls ("don't call me before noon"), 'nobody called Maria lives here' - unless an
+    unambiguous opt-out is also said."""
+    if _CALLED_NAMED.search(surface_text) and not any(r.search(lemma_text) for r in _removal_rules()):
+        return True
     if _TIME_AFTER_CALL.search(lemma_text) and not any(r.search(lemma_text) for r in _removal_rules()):
         return True
     if _NEGATED_OPT_OUT.search(lemma_text) or _KEEP_GOING.search(lemma_text):

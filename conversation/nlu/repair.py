@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
 from conversation.nlu.grammar import lexicon
 from conversation.nlu.normalise import LEMMAS, lemma
 
-SIMILARITY = 0.92
+SIMILARITY = 0.9
+EDIT_SIMILARITY = 80  # and at most a couple of letters apart (fuzz.ratio, 0-100)
 MIN_LENGTH = 5
 # Real words close to a lexicon word that must stay what they are.
 _COMMON = frozenset(
@@ -36,7 +37,7 @@ def _vocabulary() -> tuple[str, ...]:
     words = {w for entries in lexicon().values() for entry in entries for w in entry.split()}
     words |= set(LEMMAS)
     words |= {"interested", "number", "calling", "list", "remove", "delete", "broker", "person"}
-    return tuple(sorted(w for w in words if len(w) >= MIN_LENGTH))
+    return tuple(sorted(w for w in words if len(w) >= MIN_LENGTH - 1))
 
 
 @lru_cache(maxsize=8192)
@@ -46,8 +47,11 @@ def repair_word(word: str) -> str:
     vocabulary = _vocabulary()
     if word in vocabulary:
         return word
-    match = process.extractOne(word, vocabulary, scorer=JaroWinkler.similarity, score_cutoff=SIMILARITY)
-    return lemma(match[0]) if match else word
+    near = [v for v in vocabulary if abs(len(v) - len(word)) <= 2]
+    match = process.extractOne(word, near, scorer=JaroWinkler.similarity, score_cutoff=SIMILARITY)
+    if match is None or fuzz.ratio(word, match[0]) < EDIT_SIMILARITY:
+        return word
+    return lemma(match[0])
 
 
 def repair(lemmas: tuple[str, ...]) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ _MARKERS = frozenset(
     "persona maquina corredor agente precio cuanto cuesta soy eres del al su sus nos le les "
     "quiere sabe se si aqui alli muerto murio fallecio gustaria prefiero oiga mire diga digame "
     "molesten moleste quiten borren saquen lista deje dejen paz basta adios luego despues vez otra "
-    "tiempo trabajo gracias graciasno hablamos entiende comprendo repita".split()
+    "tiempo trabajo gracias graciasno hablamos entiende comprendo repita acuerdo ya".split()
 )
 _STRONG = frozenset(
     "hola usted ustedes gracias hablo ingles espanol quiero tengo necesito manana ahora porque "

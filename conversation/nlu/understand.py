@@ -67,10 +67,13 @@ def _personalise(lemma_text: str, first_name: str, broker_name: str) -> str:
 def understand(text: str, first_name: str = "", broker_name: str = "") -> Understanding:
     utterance = normalise_utterance(text)
     lemma_text = _personalise(" ".join(repair(utterance.lemmas)), first_name, broker_name)
-    found = grammar_intents(lemma_text)
-    spanish = looks_spanish(utterance.words)
+    found = grammar_intents(lemma_text, _personalise(utterance.text, first_name, broker_name))
+    spanish = looks_spanish(tuple(re.findall(r"[a-z]+", utterance.folded)))
+    spanish_found = spanish_intents(utterance.folded)
     if spanish:
-        found |= spanish_intents(utterance.folded)
+        found |= spanish_found
+    elif Intent.OPT_OUT in spanish_found:
+        found.add(Intent.OPT_OUT)  # "no me llamen" is an opt-out in any mix of languages
     found |= predict_intents(utterance, exclude=found)
     found = _settle(found, lemma_text)
     first = fold(first_name).split()[0] if first_name.strip() else ""

@@ -59,12 +59,13 @@ class IdentityFlow(PolicyBase):
             await self._start_verify()
             return await self.verify(u)
         negative = u.has(Intent.DENY) and not u.has(Intent.AFFIRM, Intent.SELF_ID)
-        if u.has(Intent.WRONG_PERSON) or self._other_name(u) or (negative and not u.mentions_first_name):
+        said_first = u.mentions_first_name or has_first_name(u.text, self.ctx.first_name)
+        if u.has(Intent.WRONG_PERSON) or self._other_name(u) or (negative and not said_first):
             self.state.pending = Pending.WRONG_PERSON_TIME
             return "No problem. When would be a good time to reach them?"
         if u.has(Intent.DECLINE) and not u.has(Intent.SELF_ID):
             return await self.decline()
-        if u.has(Intent.AFFIRM, Intent.SELF_ID, Intent.NAME_CORRECTION) or u.mentions_first_name:
+        if u.has(Intent.AFFIRM, Intent.SELF_ID, Intent.NAME_CORRECTION) or said_first:
             await self._start_verify()
             greeting = f"Thanks, {self.state.preferred_name}. " if self.state.preferred_name else "Thanks. "
             if len(spoken_name_words(u.text)) >= 2 and has_first_name(u.text, self.ctx.first_name):
