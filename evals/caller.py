@@ -279,7 +279,7 @@ class SimulatedCaller:
         strict = [s for s in offered if self.acceptable(s)]
         relaxed = [s for s in offered if self.acceptable(s, relaxed=True)]
         pick = strict or (relaxed if self._wish_said else [])
-        if self.p.wish in ("first", "second") and offered:
+        if self.p.wish in ("first", "second"):
             index = 1 if self.p.wish == "second" and len(offered) > 1 else 0
             return self.say("pick_second" if index else "pick_first")
         if pick:

@@ -61,7 +61,7 @@ def synthetic_client(rng: random.Random, index: int, base: datetime) -> Syntheti
     record = ClientRecord(
         client_id=f"eval-client-{index:04d}",
         first_name=first,
-        last_name=rng.choice(LAST_NAMES),
+        last_name=rng.choice([n for n in LAST_NAMES if n != first]),
         date_of_birth=dob,
         current_plan=rng.choice(PLANS),
         coverage_gaps=list(rng.choice(GAPS)),

@@ -21,6 +21,7 @@ _MONTH_DAY_YEAR = re.compile(
 _DAY_MONTH_YEAR = re.compile(
     rf"\b(\d{{1,2}}){_ORD}\s+(?:day\s+)?(?:of\s+|de\s+)?({MONTH_PATTERN}),?\s*(?:of\s+|de\s+|del\s+|in\s+)?'?(\d{{4}}|\d{{2}})\b"
 )
+_YEAR_MONTH_DAY = re.compile(rf"\b(\d{{4}}),?\s+(?:on\s+)?(?:the\s+)?({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b")
 _MONTH_DAY = re.compile(rf"\b({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b|\b(\d{{1,2}}){_ORD}\s+(?:of\s+|de\s+)?({MONTH_PATTERN})")
 _YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
 _DATEPARSER_SETTINGS = {
@@ -67,6 +68,10 @@ def parse_date_of_birth(text: str, today: date | None = None) -> date | None:
             found = _make(int(year), month, day, today)
             if found:
                 return found
+    for match in _YEAR_MONTH_DAY.finditer(spoken):
+        found = _make(int(match.group(1)), _month(match.group(2)), int(match.group(3)), today)
+        if found:
+            return found
     for match in _NUMERIC.finditer(spoken):
         first, second, year = (int(g) for g in match.groups())
         month, day = (first, second) if first <= 12 else (second, first)

@@ -98,3 +98,15 @@ _NOT_NAME = frozenset(
 def spoken_name_words(text_without_date: str) -> list[str]:
     """Words of an identity answer that may be a name (fillers and small words dropped)."""
     return [w for w in name_words(text_without_date) if w not in _NOT_NAME and len(w) >= 2 and not w.isdigit()]
+
+
+def looks_like_word(token: str) -> bool:
+    """An ordinary word rather than a name (so 'I am following' does not introduce 'Following')."""
+    from conversation.nlu.grammar import lexicon
+    from conversation.nlu.normalise import LEMMAS, lemma
+
+    words = name_words(token)
+    if not words:
+        return True
+    vocabulary = {w for entries in lexicon().values() for e in entries for w in e.split()}
+    return all(w in _NOT_NAME or w in vocabulary or lemma(w) in LEMMAS or lemma(w) != w for w in words)

@@ -30,6 +30,9 @@ _SPANISH_NUMBER = re.compile(
 def digits(text: str) -> str:
     """Folded text with every spoken number as digits and split years joined."""
     text = fold(text)
+    text = re.sub(r"\b[a-z]{1,3}-(?=\s)", " ", text)  # false starts: "m- march"
+    text = re.sub(r"\b(?:um+|uh+|er+|erm|like|you know|i mean|okay so)\b", " ", text)
+    text = re.sub(r"\b([a-z]+)(?:\s+\1\b)+", r"\1", text)  # "march march" -> "march"
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     if _SPANISH_NUMBER.search(text):
         text = alpha2digit(text, "es", threshold=0)

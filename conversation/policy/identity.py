@@ -8,7 +8,7 @@ import re
 
 from conversation.nlu.dates import mentions_date, parse_date_of_birth
 from conversation.nlu.intent import Intent
-from conversation.nlu.names import has_first_name, spoken_name_words
+from conversation.nlu.names import has_first_name, looks_like_word, spoken_name_words
 from conversation.nlu.numbers import MONTH_PATTERN, digits
 from conversation.nlu.understand import Understanding
 from conversation.policy.base import PolicyBase
@@ -18,7 +18,9 @@ from domain.enums import CallResult, Stage
 
 MAX_VERIFY_FAILURES = 2
 MAX_VERIFY_REPROMPTS = 3
-_INTRODUCES = re.compile(r"\b(?:this is|it is|i am|my name is|name is|speaking|here)\b")
+_INTRODUCES = re.compile(
+    r"(?:^|\b(?:this is|it is|i am|my name is|name is|you are speaking (?:to|with)) )([a-z]+)(?: [a-z]+)?$|^([a-z]+) (?:speaking|here)$"
+)
 _REFUSES = re.compile(
     r"\b(?:not (?:going to |gonna )?(?:give|tell|share|say)|rather not|why do you need|i do not give|"
     r"none of your business|not telling|do not want to (?:give|share|say|tell)|not comfortable|"
@@ -44,14 +46,13 @@ class IdentityFlow(PolicyBase):
         )
 
     def _other_name(self, u: Understanding) -> bool:
-        """'This is Carlos' to 'Am I speaking with Maria?': someone else answered."""
-        words = spoken_name_words(u.text)
-        return (
-            bool(words)
-            and not has_first_name(u.text, self.ctx.first_name)
-            and bool(_INTRODUCES.search(u.text))
-            and not u.has(Intent.AFFIRM, Intent.SELF_ID, Intent.NAME_CORRECTION)
-            and len(words) <= 3
+        """'This is Carlos' to 'Am I speaking with Maria?': someone else introduced themselves."""
+        match = _INTRODUCES.search(u.text)
+        if not match or u.has(Intent.AFFIRM, Intent.SELF_ID, Intent.NAME_CORRECTION, Intent.CONFUSED):
+            return False
+        name = match.group(1) or match.group(2)
+        return bool(spoken_name_words(name)) and not looks_like_word(name) and not has_first_name(
+            name, self.ctx.first_name
         )
 
     async def identity_confirm(self, u: Understanding) -> str | None:
@@ -68,7 +69,8 @@ class IdentityFlow(PolicyBase):
         if u.has(Intent.AFFIRM, Intent.SELF_ID, Intent.NAME_CORRECTION) or said_first:
             await self._start_verify()
             greeting = f"Thanks, {self.state.preferred_name}. " if self.state.preferred_name else "Thanks. "
-            if len(spoken_name_words(u.text)) >= 2 and has_first_name(u.text, self.ctx.first_name):
+            others = [w for w in spoken_name_words(u.text) if not has_first_name(w, self.ctx.first_name)]
+            if others and has_first_name(u.text, self.ctx.first_name) and not u.has(Intent.NAME_CORRECTION):
                 self.state.verify_buffer = u.utterance.raw  # "Yes, Maria Lopez speaking"
                 return greeting + "Before we go on, I need to verify your identity. What is your date of birth?"
             return (
