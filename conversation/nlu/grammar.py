@@ -51,6 +51,7 @@ _NAME_WORDS = "(?:maam|madam|sir|mrs|mr|ms|miss|missus|mister|dear|honey|hon|swe
 
 _OPT_OUT_CONTACT = (
         "{STOP_V} " + _FILL + "{CONTACT_V}",
+        "{STOP_V} (?:\\S+ )" + _FILL + "(?:call|ring|phone|contact|bother|pester|harass|bug|text|dial)",
         "{STOP_V} " + _FILL + "{CONTACT_N} (?:me|us|here|this number|to me|from you|please|now|$)",
         "(?:{NEG}) (?:you )?(?:ever |even |dare |evers )?(?:try to |be |bother |to |keep |go |going to |again )*{CONTACT_V} (?:{SELF}|{AGAIN}|please|period|$)",
         "(?:{NEG}) (?:you )?(?:ever |even )?(?:{CONTACT_V})$",
@@ -110,7 +111,7 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:can not|can never|not able to|unable to|no time to|do not have time to) (?:really )?(?:talk|speak|chat|do this|deal with this|take this|stay on)",
         "(?:do not|do no|not) (?:have )?(?:the )?(?:time|a minute|a second|a moment)(?: right now| now| today| at the moment| for this now)",
         "(?:do|talk|continue|finish|chat|speak|discuss|go over|pick this up|pick up) {GAP2}(?:later|another time|some other time|another day|tomorrow|next week|this evening|tonight)",
-        "^(?:(?:maybe|perhaps|try|please|okay|yes|no|sorry|just|how about|can we do|not now) )*(?:later|another time|some other time|another day|not now|not right now|not today)(?: please| maybe| though| okay)?$",
+        "^(?:(?:maybe|perhaps|try|please|okay|yes|no|sorry|just|how about|can we do) )*(?:later|another time|some other time|another day)(?: please| maybe| though| okay)?$",
         "(?:{BUSY}) (?:right now|now|at the moment|today|this morning|this afternoon|currently)",
         "^(?:{BUSY})$",
         "(?:give|send) (?:me|us) a (?:call|ring|buzz) {GAP2}(?:{LATER})",
@@ -160,7 +161,7 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:you bet|for sure|you got it|that is right|you are right|that is correct|that is me|that is true|of course|by all means|no problem|no worries|not a problem|sure thing|yes indeed|that is it|works for me|fine by me|good with me|okay with me|fine with me|i am okay with that|i am good with that|i am fine with that|i can do that|that is fine|that is okay|that is good|that is perfect|that is great)",
         "(?:i am|we are) (?:interested|curious|open to it|game|down)",
         "(?:interested|curious)$",
-        "(?:tell me more|go on|keep go|keep going|continue|please continue|carry on|i am listening|let us hear it)",
+        "(?:tell me more|go on|keep go|keep going|keep talk|keep talking|continue|please continue|carry on|i am listening|let us hear it)",
         "(?:talk|talked|talking) me into it",
         "(?:that is|that is exactly|yes that is) (?:the one|it|the time|the right one)",
         "(?:would not|do not) mind",

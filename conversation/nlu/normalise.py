@@ -198,6 +198,36 @@ def _expand(text: str) -> str:
     return text
 
 
+# Words a recogniser splits or merges, put back together.
+_ASR_JOINS = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\b(leave (?:me|us)) a (?:loan|lone)\b", r"\1 alone"),
+        (r"\bcall in\b(?= (?:me|here|this|us|again|anymore)\b)", "calling"),
+        (r"\bre move\b", "remove"),
+        (r"\bun subscribe\b", "unsubscribe"),
+        (r"\bafter noon\b(?! on)", "afternoon"),
+        (r"\ba clock\b", "oclock"),
+        (r"\bwrong numb\w*\b", "wrong number"),
+        (r"\brow bot\b", "robot"),
+    )
+)
+_KEEP_LIKE = frozenset("to that this it them him her you me us one some".split())
+_FILLER_BEFORE_LIKE = frozenset("the a an is are was so and but well yeah yes no okay oh".split())
+
+
+def _drop_filler_like(words: list[str]) -> list[str]:
+    """'like' as a filler ('that's the like one', 'like, sure') goes; 'I'd like that' stays."""
+    out: list[str] = []
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        previous = out[-1] if out else ""
+        if word == "like" and following not in _KEEP_LIKE and (not previous or previous in _FILLER_BEFORE_LIKE):
+            continue
+        out.append(word)
+    return out
+
+
 def _destutter(words: list[str]) -> list[str]:
     """'s-stop', 'i i i want', 'stop stop' -> one word; 'no no' stays two (it is emphasis)."""
     out: list[str] = []
@@ -268,7 +298,9 @@ def normalise_utterance(raw: str) -> Utterance:
     text = re.sub(r"[a-z]*[*#@$%]{2,}[a-z]*", " expletive ", text)  # "f***", "s**t"
     text = _expand(text)
     text = _FILLERS.sub(" ", text)
-    words = _destutter(_WORD.findall(text))
+    for pattern, replacement in _ASR_JOINS:
+        text = pattern.sub(replacement, text)
+    words = _drop_filler_like(_destutter(_WORD.findall(text)))
     words = _destutter([part.replace("'", "") for word in words for part in word.split("-") if part])
     return Utterance(
         raw=raw, folded=folded, words=tuple(words), lemmas=tuple(lemma(w) for w in words)

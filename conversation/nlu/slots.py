@@ -60,13 +60,13 @@ def products(text: str) -> Products:
                 rf"\b{words} (?:is|are|i have got|i have|i have got covered) ?(?:fine|covered|taken care of|good|all set|not needed|not something|covered)",
                 clause,
             )
-            if negated and not lead:
+            if negated:
                 refused.append(product)
             elif lead or re.search(rf"\b{_WANTERS} (?:\S+ ){{0,3}}{words}\b", clause) or re.search(
                 rf"\b{words} (?:instead|only|please|sounds|interests|would be|is what|though)\b", clause
             ):
                 wanted.append(product)
-    wanted = [p for p in dict.fromkeys(wanted) if p not in refused or wanted.count(p) > refused.count(p)]
+    wanted = [p for p in dict.fromkeys(wanted) if p not in refused]
     return Products(tuple(wanted), tuple(dict.fromkeys(refused)), tuple(mentioned))
 
 

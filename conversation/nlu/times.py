@@ -191,7 +191,14 @@ def _named_date(spoken: str, today: date) -> date | None:
             return None
     if re.search(r"\bmay\s+(?:i|we|be)\b", match.group(0)):
         return None
-    return _named_date_cached(match.group(0), today)
+    named = _named_date_cached(match.group(0), today)
+    if named is not None and (named - today).days > 300:  # "December second" said on December 2nd
+        try:
+            this_year = named.replace(year=today.year)
+        except ValueError:
+            return named
+        return this_year if this_year >= today else named
+    return named
 
 
 def _delay(spoken: str) -> timedelta | None:
