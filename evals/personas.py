@@ -87,7 +87,7 @@ def sample_persona(rng: random.Random) -> Persona:
         if rng.random() < 0.1:
             changes["name_correction"] = True
         if rng.random() < 0.08:
-            changes["negated_stop_at"] = rng.choice(("present", "slot"))
+            changes["negated_stop_at"] = "slot" if persona.product else rng.choice(("present", "slot"))
         if rng.random() < 0.1:
             changes["holds"] = True
         if rng.random() < 0.06:

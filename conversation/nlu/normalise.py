@@ -210,10 +210,26 @@ _ASR_JOINS = tuple(
         (r"\ba clock\b", "oclock"),
         (r"\bwrong numb\w*\b", "wrong number"),
         (r"\brow bot\b", "robot"),
+        (r"\btwos day\b", "tuesday"),
+        (r"\bthirs?day\b", "thursday"),
+        (r"\bwhens day\b", "wednesday"),
+        (r"\b(mon|fri|satur|sun) day\b", r"\1day"),
     )
 )
+
+
+def asr_joins(text: str) -> str:
+    """Split or merged words put back ('twos day' -> 'tuesday', 'leave me a loan' -> 'alone')."""
+    text = re.sub(r"\b([a-z]{1,3})-\s+", " ", text)  # a word cut off: "a- at", "m- march"
+    for pattern, replacement in _ASR_JOINS:
+        text = pattern.sub(replacement, text)
+    return text
 _KEEP_LIKE = frozenset("to that this it them him her you me us one some".split())
-_FILLER_BEFORE_LIKE = frozenset("the a an is are was so and but well yeah yes no okay oh".split())
+# After these, "like" is a verb or a comparison ("I'd like", "looks like"), not a filler.
+_LIKE_MEANS_LIKE = frozenset(
+    "i you we they would do does did really also just not might d should could will to feel feels "
+    "look looks sound sounds seem seems something anything more much what".split()
+)
 
 
 def _drop_filler_like(words: list[str]) -> list[str]:
@@ -222,7 +238,7 @@ def _drop_filler_like(words: list[str]) -> list[str]:
     for index, word in enumerate(words):
         following = words[index + 1] if index + 1 < len(words) else ""
         previous = out[-1] if out else ""
-        if word == "like" and following not in _KEEP_LIKE and (not previous or previous in _FILLER_BEFORE_LIKE):
+        if word == "like" and following not in _KEEP_LIKE and previous not in _LIKE_MEANS_LIKE:
             continue
         out.append(word)
     return out
@@ -297,9 +313,7 @@ def normalise_utterance(raw: str) -> Utterance:
     text = _NO_NOISES.sub(" no ", text)
     text = re.sub(r"[a-z]*[*#@$%]{2,}[a-z]*", " expletive ", text)  # "f***", "s**t"
     text = _expand(text)
-    text = _FILLERS.sub(" ", text)
-    for pattern, replacement in _ASR_JOINS:
-        text = pattern.sub(replacement, text)
+    text = _FILLERS.sub(" ", asr_joins(text))
     words = _drop_filler_like(_destutter(_WORD.findall(text)))
     words = _destutter([part.replace("'", "") for word in words for part in word.split("-") if part])
     return Utterance(

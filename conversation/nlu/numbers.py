@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from text_to_num import alpha2digit
 
-from conversation.nlu.normalise import fold
+from conversation.nlu.normalise import asr_joins, fold
 
 MONTHS: dict[str, int] = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
@@ -29,8 +29,7 @@ _SPANISH_NUMBER = re.compile(
 @lru_cache(maxsize=2048)
 def digits(text: str) -> str:
     """Folded text with every spoken number as digits and split years joined."""
-    text = fold(text)
-    text = re.sub(r"\b[a-z]{1,3}-(?=\s)", " ", text)  # false starts: "m- march"
+    text = asr_joins(fold(text))
     text = re.sub(r"\b(?:um+|uh+|er+|erm|like|you know|i mean|okay so)\b", " ", text)
     text = re.sub(r"\b([a-z]+)(?:\s+\1\b)+", r"\1", text)  # "march march" -> "march"
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
