@@ -21,6 +21,8 @@ SUBCOMMAND_MODULES = (
     "cli.bench",
     "cli.api_cmd",
     "cli.sim_cmd",
+    "cli.eval",
+    "cli.review",
 )
 
 

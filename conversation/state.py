@@ -70,6 +70,7 @@ class CallFacts:
     prices: set[Decimal] = field(default_factory=set)
     slots: list[datetime] = field(default_factory=list)
     callback_times: set[datetime] = field(default_factory=set)
+    caller_times: set[datetime] = field(default_factory=set)  # times the caller named (may be read back)
     eligibility: dict[ProductType, bool] = field(default_factory=dict)
     broker_available_now: bool | None = None
     booked_slot: datetime | None = None

@@ -168,6 +168,7 @@ class SchedulingFlow(PolicyBase):
         if not slots:
             return await self.no_slots()
         nearest = sorted(sorted(slots, key=lambda s: abs(s - near))[:SLOTS_PER_OFFER])
+        self.state.facts.caller_times.add(near)  # read back as the caller's own words, not an offer
         asked = f"{speak_date(self.local(near))} at {speak_time(request.clock)}"
         return await self._offer(nearest, f"I'm sorry, {asked} isn't open. The nearest open times are")
 
