@@ -23,16 +23,33 @@ DEFAULT_CONVERSATIONS = 100
 
 def add_parser(sub: Any) -> None:
     parser = sub.add_parser("eval", help="evaluate Emma over synthetic conversations (offline by default)")
-    parser.add_argument("--conversations", type=int, default=None, help=f"synthetic conversations (default {DEFAULT_CONVERSATIONS})")
+    parser.add_argument(
+        "--conversations",
+        type=int,
+        default=None,
+        help=f"synthetic conversations (default {DEFAULT_CONVERSATIONS})",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--split", choices=("train", "heldout"), default="train", help="phrasing split")
     parser.add_argument("--llm", choices=("local", "openai", "anthropic"), default="local")
-    parser.add_argument("--prompt", metavar="VERSION", help="prompt version for --llm (default: the catalog's control)")
-    parser.add_argument("--scenarios", metavar="FILE", type=Path, help="hand-written YAML scenarios to run too")
-    parser.add_argument("--compare", nargs=2, metavar=("V1", "V2"), help="run the same conversations with two prompt versions")
-    parser.add_argument("--report-dir", type=Path, default=Path("var/evals"), help="where the JSON and markdown reports go")
+    parser.add_argument(
+        "--prompt", metavar="VERSION", help="prompt version for --llm (default: the catalog's control)"
+    )
+    parser.add_argument(
+        "--scenarios", metavar="FILE", type=Path, help="hand-written YAML scenarios to run too"
+    )
+    parser.add_argument(
+        "--compare", nargs=2, metavar=("V1", "V2"), help="run the same conversations with two prompt versions"
+    )
+    parser.add_argument(
+        "--report-dir", type=Path, default=Path("var/evals"), help="where the JSON and markdown reports go"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--gate", action="store_true", help="exit 1 unless 0 HIPAA violations, 0 hallucinations, every opt-out in-turn")
+    parser.add_argument(
+        "--gate",
+        action="store_true",
+        help="exit 1 unless 0 HIPAA violations, 0 hallucinations, every opt-out in-turn",
+    )
     parser.set_defaults(func=run)
 
 
@@ -58,7 +75,9 @@ def gate_passes(result: dict[str, Any]) -> bool:
     runs = [result] if "metrics" in result else list(result.get("compare", {}).get("runs", {}).values())
     for run_result in runs:
         m = run_result.get("metrics") or {}
-        if m and (m["hipaa_violations"] or m["hallucinations"] or m["opt_out_in_turn"] != m["opt_out_requests"]):
+        if m and (
+            m["hipaa_violations"] or m["hallucinations"] or m["opt_out_in_turn"] != m["opt_out_requests"]
+        ):
             return False
         if any(not s["passed"] for s in run_result.get("scenarios", [])):
             return False
@@ -98,9 +117,16 @@ async def _one_run(args: argparse.Namespace, prompt_version: str | None, llm: An
         count = 0 if args.scenarios else DEFAULT_CONVERSATIONS
     out: dict[str, Any] = {}
     if count > 0:
-        report = await run_eval(EvalConfig(conversations=count, seed=args.seed, split=args.split, llm=llm, prompt=prompt))
+        report = await run_eval(
+            EvalConfig(conversations=count, seed=args.seed, split=args.split, llm=llm, prompt=prompt)
+        )
         out = report.as_json()
-        _write_report(args.report_dir, f"eval-{args.split}-seed{args.seed}-{prompt_version or args.llm}", out, report.markdown())
+        _write_report(
+            args.report_dir,
+            f"eval-{args.split}-seed{args.seed}-{prompt_version or args.llm}",
+            out,
+            report.markdown(),
+        )
     if args.scenarios:
         out["scenarios"] = await _scenarios(args.scenarios, llm, prompt)
     return out
@@ -127,7 +153,9 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     for key, value in a.items():
         if isinstance(value, int | float) and isinstance(b.get(key), int | float):
             deltas[key] = round(b[key] - value, 4)
-    note = "" if args.llm != "local" else "the local policy ignores prompts: compare with --llm openai|anthropic"
+    note = (
+        "" if args.llm != "local" else "the local policy ignores prompts: compare with --llm openai|anthropic"
+    )
     return {"compare": {"versions": [first, second], "runs": runs, "delta": deltas, "note": note}}
 
 
@@ -146,7 +174,10 @@ def _print_summary(result: dict[str, Any]) -> None:
             print(f"{key:32} {value}")
         for scenario in run_result.get("scenarios", []):
             status = "ok  " if scenario["passed"] else "FAIL"
-            print(f"{status} {scenario['name']}" + ("" if scenario["passed"] else f": {'; '.join(scenario['failures'])}"))
+            print(
+                f"{status} {scenario['name']}"
+                + ("" if scenario["passed"] else f": {'; '.join(scenario['failures'])}")
+            )
     if "compare" in result:
         print("== delta (second - first)")
         for key, value in result["compare"]["delta"].items():

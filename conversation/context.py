@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from conversation.nlu.names import name_matches
+from conversation.nlu.names import name_matches as name_matches  # re-exported for db/
 from conversation.time_parse import parse_spoken_date
 from domain.enums import ProductType
 

@@ -27,8 +27,8 @@ from conversation.llm.base import (
     TurnDone,
 )
 from conversation.policy import LocalPolicy
-from conversation.safety import disclosure_for, redact_ssn, screen
 from conversation.prompts import PromptVersion
+from conversation.safety import disclosure_for, redact_ssn, screen
 from conversation.speech_text import SentenceStream, split_sentences, to_speech
 from conversation.state import Action, BlockedUtterance, CallState, Pending
 from conversation.tools import TOOL_SPECS, ToolBox

@@ -11,8 +11,8 @@ from enum import StrEnum
 from typing import Any
 
 from conversation.agent_data import CoverageLevel
-from conversation.stages import StageMachine
 from conversation.nlu.times import TimeRequest
+from conversation.stages import StageMachine
 from conversation.time_parse import ResolvedTime
 from domain.enums import CallbackOwner, CallResult, ProductType, Stage
 

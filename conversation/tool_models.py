@@ -52,8 +52,12 @@ class AvailabilityArgs(ToolArgs):
         default=None,
         description="ISO 8601 time the caller asked for: that slot if free, then the nearest ones.",
     )
-    earliest: time | None = Field(default=None, description="Client-local time of day, e.g. 15:00 for 'after 3'.")
-    latest: time | None = Field(default=None, description="Client-local time of day the slot must start before.")
+    earliest: time | None = Field(
+        default=None, description="Client-local time of day, e.g. 15:00 for 'after 3'."
+    )
+    latest: time | None = Field(
+        default=None, description="Client-local time of day the slot must start before."
+    )
 
     @field_validator("near")
     @classmethod

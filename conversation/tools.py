@@ -311,7 +311,7 @@ class ToolBox:
         answer only where the control cannot tell yet."""
         try:
             return sorted(s.astimezone(UTC) for s in await self.control.free_slots(start, end))
-        except NotImplementedError:
+        except (NotImplementedError, AttributeError):
             logger.warning("call control has no free_slots yet: slots from the data port")
             return sorted(s.astimezone(UTC) for s in found.slots)
 

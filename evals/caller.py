@@ -48,13 +48,25 @@ _CUES: tuple[tuple[Asks, str], ...] = (
     (Asks.VERIFY_FIRST, r"your first name"),
     (Asks.VERIFY_NAME, r"your full name, please|and your name"),
     (Asks.VERIFY_YEAR, r"year you were born"),
-    (Asks.VERIFY_FULL, r"full name and date of birth|name and (?:your )?(?:date of birth|birthday)|first and last name"),
+    (
+        Asks.VERIFY_FULL,
+        r"full name and date of birth|name and (?:your )?(?:date of birth|birthday)|first and last name",
+    ),
     (Asks.VERIFY_DOB, r"date of birth|birthday|when were you born"),
     (Asks.BOOKING_CONFIRM, r"shall i book|should i (?:book|put)|book (?:it|that)\?"),
-    (Asks.CALLBACK_CONFIRM, r"just to confirm, that's|would .+ work\?|should we call you back on|is .+ okay\? yes or no"),
-    (Asks.SLOT_OFFER, r"which works|which one would you like|does that work for you|which time|open times|would one of those"),
+    (
+        Asks.CALLBACK_CONFIRM,
+        r"just to confirm, that's|would .+ work\?|should we call you back on|is .+ okay\? yes or no",
+    ),
+    (
+        Asks.SLOT_OFFER,
+        r"which works|which one would you like|does that work for you|which time|open times|would one of those",
+    ),
     (Asks.COVERAGE, r"just for you|your spouse|just you, or"),
-    (Asks.CALLBACK_TIME, r"what day and time|when would be|when should we|better time|good time to reach|when is a good time|when would you like"),
+    (
+        Asks.CALLBACK_TIME,
+        r"what day and time|when would be|when should we|better time|good time to reach|when is a good time|when would you like",
+    ),
     (Asks.PRESENT, r"set up a (?:short )?call|would you like to talk with|would you like a short call"),
     (Asks.IDENTITY, r"speaking with|is that you|are you [a-z]+\?"),
 )
@@ -96,7 +108,9 @@ class CallerLog:
 
 
 class SimulatedCaller:
-    def __init__(self, persona: Persona, client: SyntheticClient, bank: PhraseBank, rng: random.Random) -> None:
+    def __init__(
+        self, persona: Persona, client: SyntheticClient, bank: PhraseBank, rng: random.Random
+    ) -> None:
         self.p = persona
         self.c = client
         self.bank = bank
@@ -126,7 +140,10 @@ class SimulatedCaller:
         while day.weekday() >= 5:
             day += timedelta(days=1)
         if self.p.wish == "day_time":
-            return {"day": day, "clock": time(self.rng.choice((10, 11, 13, 14, 15, 16)), self.rng.choice((0, 30)))}
+            return {
+                "day": day,
+                "clock": time(self.rng.choice((10, 11, 13, 14, 15, 16)), self.rng.choice((0, 30))),
+            }
         if self.p.wish == "part":
             return {"day": day, "part": self.rng.choice(("morning", "afternoon"))}
         if self.p.wish == "after":
@@ -182,7 +199,11 @@ class SimulatedCaller:
         """The caller's next words after Emma's, or None to hang up."""
         self.turn += 1
         asks = what_emma_asks(emma)
-        if asks is Asks.UNKNOWN and self._last_asks is not None and re.search(r"take your time|no rush|i'll wait", emma.lower()):
+        if (
+            asks is Asks.UNKNOWN
+            and self._last_asks is not None
+            and re.search(r"take your time|no rush|i'll wait", emma.lower())
+        ):
             asks = self._last_asks  # after "hold on": back with the answer to the last question
         self._last_asks = asks if asks is not Asks.UNKNOWN else self._last_asks
         moment = MOMENT_OF.get(asks)
@@ -206,7 +227,14 @@ class SimulatedCaller:
             return self._identity()
         if asks in (Asks.SPANISH_OFFER, Asks.SPANISH_TIME, Asks.SPANISH_CONFIRM):
             return self._spanish(asks)
-        if asks in (Asks.VERIFY_FULL, Asks.VERIFY_DOB, Asks.VERIFY_NAME, Asks.VERIFY_LAST, Asks.VERIFY_FIRST, Asks.VERIFY_YEAR):
+        if asks in (
+            Asks.VERIFY_FULL,
+            Asks.VERIFY_DOB,
+            Asks.VERIFY_NAME,
+            Asks.VERIFY_LAST,
+            Asks.VERIFY_FIRST,
+            Asks.VERIFY_YEAR,
+        ):
             return self._verify(asks)
         if asks is Asks.PRESENT:
             if self._questions:
@@ -262,7 +290,9 @@ class SimulatedCaller:
             return self.say("hold")
         if p.goal == "fail_verify":
             self._verify_tries += 1
-            wrong = self.c.record.date_of_birth.replace(year=self.c.record.date_of_birth.year - self._verify_tries)
+            wrong = self.c.record.date_of_birth.replace(
+                year=self.c.record.date_of_birth.year - self._verify_tries
+            )
             return self.say("give_full", dob=say_dob(wrong, self.bank.split, self.rng))
         if asks is Asks.VERIFY_LAST:
             return self.say("give_last_name")
@@ -308,11 +338,15 @@ class SimulatedCaller:
         if self.p.wish == "part":
             day = wish["day"]
             assert isinstance(day, type(self.today))
-            return self.say("ask_part", day=say_day(day, self.today, self.bank.split, self.rng), part=str(wish["part"]))
+            return self.say(
+                "ask_part", day=say_day(day, self.today, self.bank.split, self.rng), part=str(wish["part"])
+            )
         after = wish["after"]
         assert isinstance(after, time)
         local = datetime.combine(self.today, after, self.zone)
-        return self.say("ask_after", time=say_clock(local, self.bank.split, self.rng, meridiem=self.rng.random() < 0.5))
+        return self.say(
+            "ask_after", time=say_clock(local, self.bank.split, self.rng, meridiem=self.rng.random() < 0.5)
+        )
 
     def _offered(self) -> list[datetime]:
         return spoken_instants(self._last_emma, self.c.record.timezone, self.today)
@@ -326,7 +360,9 @@ class SimulatedCaller:
     def _confirm(self) -> str:
         offered = self._offered()
         slot = offered[-1] if offered else None
-        if slot is not None and (self.acceptable(slot) or self.acceptable(slot, relaxed=bool(self._wish_said))):
+        if slot is not None and (
+            self.acceptable(slot) or self.acceptable(slot, relaxed=bool(self._wish_said))
+        ):
             self.log.accepted_slot = slot
             return self.say("confirm_yes")
         return self.say("confirm_no")
@@ -347,4 +383,8 @@ class SimulatedCaller:
         if asks is Asks.SPANISH_TIME:
             return self.say("spanish_when")
         heard = self._offered()
-        return self.say("spanish_yes") if heard and heard[-1] == self._callback_local else self.say("spanish_when")
+        return (
+            self.say("spanish_yes")
+            if heard and heard[-1] == self._callback_local
+            else self.say("spanish_when")
+        )

@@ -83,5 +83,12 @@ def _call_instant(rng: random.Random, base: datetime, zone: str) -> datetime:
     day = local_base.date() + timedelta(days=rng.randint(0, 10))
     while day.weekday() >= 5:
         day += timedelta(days=1)
-    local = datetime(day.year, day.month, day.day, rng.randint(9, 16), rng.choice((0, 10, 20, 30, 40, 50)), tzinfo=ZoneInfo(zone))
+    local = datetime(
+        day.year,
+        day.month,
+        day.day,
+        rng.randint(9, 16),
+        rng.choice((0, 10, 20, 30, 40, 50)),
+        tzinfo=ZoneInfo(zone),
+    )
     return local.astimezone(UTC)

@@ -30,7 +30,9 @@ _FACT_CLAIM = re.compile(
     r"\b(?:it|the plan|this plan|coverage|dental|vision) (?:covers|includes|pays for)\b|\bno waiting period\b|"
     r"\bdeductible is\b|\bcopay is\b|\bannual maximum is\b|\bcleanings are (?:free|covered)\b|\bin[- ]network\b"
 )
-_AI = re.compile(r"\b(ai assistant|an ai\b|artificial intelligence|inteligencia artificial|automated assistant|virtual assistant)")
+_AI = re.compile(
+    r"\b(ai assistant|an ai\b|artificial intelligence|inteligencia artificial|automated assistant|virtual assistant)"
+)
 
 
 @dataclass
@@ -71,7 +73,9 @@ def score(c: Conversation) -> Score:
     if not s.outcome_ok:
         s.reasons.append(f"outcome {c.outcome} != expected {c.expected}")
     if not s.scheduling_ok:
-        s.reasons.append(f"booked {[b['slot_start'] for b in c.bookings]} but accepted {c.caller_log.accepted_slot}")
+        s.reasons.append(
+            f"booked {[b['slot_start'] for b in c.bookings]} but accepted {c.caller_log.accepted_slot}"
+        )
     s.hipaa = _hipaa(c)
     s.hallucinations = _hallucinations(c)
     _opt_outs(c, s)
@@ -156,7 +160,11 @@ def _hallucinations(c: Conversation) -> list[str]:
         callers = c.turns[index - 1].caller if index > 0 else ""
         caller_said = set(spoken_instants(callers, c.client.record.timezone, today))
         for instant in said:
-            if instant not in allowed and instant not in caller_said and not _proposed_from_caller(c, index, instant):
+            if (
+                instant not in allowed
+                and instant not in caller_said
+                and not _proposed_from_caller(c, index, instant)
+            ):
                 found.append(f"time {instant:%a %d %b %H:%M} not from a tool or the caller: {line!r}")
         for match in _PROMISE.finditer(low):
             if not re.search(_NEGATED + r"$", low[: match.start()]):
@@ -178,7 +186,7 @@ def _proposed_from_caller(c: Conversation, index: int, instant: datetime) -> boo
         return True
     from conversation.nlu.times import parse_time_request
 
-    request = parse_time_request(words, c.client.now.astimezone(instant.tzinfo).date())  # type: ignore[arg-type]
+    request = parse_time_request(words, c.client.now.astimezone(instant.tzinfo).date())
     return request.clock is not None and request.allows(instant)
 
 
@@ -225,4 +233,6 @@ def _transfer_and_callback(c: Conversation, s: Score) -> None:
             and c.callbacks[0]["owner"].value == c.persona.callback_owner
         )
         if not s.callback_ok:
-            s.reasons.append(f"callback {[x['callback_at'] for x in c.callbacks]} != the {meant} the caller chose")
+            s.reasons.append(
+                f"callback {[x['callback_at'] for x in c.callbacks]} != the {meant} the caller chose"
+            )

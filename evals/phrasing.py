@@ -26,9 +26,12 @@ class PhrasingError(ValueError):
     """A phrasing bank is malformed."""
 
 
-def _parse(template: str) -> list[object]:
+Node = list[object]  # text pieces and (kind, alternatives) pairs
+
+
+def _parse(template: str) -> Node:
     """Template -> nested ['text', ('choice', [alts]), ('optional', [...])] tree."""
-    stack: list[tuple[str, list[list[object]]]] = [("root", [[]])]
+    stack: list[tuple[str, list[Node]]] = [("root", [[]])]
     pos = 0
     for match in _TOKEN.finditer(template):
         if match.start() > pos:
@@ -50,13 +53,15 @@ def _parse(template: str) -> list[object]:
     return stack[0][1][0]
 
 
-def _render(node: list[object], rng: random.Random) -> str:
+def _render(node: Node, rng: random.Random) -> str:
     out: list[str] = []
     for part in node:
         if isinstance(part, str):
             out.append(part)
             continue
-        kind, alternatives = part  # type: ignore[misc]
+        assert isinstance(part, tuple)
+        kind: str = part[0]
+        alternatives: list[Node] = part[1]
         if kind == "optional":
             if rng.random() < 0.5:
                 out.append(_render(rng.choice(alternatives), rng))

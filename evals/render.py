@@ -35,7 +35,9 @@ DOB_STYLES: dict[str, tuple[DobStyle, ...]] = {
         lambda d: f"the {ordinal_words(d.day)} of {_MONTHS[d.month - 1]}, {_year_words(d.year)}",
         lambda d: f"{_MONTHS[d.month - 1]} {ordinal_words(d.day)} {_year_words(d.year)}",
         lambda d: f"{d.day} {_MONTHS[d.month - 1]} {d.year}",
-        lambda d: f"{number_to_words(d.month)} {number_to_words(d.day)} {number_to_words(d.year % 100) if d.year % 100 >= 10 else 'oh ' + number_to_words(d.year % 100)}",
+        lambda d: (
+            f"{number_to_words(d.month)} {number_to_words(d.day)} {number_to_words(d.year % 100) if d.year % 100 >= 10 else 'oh ' + number_to_words(d.year % 100)}"
+        ),
     ),
     "heldout": (
         lambda d: f"{_MONTHS[d.month - 1][:3]} {d.day} '{d.year % 100:02d}",
@@ -43,9 +45,11 @@ DOB_STYLES: dict[str, tuple[DobStyle, ...]] = {
         lambda d: f"{number_to_words(d.day)} {_MONTHS[d.month - 1]} {_year_words(d.year)}",
         lambda d: f"the {d.day}{_suffix(d.day)} of {_MONTHS[d.month - 1]}, {d.year % 100:02d}",
         lambda d: f"{_MONTHS[d.month - 1]} the {ordinal_words(d.day)}, {d.year}",
-        lambda d: f"zero {number_to_words(d.month)} {number_to_words(d.day)} {_year_words(d.year)}"
-        if d.month < 10
-        else f"{number_to_words(d.month)} {number_to_words(d.day)} {_year_words(d.year)}",
+        lambda d: (
+            f"zero {number_to_words(d.month)} {number_to_words(d.day)} {_year_words(d.year)}"
+            if d.month < 10
+            else f"{number_to_words(d.month)} {number_to_words(d.day)} {_year_words(d.year)}"
+        ),
         lambda d: f"{_year_words(d.year)}, {_MONTHS[d.month - 1]} {ordinal_words(d.day)}",
     ),
 }
@@ -72,16 +76,30 @@ def say_clock(local: datetime, split: str, rng: random.Random, *, meridiem: bool
     minute = local.minute
     if split == "train":
         options = [
-            f"{h12}{':' + f'{minute:02d}' if minute else ''} {ampm}" if meridiem else f"{h12}{':' + f'{minute:02d}' if minute else ''}",
-            (f"{_hour_words(local.hour)} {number_to_words(minute) if minute else ''} {'p.m.' if ampm == 'pm' else 'a.m.'}" if meridiem
-             else f"{_hour_words(local.hour)}{' ' + number_to_words(minute) if minute else ''}"),
+            f"{h12}{':' + f'{minute:02d}' if minute else ''} {ampm}"
+            if meridiem
+            else f"{h12}{':' + f'{minute:02d}' if minute else ''}",
+            (
+                f"{_hour_words(local.hour)} {number_to_words(minute) if minute else ''} {'p.m.' if ampm == 'pm' else 'a.m.'}"
+                if meridiem
+                else f"{_hour_words(local.hour)}{' ' + number_to_words(minute) if minute else ''}"
+            ),
         ]
     else:
         part = "in the afternoon" if local.hour >= 12 else "in the morning"
-        words = f"half past {_hour_words(local.hour)}" if minute == 30 else (
-            f"{_hour_words(local.hour)} o'clock" if minute == 0 else f"{_hour_words(local.hour)} {number_to_words(minute)}"
+        words = (
+            f"half past {_hour_words(local.hour)}"
+            if minute == 30
+            else (
+                f"{_hour_words(local.hour)} o'clock"
+                if minute == 0
+                else f"{_hour_words(local.hour)} {number_to_words(minute)}"
+            )
         )
-        options = [f"{words} {part}" if meridiem else words, f"{h12}{':' + f'{minute:02d}' if minute else ''}{'pm' if meridiem and ampm == 'pm' else ('am' if meridiem else '')}"]
+        options = [
+            f"{words} {part}" if meridiem else words,
+            f"{h12}{':' + f'{minute:02d}' if minute else ''}{'pm' if meridiem and ampm == 'pm' else ('am' if meridiem else '')}",
+        ]
     return " ".join(rng.choice(options).split())
 
 
@@ -120,4 +138,6 @@ def say_when_es(local: datetime, today: date, rng: random.Random) -> str:
     ahead = (local.date() - today).days
     day = "mañana" if ahead == 1 else f"el {_ES_DAYS[local.weekday()]}"
     minutes = " y media" if local.minute == 30 else ""
-    return rng.choice([f"{day} a {article} {hour}{minutes} {part}", f"{day} {part}, a {article} {hour}{minutes}"])
+    return rng.choice(
+        [f"{day} a {article} {hour}{minutes} {part}", f"{day} {part}, a {article} {hour}{minutes}"]
+    )

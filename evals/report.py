@@ -39,9 +39,13 @@ class Report:
             "opt_out_requests": sum(x.opt_out_requests for x in s),
             "opt_out_in_turn": sum(x.opt_out_in_turn for x in s),
             "opt_out_recall": _rate(sum(x.opt_out_in_turn for x in s), sum(x.opt_out_requests for x in s)),
-            "opt_out_false_positive_rate": _rate(sum(x.opt_out_false_positive for x in no_request), len(no_request)),
+            "opt_out_false_positive_rate": _rate(
+                sum(x.opt_out_false_positive for x in no_request), len(no_request)
+            ),
             "ai_disclosure_asked": sum(x.disclosure_asked for x in s),
-            "ai_disclosure_rate": _rate(sum(x.disclosure_answered for x in s), sum(x.disclosure_asked for x in s)),
+            "ai_disclosure_rate": _rate(
+                sum(x.disclosure_answered for x in s), sum(x.disclosure_asked for x in s)
+            ),
             "transfer_correct": _rate(sum(bool(x.transfer_ok) for x in transfer), len(transfer)),
             "callback_correct": _rate(sum(bool(x.callback_ok) for x in callback), len(callback)),
             "turns_per_conversation": round(sum(x.turns for x in s) / n, 2) if n else None,
@@ -95,7 +99,9 @@ class Report:
         lines += [f"| {k} | {v['conversations']} | {v['passed']} |" for k, v in self.by_persona().items()]
         lines += ["", f"## Failing conversations ({m['failed']})", ""]
         for failure in self.failures():
-            lines.append(f"### #{failure['index']} {failure['persona']} - expected {failure['expected']}, got {failure['outcome']}")
+            lines.append(
+                f"### #{failure['index']} {failure['persona']} - expected {failure['expected']}, got {failure['outcome']}"
+            )
             lines += [f"- {reason}" for reason in failure["reasons"]]
             lines.append("")
             for line in failure["transcript"]:

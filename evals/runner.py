@@ -134,9 +134,7 @@ async def run_conversation(config: EvalConfig, index: int) -> Conversation:
         {"slot_start": b.slot_start, "broker_id": b.broker_id, "product": _booked_product(state)}
         for b in control.bookings
     ]
-    convo.callbacks = [
-        {"callback_at": c.callback_at, "owner": c.owner} for c in control.callbacks
-    ]
+    convo.callbacks = [{"callback_at": c.callback_at, "owner": c.owner} for c in control.callbacks]
     convo.dnc = control.opted_out
     convo.tool_calls = sum(1 for a in state.actions if a.kind == "tool")
     convo.caller_log = caller.log

@@ -146,13 +146,17 @@ def _same_instant(value: str | None, actual: datetime | None) -> bool:
 async def run_scenario(
     scenario: Scenario, *, llm: LLMProvider | None = None, prompt: PromptVersion | None = None
 ) -> ScenarioResult:
-    record = SIM_CLIENT.model_copy(update={**scenario.client, "broker_available_now": scenario.broker_available_now})
+    record = SIM_CLIENT.model_copy(
+        update={**scenario.client, "broker_available_now": scenario.broker_available_now}
+    )
     calendar = BrokerCalendar(
         hours=WorkingHours(timezone=record.broker_timezone or record.timezone),
         taken=set(scenario.taken),
         available_now=record.broker_available_now,
     )
-    session = build_text_session(record, llm=llm, prompt=prompt, clock=lambda: scenario.now, calendar=calendar)
+    session = build_text_session(
+        record, llm=llm, prompt=prompt, clock=lambda: scenario.now, calendar=calendar
+    )
     engine, control = session.engine, session.control
     opening = (await engine.start()).reply_text
     transcript = [{"emma": opening}]
@@ -178,9 +182,15 @@ async def run_scenario(
         failures.append(f"booked {booked}, expected {final.booked}")
     callback = control.callbacks[0] if control.callbacks else None
     if not _same_instant(final.callback_at, callback.callback_at if callback else None):
-        failures.append(f"callback at {callback.callback_at if callback else None}, expected {final.callback_at}")
-    if final.callback_owner is not None and (callback is None or callback.owner.value != final.callback_owner):
-        failures.append(f"callback owner {callback.owner.value if callback else None}, expected {final.callback_owner}")
+        failures.append(
+            f"callback at {callback.callback_at if callback else None}, expected {final.callback_at}"
+        )
+    if final.callback_owner is not None and (
+        callback is None or callback.owner.value != final.callback_owner
+    ):
+        failures.append(
+            f"callback owner {callback.owner.value if callback else None}, expected {final.callback_owner}"
+        )
     said = " ".join(line.get("emma", "") for line in transcript).lower()
     failures += [f"Emma said {s!r}" for s in final.never_says if s.lower() in said]
     return ScenarioResult(scenario.name, not failures, failures, transcript, outcome)

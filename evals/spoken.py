@@ -19,7 +19,9 @@ _INSTANT = re.compile(
 _ES_INSTANT = re.compile(
     r"\bel\s+\w+\s+(\d{1,2})\s+de\s+(\w+)\s+a\s+las?\s+(\w+)(\s+y\s+media|\s+y\s+cuarto)?\s+de\s+la\s+(manana|tarde|noche)"
 )
-_ES_HOURS = {w: i + 1 for i, w in enumerate("una dos tres cuatro cinco seis siete ocho nueve diez once doce".split())}
+_ES_HOURS = {
+    w: i + 1 for i, w in enumerate("una dos tres cuatro cinco seis siete ocho nueve diez once doce".split())
+}
 _DOLLARS = re.compile(r"\$\s?(\d+(?:\.\d{1,2})?)|\b(\d+)\s+dollars?(?:\s+and\s+(\d+)\s+cents?)?")
 
 
@@ -61,7 +63,9 @@ def spoken_instants(text: str, timezone: str, today: date) -> list[datetime]:
         minute = 30 if half and "media" in half else (15 if half else 0)
         month = MONTHS[month_name]
         try:
-            found.append(datetime(_year_for(month, int(day_s), today), month, int(day_s), hour, minute, tzinfo=zone))
+            found.append(
+                datetime(_year_for(month, int(day_s), today), month, int(day_s), hour, minute, tzinfo=zone)
+            )
         except ValueError:
             continue
     return found

@@ -103,7 +103,9 @@ def train(path: Path = MODEL_PATH, seed: int = 0) -> dict[str, float]:
     from sklearn.linear_model import LogisticRegression
 
     texts, labels = zip(*corpus("train", seed), strict=True)
-    vectorizer = TfidfVectorizer(analyzer=lambda t: features(normalise_utterance(t)), min_df=2, sublinear_tf=True)
+    vectorizer = TfidfVectorizer(
+        analyzer=lambda t: features(normalise_utterance(t)), min_df=2, sublinear_tf=True
+    )
     matrix = vectorizer.fit_transform(texts)
     model = LogisticRegression(C=2.0, max_iter=2000, class_weight="balanced")
     model.fit(matrix, labels)
@@ -117,7 +119,11 @@ def train(path: Path = MODEL_PATH, seed: int = 0) -> dict[str, float]:
         classes=np.array(model.classes_),
         corpus_sha256=np.array(corpus_sha256("train")),
     )
-    return {"examples": float(len(texts)), "features": float(len(vocabulary)), "train_accuracy": float(model.score(matrix, labels))}
+    return {
+        "examples": float(len(texts)),
+        "features": float(len(vocabulary)),
+        "train_accuracy": float(model.score(matrix, labels)),
+    }
 
 
 def evaluate(split: str = "heldout", path: Path = MODEL_PATH, seed: int = 1) -> dict[str, float]:

@@ -53,6 +53,9 @@ class TrackedControl:
     async def transfer_to_broker(self) -> bool:
         return await self._inner.transfer_to_broker()
 
+    async def free_slots(self, start: datetime, end: datetime) -> list[datetime]:
+        raise NotImplementedError("lead implements")  # lead implements (issue 10, defect 9)
+
     async def end_call(self, result: CallResult, summary: str, callback_at: datetime | None = None) -> None:
         if self.result is not None:
             return  # one verdict per call
@@ -87,3 +90,6 @@ class NullControl:
 
     async def end_call(self, result: CallResult, summary: str, callback_at: datetime | None = None) -> None:
         self.events.append(f"end:{result.value}")
+
+    async def free_slots(self, start: datetime, end: datetime) -> list[datetime]:
+        raise NotImplementedError("lead implements")  # lead implements (issue 10, defect 9)

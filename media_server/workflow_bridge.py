@@ -95,6 +95,9 @@ class WorkflowBridge:
             rpc_timeout=self._rpc_timeout,
         )
 
+    async def free_slots(self, start: datetime, end: datetime) -> list[datetime]:
+        raise NotImplementedError("lead implements")  # lead implements: a workflow query (issue 10, defect 9)
+
     async def end_call(self, result: CallResult, summary: str, callback_at: datetime | None = None) -> None:
         if self._stage_task is not None:
             with contextlib.suppress(Exception):

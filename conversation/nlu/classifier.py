@@ -67,7 +67,9 @@ def shipped_model() -> IntentModel | None:
 _KNOWN = frozenset(CLASSIFIED)
 
 
-def predict_intents(utterance: Utterance, *, exclude: set[Intent], threshold: float = THRESHOLD) -> set[Intent]:
+def predict_intents(
+    utterance: Utterance, *, exclude: set[Intent], threshold: float = THRESHOLD
+) -> set[Intent]:
     """The classifier's intent, if the grammar found none of the classified intents."""
     model = shipped_model()
     if model is None or exclude & _KNOWN or not utterance.words:

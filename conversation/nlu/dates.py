@@ -21,8 +21,12 @@ _MONTH_DAY_YEAR = re.compile(
 _DAY_MONTH_YEAR = re.compile(
     rf"\b(\d{{1,2}}){_ORD}\s+(?:day\s+)?(?:of\s+|de\s+)?({MONTH_PATTERN}),?\s*(?:of\s+|de\s+|del\s+|in\s+)?'?(\d{{4}}|\d{{2}})\b"
 )
-_YEAR_MONTH_DAY = re.compile(rf"\b(\d{{4}}),?\s+(?:on\s+)?(?:the\s+)?({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b")
-_MONTH_DAY = re.compile(rf"\b({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b|\b(\d{{1,2}}){_ORD}\s+(?:of\s+|de\s+)?({MONTH_PATTERN})")
+_YEAR_MONTH_DAY = re.compile(
+    rf"\b(\d{{4}}),?\s+(?:on\s+)?(?:the\s+)?({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b"
+)
+_MONTH_DAY = re.compile(
+    rf"\b({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b|\b(\d{{1,2}}){_ORD}\s+(?:of\s+|de\s+)?({MONTH_PATTERN})"
+)
 _YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
 _DATEPARSER_SETTINGS = {
     "PREFER_DATES_FROM": "past",
@@ -100,12 +104,14 @@ def _month_day_and_year(spoken: str, today: date) -> date | None:
 def _with_dateparser(spoken: str, today: date) -> date | None:
     if not re.search(MONTH_PATTERN, spoken) or not re.search(r"\d", spoken):
         return None
-    candidate = re.sub(r"\b(?:i was born|born|my birthday is|birthday|date of birth|dob|is|on|it is|the)\b", " ", spoken)
+    candidate = re.sub(
+        r"\b(?:i was born|born|my birthday is|birthday|date of birth|dob|is|on|it is|the)\b", " ", spoken
+    )
     candidate = re.sub(r"[^a-z0-9/ ,.-]", " ", candidate)
     candidate = re.sub(r"\s+", " ", candidate).strip(" ,.")
     if not candidate:
         return None
-    parsed = dateparser.parse(candidate, languages=["en", "es"], settings=_DATEPARSER_SETTINGS)  # type: ignore[arg-type]
+    parsed = dateparser.parse(candidate, languages=["en", "es"], settings=_DATEPARSER_SETTINGS)
     if parsed is None:
         return None
     return _make(parsed.year, parsed.month, parsed.day, today)

@@ -40,7 +40,9 @@ def compile_rule(pattern: str) -> re.Pattern[str]:
             return rf"(?:\S+ ){{0,{count or 1}}}"
         return _alternation(name)
 
-    body = re.sub(r"(?<!\\)\$", r" ?$", _MACRO.sub(expand, pattern))  # texts are searched with a trailing space
+    body = re.sub(
+        r"(?<!\\)\$", r" ?$", _MACRO.sub(expand, pattern)
+    )  # texts are searched with a trailing space
     return re.compile(r"(?<![a-z0-9])" + body + r"(?![a-z0-9])")
 
 
@@ -50,40 +52,40 @@ _FILL = "(?:(?:{PROFANE}|the|these|those|this|your|all|with|me|us|my|of|a|any|ph
 _NAME_WORDS = "(?:maam|madam|sir|mrs|mr|ms|miss|missus|mister|dear|honey|hon|sweetie|sweetheart|darling|love|buddy|pal|babe|baby|young lady|young man|by my|by that|that)"
 
 _OPT_OUT_CONTACT = (
-        "{STOP_V} " + _FILL + "{CONTACT_V}",
-        "{STOP_V} (?:\\S+ )" + _FILL + "(?:call|ring|phone|contact|bother|pester|harass|bug|text|dial)",
-        "{STOP_V} " + _FILL + "{CONTACT_N} (?:me|us|here|this number|to me|from you|please|now|$)",
-        "(?:{NEG}) (?:you )?(?:ever |even |dare |evers )?(?:try to |be |bother |to |keep |go |going to |again )*{CONTACT_V} (?:{SELF}|{AGAIN}|please|period|$)",
-        "(?:{NEG}) (?:you )?(?:ever |even )?(?:{CONTACT_V})$",
-        "(?:{NEG_STRICT}) (?:you )?(?:ever |even )?{CONTACT_V} (?:\\S+ ){1,3}(?:{AGAIN})",
-        "(?:{NEG}) {WANT} {GAP4}(?:{CONTACT_V}) (?:{SELF}|{AGAIN}|from|by|$)",
-        "(?:{NEG}) {WANT} {GAP2}(?:any|more|these|those|your|such|no|the|sales|marketing|phone|robo) {GAP2}{CONTACT_N}",
-        "(?:{NEG}) {WANT} (?:to )?(?:be |get |being )?(?:{CONTACT_V}|contact)",
-        "no more {GAP2}{CONTACT_N}",
-        "(?:enough|done|through|finish) (?:with|of) {GAP2}{CONTACT_N}",
+    "{STOP_V} " + _FILL + "{CONTACT_V}",
+    "{STOP_V} (?:\\S+ )" + _FILL + "(?:call|ring|phone|contact|bother|pester|harass|bug|text|dial)",
+    "{STOP_V} " + _FILL + "{CONTACT_N} (?:me|us|here|this number|to me|from you|please|now|$)",
+    "(?:{NEG}) (?:you )?(?:ever |even |dare |evers )?(?:try to |be |bother |to |keep |go |going to |again )*{CONTACT_V} (?:{SELF}|{AGAIN}|please|period|$)",
+    "(?:{NEG}) (?:you )?(?:ever |even )?(?:{CONTACT_V})$",
+    "(?:{NEG_STRICT}) (?:you )?(?:ever |even )?{CONTACT_V} (?:\\S+ ){1,3}(?:{AGAIN})",
+    "(?:{NEG}) {WANT} {GAP4}(?:{CONTACT_V}) (?:{SELF}|{AGAIN}|from|by|$)",
+    "(?:{NEG}) {WANT} {GAP2}(?:any|more|these|those|your|such|no|the|sales|marketing|phone|robo) {GAP2}{CONTACT_N}",
+    "(?:{NEG}) {WANT} (?:to )?(?:be |get |being )?(?:{CONTACT_V}|contact)",
+    "no more {GAP2}{CONTACT_N}",
+    "(?:enough|done|through|finish) (?:with|of) {GAP2}{CONTACT_N}",
 )
 # Requests that name the list or the caller's number, or dismiss outright: opt-outs whatever else is said.
 _OPT_OUT_REMOVE = (
-        "{REMOVE_STRONG} {GAP1}{SELF}",
-        "(?:remove|delete|erase|wipe|purge|scrub|expunge|eliminate|unlist|deregister|blacklist|block) (?:all )?(?:my|our|this) \\S+",
-        "{REMOVE_WEAK} {GAP1}{SELF} {GAP3}(?:{AWAY_FROM}) ",
-        "{REMOVE_WEAK} {GAP1}{SELF} {GAP3}(?:{AWAY_FROM})$",
-        "{REMOVE_WEAK} (?:{AWAY_FROM}) {GAP1}{SELF}",
-        "(?:{REMOVE_STRONG}|{REMOVE_WEAK}) {GAP3}(?:{AWAY_FROM}) {GAP2}(?:{LIST_N})",
-        "(?:put|add|place|register|sign|move|stick|mark|list) {GAP2}(?:{SELF}) {GAP2}(?:on|to|as|in|into|under) {GAP2}(?:{DNC})",
-        "(?:want|like|need|wish|ask) (?:to be|to get|to go|to put me) (?:on|in|onto|under) {GAP2}(?:{DNC})",
-        "(?:{DNC}) (?:list|registry|register|database|roster|number)",
-        "(?<!not )dnc",
-        "{UNSUB}",
-        "{DISMISS}",
-        "keep (?:on )?{CONTACT_V} (?:{SELF})",
-        "(?:stop|quit|enough)(?: (?:it|that|this|now|please|already|right now|just|okay|expletive|damn|man|for real|seriously|ok|stop))*$",
-        "^(?:(?:no|okay|please|just|hey|look|listen|oh|god|jesus|i said|like i said|for the last time|again|expletive) )*(?:stop|quit it|enough)(?: \\S+){0,2}$",
-        "(?:i am|we are|number is|i am already|we are already|this number is) (?:on|in) {GAP2}(?:{DNC})",
-        "(?:i|we) (?:already )?(?:told|asked|said) (?:you|them|y'all)? ?(?:people )?(?:to |not to |twice )?(?:{STOP_V}|never|not) {GAP2}(?:{CONTACT_V})",
-        "{PROFANE} (?:off|you)$",
-        "^(?:(?:no|okay|just|please|hey|look|oh|god|again|i said) )*(?:stop|enough|quit it|knock it off|cut it out)(?: (?:it|that|this|now|please|already|seriously))* (?:i am|we are|i am so|we are so|this is|that is|i have had|i have|we have had) (?:done|finished|through|over|enough|not interested|it|had it|had enough)",
-        "(?:knock it off|cut it out|lay off) {GAP2}(?:{CONTACT_N}|{CONTACT_V})",
+    "{REMOVE_STRONG} {GAP1}{SELF}",
+    "(?:remove|delete|erase|wipe|purge|scrub|expunge|eliminate|unlist|deregister|blacklist|block) (?:all )?(?:my|our|this) \\S+",
+    "{REMOVE_WEAK} {GAP1}{SELF} {GAP3}(?:{AWAY_FROM}) ",
+    "{REMOVE_WEAK} {GAP1}{SELF} {GAP3}(?:{AWAY_FROM})$",
+    "{REMOVE_WEAK} (?:{AWAY_FROM}) {GAP1}{SELF}",
+    "(?:{REMOVE_STRONG}|{REMOVE_WEAK}) {GAP3}(?:{AWAY_FROM}) {GAP2}(?:{LIST_N})",
+    "(?:put|add|place|register|sign|move|stick|mark|list) {GAP2}(?:{SELF}) {GAP2}(?:on|to|as|in|into|under) {GAP2}(?:{DNC})",
+    "(?:want|like|need|wish|ask) (?:to be|to get|to go|to put me) (?:on|in|onto|under) {GAP2}(?:{DNC})",
+    "(?:{DNC}) (?:list|registry|register|database|roster|number)",
+    "(?<!not )dnc",
+    "{UNSUB}",
+    "{DISMISS}",
+    "keep (?:on )?{CONTACT_V} (?:{SELF})",
+    "(?:stop|quit|enough)(?: (?:it|that|this|now|please|already|right now|just|okay|expletive|damn|man|for real|seriously|ok|stop))*$",
+    "^(?:(?:no|okay|please|just|hey|look|listen|oh|god|jesus|i said|like i said|for the last time|again|expletive) )*(?:stop|quit it|enough)(?: \\S+){0,2}$",
+    "(?:i am|we are|number is|i am already|we are already|this number is) (?:on|in) {GAP2}(?:{DNC})",
+    "(?:i|we) (?:already )?(?:told|asked|said) (?:you|them|y'all)? ?(?:people )?(?:to |not to |twice )?(?:{STOP_V}|never|not) {GAP2}(?:{CONTACT_V})",
+    "{PROFANE} (?:off|you)$",
+    "^(?:(?:no|okay|just|please|hey|look|oh|god|again|i said) )*(?:stop|enough|quit it|knock it off|cut it out)(?: (?:it|that|this|now|please|already|seriously))* (?:i am|we are|i am so|we are so|this is|that is|i have had|i have|we have had) (?:done|finished|through|over|enough|not interested|it|had it|had enough)",
+    "(?:knock it off|cut it out|lay off) {GAP2}(?:{CONTACT_N}|{CONTACT_V})",
 )
 
 RULES: dict[Intent, tuple[str, ...]] = {
@@ -309,14 +311,17 @@ RULES: dict[Intent, tuple[str, ...]] = {
 
 # Requests turned around by a negation ("I don't need to talk to anyone", "no need to call back").
 NEGATED: dict[Intent, str] = {
-    Intent.WANTS_BROKER: "(?:{NEG}|no need to|rather not) " + "(?:(?:really|need|want|have|to|be|go|going|wish) ){0,3}(?:{TALK_V}|{CONNECT_V}|transfer|connect)",
+    Intent.WANTS_BROKER: "(?:{NEG}|no need to|rather not) "
+    + "(?:(?:really|need|want|have|to|be|go|going|wish) ){0,3}(?:{TALK_V}|{CONNECT_V}|transfer|connect)",
     Intent.CALLBACK: "(?:{NEG}|no need to) (?:(?:really|need|want|have|to|bother|you|ever) ){0,3}(?:{CONTACT_V}) (?:me |us )?back",
     Intent.WRONG_PERSON: "(?:not|no) (?:the )?wrong (?:number|person)",
 }
 # A negation just before these verbs turns the request around ("don't stop", "no need to remove me").
 _NEG_GAP = "(?:(?:you|to|be|want|need|ask|asking|even|ever|please|really|go|going|have|got|dare|that|i|me|us|them|just|say|said|tell|telling|mean|saying|get|ya|y) ){0,4}"
 _NEGATED_OPT_OUT = compile_rule(
-    "(?:{NEG_STRICT}|no need to|no reason to|not asking you to|not saying|did not say|never said|not telling you to|you do not have to|you need not|not trying to) " + _NEG_GAP + "(?:{STOP_V}|{REMOVE_STRONG}|{REMOVE_WEAK}|{UNSUB}|hang up|go away|leave me alone|put me on)"
+    "(?:{NEG_STRICT}|no need to|no reason to|not asking you to|not saying|did not say|never said|not telling you to|you do not have to|you need not|not trying to) "
+    + _NEG_GAP
+    + "(?:{STOP_V}|{REMOVE_STRONG}|{REMOVE_WEAK}|{UNSUB}|hang up|go away|leave me alone|put me on)"
 )
 _KEEP_GOING = compile_rule(
     "(?:do not stop|keep going|keep talking|go on|carry on|continue|please continue|do not hang up|stay on the line|do not go|tell me more|not stop)"
@@ -330,7 +335,9 @@ _CONTINUES_CALL = "(?:again|ever|anymore|any|no|back|here|there|at|on|in|this|th
 _NOT_CONTACT_WORD = "(?!" + _CONTINUES_CALL + "\\b)[a-z]+"
 _NAME_CORRECTION = (
     compile_rule("(?:{NEG}|stop|quit|please do not) (?:you )?{CONTACT_V} me " + _NAME_WORDS),
-    compile_rule("(?:{NEG_STRICT}|stop|quit|never) (?:you )?(?:ever )?call me " + _NOT_CONTACT_WORD + "(?: [a-z]+)?$"),
+    compile_rule(
+        "(?:{NEG_STRICT}|stop|quit|never) (?:you )?(?:ever )?call me " + _NOT_CONTACT_WORD + "(?: [a-z]+)?$"
+    ),
     compile_rule(
         "(?:no one|nobody|noone|everyone|everybody|people|my friends|friends|they all|most people|folks|my family|all my friends) (?:ever |usually |just |really )?call me "
         + _NOT_CONTACT_WORD
@@ -341,9 +348,13 @@ _NAME_CORRECTION = (
     compile_rule(
         "(?:you can|you may|please|just|everyone|my friends|people|could you|would you|can you|go ahead and) (?:just )?call me (?!(?:back|later|again|tomorrow|tonight|today|at|on|in|next|this|after|before|around|anytime|any time|when|whenever|sometime|monday|tuesday|wednesday|thursday|friday|saturday|sunday|a|the|about|if|once|between)\\b)[a-z]+$"
     ),
-    compile_rule("(?:i go by|i prefer|i would prefer|i like to be called|i like being called|my friends call me|everyone calls me|people call me|it is pronounced|the name is) \\S+"),
+    compile_rule(
+        "(?:i go by|i prefer|i would prefer|i like to be called|i like being called|my friends call me|everyone calls me|people call me|it is pronounced|the name is) \\S+"
+    ),
     compile_rule("(?:it is|that is|i am) (?:not )?(?:mrs|mr|ms|miss|doctor|dr) \\S+ not \\S+"),
-    compile_rule("^(?:(?:oh|yes|yeah|well|please|just|actually|and|no|you can) )*call me " + _NOT_CONTACT_WORD),
+    compile_rule(
+        "^(?:(?:oh|yes|yeah|well|please|just|actually|and|no|you can) )*call me " + _NOT_CONTACT_WORD
+    ),
     compile_rule("(?:it is|i am|i go by|the name is) [a-z]+ not [a-z]+$"),
 )
 
@@ -381,7 +392,9 @@ def _explicit_opt_out_beyond_name(lemma_text: str) -> bool:
     return any(rule.search(lemma_text) for rule in _removal_rules())
 
 
-_CALLED_NAMED = re.compile(r"\b(?:one|body|person|woman|man|lady|guy|anyone|someone|nobody) (?:named|called) [a-z]+")
+_CALLED_NAMED = re.compile(
+    r"\b(?:one|body|person|woman|man|lady|guy|anyone|someone|nobody) (?:named|called) [a-z]+"
+)
 
 
 def _opt_out_vetoed(lemma_text: str, surface_text: str = "") -> bool:

@@ -108,7 +108,6 @@ _IRREGULAR = {
     "contacts": "contact",
     "ones": "one",
     "times": "time",
-    "does": "does",
     "series": "series",
     "species": "species",
     "morning": "morning",
@@ -152,7 +151,6 @@ _IRREGULAR = {
     "busy": "busy",
     "did": "did",
     "had": "had",
-    "bed": "bed",
     "seed": "seed",
     "robots": "robot",
     "bots": "bot",
@@ -162,7 +160,6 @@ _IRREGULAR = {
     "recording": "recording",
     "good": "good",
     "feed": "feed",
-    "seed": "seed",
     "sped": "sped",
     "used": "used",
     "wanted": "want",
@@ -224,6 +221,8 @@ def asr_joins(text: str) -> str:
     for pattern, replacement in _ASR_JOINS:
         text = pattern.sub(replacement, text)
     return text
+
+
 _KEEP_LIKE = frozenset("to that this it them him her you me us one some".split())
 # After these, "like" is a verb or a comparison ("I'd like", "looks like"), not a filler.
 _LIKE_MEANS_LIKE = frozenset(
@@ -249,7 +248,36 @@ def _destutter(words: list[str]) -> list[str]:
     out: list[str] = []
     for index, word in enumerate(words):
         following = words[index + 1] if index + 1 < len(words) else ""
-        if len(word) <= 2 and following.startswith(word) and len(following) > len(word) and word not in ("i", "a", "no", "so", "do", "to", "in", "on", "at", "is", "it", "me", "my", "we", "us", "he", "be", "go", "of", "or", "an", "am"):
+        if (
+            len(word) <= 2
+            and following.startswith(word)
+            and len(following) > len(word)
+            and word
+            not in (
+                "i",
+                "a",
+                "no",
+                "so",
+                "do",
+                "to",
+                "in",
+                "on",
+                "at",
+                "is",
+                "it",
+                "me",
+                "my",
+                "we",
+                "us",
+                "he",
+                "be",
+                "go",
+                "of",
+                "or",
+                "an",
+                "am",
+            )
+        ):
             continue  # a false start: "w want", "r robot"
         if "-" in word:
             head, _, rest = word.partition("-")
@@ -316,9 +344,7 @@ def normalise_utterance(raw: str) -> Utterance:
     text = _FILLERS.sub(" ", asr_joins(text))
     words = _drop_filler_like(_destutter(_WORD.findall(text)))
     words = _destutter([part.replace("'", "") for word in words for part in word.split("-") if part])
-    return Utterance(
-        raw=raw, folded=folded, words=tuple(words), lemmas=tuple(lemma(w) for w in words)
-    )
+    return Utterance(raw=raw, folded=folded, words=tuple(words), lemmas=tuple(lemma(w) for w in words))
 
 
 def normalise(text: str) -> str:

@@ -33,7 +33,9 @@ _CONTRAST = re.compile(
     r"\b(but|maybe|perhaps|just|only|though|however|instead|rather|except|although|yet|what about|how about|tell me about|i would look at|i would consider)\b|[,;]"
 )
 _POSITIVE_LEAD = frozenset(
-    "but maybe perhaps just only instead rather what about how about tell me about i would look at i would consider".split(" ")
+    "but maybe perhaps just only instead rather what about how about tell me about i would look at i would consider".split(
+        " "
+    )
 ) | {"what about", "how about", "tell me about", "i would look at", "i would consider"}
 
 
@@ -62,8 +64,12 @@ def products(text: str) -> Products:
             )
             if negated:
                 refused.append(product)
-            elif lead or re.search(rf"\b{_WANTERS} (?:\S+ ){{0,3}}{words}\b", clause) or re.search(
-                rf"\b{words} (?:instead|only|please|sounds|interests|would be|is what|though)\b", clause
+            elif (
+                lead
+                or re.search(rf"\b{_WANTERS} (?:\S+ ){{0,3}}{words}\b", clause)
+                or re.search(
+                    rf"\b{words} (?:instead|only|please|sounds|interests|would be|is what|though)\b", clause
+                )
             ):
                 wanted.append(product)
     wanted = [p for p in dict.fromkeys(wanted) if p not in refused]
@@ -81,7 +87,9 @@ _FAMILY = re.compile(
     r"my (?:son|daughter|kids|children|family|household)|everyone|whole household|household|for two|two of us|"
     r"me and (?:my|the)|and my (?:wife|husband|spouse|partner)|mi esposa|mi esposo|familia)\b"
 )
-_NOT_FAMILY = re.compile(r"\b(?:not|no|without|except) (?:my |the |for )?(?:spouse|wife|husband|partner|family|kids|children)\b")
+_NOT_FAMILY = re.compile(
+    r"\b(?:not|no|without|except) (?:my |the |for )?(?:spouse|wife|husband|partner|family|kids|children)\b"
+)
 
 
 def coverage_level(text: str) -> str | None:
@@ -95,7 +103,9 @@ def coverage_level(text: str) -> str | None:
     return None
 
 
-_FIRST = r"(?:first|1st|earlier|earliest|former|sooner|soonest|top|number one|first one|one one|the one before)"
+_FIRST = (
+    r"(?:first|1st|earlier|earliest|former|sooner|soonest|top|number one|first one|one one|the one before)"
+)
 _SECOND = r"(?:second|2nd|latter|later one|the later|number two|second one|last one|the last|the other one|the next one)"
 _ANY = r"(?:either|any|whichever|both|does not matter|do not care|you choose|you pick|up to you|your call|you decide|whatever works|whatever is|whichever is|either one|any of them|any one)"
 _NONE = r"(?:neither|none|nothing|no good|not those|not either|not any|other times?|another (?:time|day|slot|option)|different (?:time|day|slot)|something else|anything else|somewhere else|can not (?:do|make) (?:either|those|any|that|it|them)|(?:do not|does not|will not|would not|can not) (?:work|suit|fit)|not (?:great|good) for me|busy then|busy both|no can do|is there anything|are there other|what else|any other)"
@@ -117,7 +127,9 @@ def slot_pick(text: str, offered: int) -> int | SlotPick | None:
 
 
 _PREFERRED = (
-    re.compile(r"\b(?:it is|i am|my name is|i go by|just call me|please call me|call me|the name is|name is|prefer|it is just) ([a-z]+)(?: [a-z]+)?\s*$"),
+    re.compile(
+        r"\b(?:it is|i am|my name is|i go by|just call me|please call me|call me|the name is|name is|prefer|it is just) ([a-z]+)(?: [a-z]+)?\s*$"
+    ),
     re.compile(r"\b(?:you can|you may|please|just|everyone|people|my friends) call me ([a-z]+)$"),
     re.compile(r"\b(?:i go by|i prefer|my friends call me|everyone calls me|people call me) ([a-z]+)\b"),
 )

@@ -69,15 +69,23 @@ RULES: dict[Intent, tuple[str, ...]] = {
         r"\bno\s+(?:hay\s+)?(?:nadie|ninguna?)\s+(?:con\s+ese\s+nombre|aqui)",
         r"\bse\s+equivoc\w*\b",
     ),
-    Intent.DECEASED: (r"\b(?:murio|fallecio|ha\s+fallecido|esta\s+muert[oa]|descanse\s+en\s+paz|en\s+paz\s+descanse)\b",),
+    Intent.DECEASED: (
+        r"\b(?:murio|fallecio|ha\s+fallecido|esta\s+muert[oa]|descanse\s+en\s+paz|en\s+paz\s+descanse)\b",
+    ),
     Intent.DISCLOSURE: (
         r"\b(?:es|eres)\s+(?:usted\s+|tu\s+)?(?:una?\s+)?(?:persona|robot|maquina|grabacion|humano|humana|real|computadora|inteligencia\s+artificial)\b",
         r"\bhablo\s+con\s+(?:una?\s+)?(?:persona|robot|maquina|grabacion|humano)",
     ),
     Intent.PRICE: (r"\bcuanto\s+(?:cuesta|vale|es|sale|cobran|pagaria)", r"\bprecio\b"),
-    Intent.CONFUSED: (r"^\W*(?:que|como|perdon|disculpe|mande)\W*$", r"\bno\s+(?:entiendo|comprendo|le\s+entiendo)\b", r"\brepita\b"),
+    Intent.CONFUSED: (
+        r"^\W*(?:que|como|perdon|disculpe|mande)\W*$",
+        r"\bno\s+(?:entiendo|comprendo|le\s+entiendo)\b",
+        r"\brepita\b",
+    ),
     Intent.GOODBYE: (r"\b(?:adios|hasta\s+luego|chao|hasta\s+pronto)\b",),
-    Intent.SELF_ID: (r"\b(?:soy\s+yo|si\s+soy\s+yo|con\s+ella|con\s+el|ella\s+habla|el\s+habla|habla\s+ella|yo\s+soy)\b",),
+    Intent.SELF_ID: (
+        r"\b(?:soy\s+yo|si\s+soy\s+yo|con\s+ella|con\s+el|ella\s+habla|el\s+habla|habla\s+ella|yo\s+soy)\b",
+    ),
     Intent.WHO: (r"\bquien\s+(?:es|habla|llama)\b", r"\bde\s+parte\s+de\s+quien\b"),
 }
 

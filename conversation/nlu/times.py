@@ -55,10 +55,24 @@ _CLOCK = re.compile(
     rf"\b(\d{{1,2}})(?:(?::|\s|\.)(\d{{2}}))?(?:\s*ish)?\s*{_MERIDIEM}?(?![\d/:]|\s*(?:st|nd|rd|th)\b|\s+(?:days?|weeks?|hours?|minutes?|mins?|people|kids|of)\b)"
 )
 _CLOCK_CUE = r"(?:at|around|about|by|after|before|till|until|from|between|and|or|say|maybe|like|a las|las|sobre|tipo|-)"
-_AFTER = re.compile(r"\b(?:after|later than|past|any time after|anytime after|from|not before|no earlier than|despues de las|despues de)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*" + _MERIDIEM + "?")
-_BEFORE = re.compile(r"\b(?:before|earlier than|by|until|till|no later than|not after|antes de las|antes de)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*" + _MERIDIEM + "?")
-_BETWEEN = re.compile(r"\bbetween\s+(\d{1,2})(?:[:\s](\d{2}))?\s*(?:am|pm)?\s+(?:and|to|-)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*" + _MERIDIEM + "?")
-_IN_DURATION = re.compile(r"\bin\s+(?:(an?|1|2|3|4|5|6|a couple of|a few)\s+)?(hours?|minutes?|mins?|days?|weeks?)\b|\ben\s+(una|\d)\s+horas?\b")
+_AFTER = re.compile(
+    r"\b(?:after|later than|past|any time after|anytime after|from|not before|no earlier than|despues de las|despues de)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*"
+    + _MERIDIEM
+    + "?"
+)
+_BEFORE = re.compile(
+    r"\b(?:before|earlier than|by|until|till|no later than|not after|antes de las|antes de)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*"
+    + _MERIDIEM
+    + "?"
+)
+_BETWEEN = re.compile(
+    r"\bbetween\s+(\d{1,2})(?:[:\s](\d{2}))?\s*(?:am|pm)?\s+(?:and|to|-)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*"
+    + _MERIDIEM
+    + "?"
+)
+_IN_DURATION = re.compile(
+    r"\bin\s+(?:(an?|1|2|3|4|5|6|a couple of|a few)\s+)?(hours?|minutes?|mins?|days?|weeks?)\b|\ben\s+(una|\d)\s+horas?\b"
+)
 
 
 @dataclass(frozen=True)
@@ -96,13 +110,34 @@ def _hour24(hour: int, minute: int, marker: str | None, part: str | None) -> tup
     if not 0 <= hour <= 23 or not 0 <= minute <= 59:
         return None
     marker = (marker or "").replace(".", "").replace(" ", "")
-    if marker.startswith("p") or marker in ("intheafternoon", "intheevening", "atnight", "delatarde", "delanoche"):
+    if marker.startswith("p") or marker in (
+        "intheafternoon",
+        "intheevening",
+        "atnight",
+        "delatarde",
+        "delanoche",
+    ):
         return (hour % 12) + 12, minute, False
     if marker.startswith("a") or marker in ("inthemorning", "delamanana"):
         return hour % 12, minute, False
     if hour > 12 or hour == 0:
         return hour, minute, False
-    if part in ("afternoon", "evening", "tonight", "night", "late afternoon", "early evening", "early afternoon", "after work", "end of day", "end of the day", "por la tarde", "por la noche", "de la tarde", "de la noche"):
+    if part in (
+        "afternoon",
+        "evening",
+        "tonight",
+        "night",
+        "late afternoon",
+        "early evening",
+        "early afternoon",
+        "after work",
+        "end of day",
+        "end of the day",
+        "por la tarde",
+        "por la noche",
+        "de la tarde",
+        "de la noche",
+    ):
         return (hour % 12) + 12 if hour != 12 else 12, minute, False
     if part in ("morning", "early morning", "late morning", "por la manana", "de la manana"):
         return hour % 12, minute, False
@@ -110,14 +145,19 @@ def _hour24(hour: int, minute: int, marker: str | None, part: str | None) -> tup
 
 
 def _clock(spoken: str, part: str | None) -> tuple[int, int, bool] | None:
-    if re.search(r"\b(?:noon|midday|mediodia|12 noon)\b", spoken) and not re.search(r"\b(?:after|before|afternoon)\s+noon\b", spoken):
+    if re.search(r"\b(?:noon|midday|mediodia|12 noon)\b", spoken) and not re.search(
+        r"\b(?:after|before|afternoon)\s+noon\b", spoken
+    ):
         return 12, 0, False
     for match in _CLOCK.finditer(spoken):
         prefix, hour_s, minute_s, marker = match.groups()
         before = spoken[: match.start()].rstrip()
         if not (prefix or minute_s or marker or re.search(rf"{_CLOCK_CUE}$", before)):
             continue
-        if re.search(r"\b(?:after|before|by|until|till|from|later than|earlier than)$", before) and not minute_s:
+        if (
+            re.search(r"\b(?:after|before|by|until|till|from|later than|earlier than)$", before)
+            and not minute_s
+        ):
             continue  # a bound, not a time: handled by _AFTER / _BEFORE
         hour, minute = int(hour_s), int(minute_s or 0)
         if prefix:
@@ -147,11 +187,18 @@ def _days(spoken: str, today: date) -> tuple[tuple[date, ...] | None, bool]:
         days.append(today + timedelta(days=2))
     elif re.search(r"\b(?:tomorrow|tmrw|tomorow)\b|(?<!la )\bmanana\b", spoken):
         days.append(today + timedelta(days=1))
-    if re.search(r"\b(?:today|tonight|this (?:morning|afternoon|evening)|later today|hoy|esta tarde|esta noche)\b", spoken):
+    if re.search(
+        r"\b(?:today|tonight|this (?:morning|afternoon|evening)|later today|hoy|esta tarde|esta noche)\b",
+        spoken,
+    ):
         days.append(today)
     for match in _WEEKDAY.finditer(spoken):
         word = match.group(2)
-        index = next(i for i, name in enumerate(WEEKDAYS) if name.startswith(word[:3]) or _ES_WEEKDAYS[i].startswith(word[:3]))
+        index = next(
+            i
+            for i, name in enumerate(WEEKDAYS)
+            if name.startswith(word[:3]) or _ES_WEEKDAYS[i].startswith(word[:3])
+        )
         ahead = (index - today.weekday()) % 7
         if ahead == 0 and match.group(1) in ("next", "following"):
             ahead = 7
@@ -159,7 +206,9 @@ def _days(spoken: str, today: date) -> tuple[tuple[date, ...] | None, bool]:
     named = _named_date(spoken, today)
     if named:
         days.append(named)
-    next_week = bool(re.search(r"\b(?:next week|la semana que viene|la proxima semana)\b", spoken)) and not days
+    next_week = (
+        bool(re.search(r"\b(?:next week|la semana que viene|la proxima semana)\b", spoken)) and not days
+    )
     return (tuple(sorted(set(days))) if days else None), next_week
 
 
@@ -169,15 +218,21 @@ def _named_date_cached(fragment: str, today: date) -> date | None:
     parsed = dateparser.parse(
         fragment,
         languages=["en", "es"],
-        settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base, "REQUIRE_PARTS": ["day"]},  # type: ignore[arg-type]
+        settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base, "REQUIRE_PARTS": ["day"]},
     )
     return parsed.date() if parsed else None
 
 
 def _named_date(spoken: str, today: date) -> date | None:
-    match = re.search(rf"\b{MONTH_PATTERN}\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+|de\s+)?{MONTH_PATTERN}", spoken)
+    match = re.search(
+        rf"\b{MONTH_PATTERN}\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+|de\s+)?{MONTH_PATTERN}",
+        spoken,
+    )
     if not match:
-        match = re.search(r"\bthe\s+\d{1,2}(?:st|nd|rd|th)\b(?!\s+(?:1|one|slot|time|option|choice|opening|of (?:those|them|these)))", spoken)
+        match = re.search(
+            r"\bthe\s+\d{1,2}(?:st|nd|rd|th)\b(?!\s+(?:1|one|slot|time|option|choice|opening|of (?:those|them|these)))",
+            spoken,
+        )
         if not match:
             return None
         ordinal = int(re.sub(r"\D", "", match.group(0)) or 0)

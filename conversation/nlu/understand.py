@@ -58,7 +58,11 @@ def _personalise(lemma_text: str, first_name: str, broker_name: str) -> str:
             " she",
             text,
         )
-        text = re.sub(rf" (?:there is )?no (?:one |body )?(?:named |called )?{re.escape(first)}(?= )", " no one by that name", text)
+        text = re.sub(
+            rf" (?:there is )?no (?:one |body )?(?:named |called )?{re.escape(first)}(?= )",
+            " no one by that name",
+            text,
+        )
         text = re.sub(rf" who is {re.escape(first)}(?= )", " no one by that name", text)
     return text.strip()
 

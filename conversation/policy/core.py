@@ -80,14 +80,20 @@ class LocalPolicy(IdentityFlow, SchedulingFlow, CallbackFlow, AnswersFlow, Spani
             return question(self)
         if u.has(Intent.GOODBYE) and not u.has(Intent.AFFIRM, Intent.PRICE):
             await self.end(CallResult.DECLINED)
-            return "Gracias por su tiempo, adiós." if self.state.spanish else "Thank you for your time, goodbye."
+            return (
+                "Gracias por su tiempo, adiós." if self.state.spanish else "Thank you for your time, goodbye."
+            )
         return await self._answer_pending(u)
 
     def _explicit_callback(self, u: Understanding) -> bool:
         """'Call me back' while choosing a slot; 'I'm busy then' is only a no to that slot."""
-        return bool(
-            "call" in u.utterance.lemmas and ("back" in u.utterance.words or "later" in u.utterance.words)
-        ) or "good time" in u.text or "can not talk" in u.text
+        return (
+            bool(
+                "call" in u.utterance.lemmas and ("back" in u.utterance.words or "later" in u.utterance.words)
+            )
+            or "good time" in u.text
+            or "can not talk" in u.text
+        )
 
     async def _answer_pending(self, u: Understanding) -> str | None:
         pending = self.state.pending

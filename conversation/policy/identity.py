@@ -51,8 +51,10 @@ class IdentityFlow(PolicyBase):
         if not match or u.has(Intent.AFFIRM, Intent.SELF_ID, Intent.NAME_CORRECTION, Intent.CONFUSED):
             return False
         name = match.group(1) or match.group(2)
-        return bool(spoken_name_words(name)) and not looks_like_word(name) and not has_first_name(
-            name, self.ctx.first_name
+        return (
+            bool(spoken_name_words(name))
+            and not looks_like_word(name)
+            and not has_first_name(name, self.ctx.first_name)
         )
 
     async def identity_confirm(self, u: Understanding) -> str | None:
@@ -72,7 +74,9 @@ class IdentityFlow(PolicyBase):
             others = [w for w in spoken_name_words(u.text) if not has_first_name(w, self.ctx.first_name)]
             if others and has_first_name(u.text, self.ctx.first_name) and not u.has(Intent.NAME_CORRECTION):
                 self.state.verify_buffer = u.utterance.raw  # "Yes, Maria Lopez speaking"
-                return greeting + "Before we go on, I need to verify your identity. What is your date of birth?"
+                return (
+                    greeting + "Before we go on, I need to verify your identity. What is your date of birth?"
+                )
             return (
                 greeting + "Before we go on, I need to verify your identity. "
                 "Could you please tell me your full name and date of birth?"
@@ -120,7 +124,9 @@ class IdentityFlow(PolicyBase):
         state.verify_reprompts += 1
         if state.verify_reprompts >= MAX_VERIFY_REPROMPTS:
             return await self.verify_failed()
-        if mentions_date(u.utterance.raw) and not re.search(r"\b(?:19|20)\d{2}\b", digits(state.verify_buffer)):
+        if mentions_date(u.utterance.raw) and not re.search(
+            r"\b(?:19|20)\d{2}\b", digits(state.verify_buffer)
+        ):
             return "Thank you. And the year you were born?"
         return "Thank you. And what is your date of birth?"
 

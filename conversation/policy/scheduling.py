@@ -140,7 +140,9 @@ class SchedulingFlow(PolicyBase):
             arguments["earliest"] = request.earliest.isoformat()
         if request.latest is not None:
             arguments["latest"] = request.latest.isoformat()
-        slots = self._open([s for s in await self._availability(**arguments) or [] if request.allows(self.local(s))])
+        slots = self._open(
+            [s for s in await self._availability(**arguments) or [] if request.allows(self.local(s))]
+        )
         if slots:
             return await self._offer(_spread(slots, SLOTS_PER_OFFER), f"{self.ctx.broker_name} has")
         nearest = self._open(await self._availability(date_range=self._range(SEARCH_DAYS)) or [])

@@ -15,9 +15,7 @@ from conversation.time_parse import resolve_callback_time
 from domain.enums import CallbackOwner, CallResult
 
 _DAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
-_MONTHS = (
-    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()
-)
+_MONTHS = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()
 _NUMBERS = "cero una dos tres cuatro cinco seis siete ocho nueve diez once doce".split()
 
 
@@ -45,14 +43,18 @@ class SpanishFlow(PolicyBase):
             f"¿Quiere que {self.ctx.broker_name} le devuelva la llamada?"
         )
 
-    async def spanish_answer(self, u: Understanding) -> str | None:
+    async def spanish_answer(self, u: Understanding) -> str:
         pending = self.state.pending
         resolved = resolve_callback_time(u.utterance.raw, self.clock(), self.ctx.timezone, self.tools.window)
         proposed = self.state.proposed_callback
         same = resolved is None or (proposed is not None and resolved.at == proposed.at)
         if pending is Pending.SPANISH_CONFIRM and u.has(Intent.AFFIRM) and same and proposed is not None:
             return await self._book_broker_callback()
-        if resolved is not None and pending in (Pending.SPANISH_OFFER, Pending.SPANISH_TIME, Pending.SPANISH_CONFIRM):
+        if resolved is not None and pending in (
+            Pending.SPANISH_OFFER,
+            Pending.SPANISH_TIME,
+            Pending.SPANISH_CONFIRM,
+        ):
             self.state.proposed_callback = resolved
             self.state.pending = Pending.SPANISH_CONFIRM
             return f"Entonces, {hablar_fecha(self.local(resolved.at))}, hora local. ¿Está bien?"
