@@ -46,9 +46,9 @@ DOB_STYLES: dict[str, tuple[DobStyle, ...]] = {
         lambda d: f"the {d.day}{_suffix(d.day)} of {_MONTHS[d.month - 1]}, {d.year % 100:02d}",
         lambda d: f"{_MONTHS[d.month - 1]} the {ordinal_words(d.day)}, {d.year}",
         lambda d: (
-            f"zero {number_to_words(d.month)} {number_to_words(d.day)} {_year_words(d.year)}"
+            f"zero {number_to_words(d.month)} {number_to_words(d.day)}, {_year_words(d.year)}"
             if d.month < 10
-            else f"{number_to_words(d.month)} {number_to_words(d.day)} {_year_words(d.year)}"
+            else f"{number_to_words(d.month)} {number_to_words(d.day)}, {_year_words(d.year)}"
         ),
         lambda d: f"{_year_words(d.year)}, {_MONTHS[d.month - 1]} {ordinal_words(d.day)}",
     ),

@@ -13,7 +13,7 @@ import dateparser
 from conversation.nlu.numbers import MONTH_PATTERN, MONTHS, digits
 
 _ORD = r"(?:st|nd|rd|th|er|o|a)?"
-_NUMERIC = re.compile(r"(?<![\d:])(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{2}|\d{4})(?![\d:])")
+_NUMERIC = re.compile(r"(?<![\d:])(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*,?\s*[/.\- ]?\s*(\d{2}|\d{4})(?![\d:])")
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _MONTH_DAY_YEAR = re.compile(
     rf"\b({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b,?\s*(?:of\s+|de\s+|in\s+)?'?(\d{{4}}|\d{{2}})\b"
@@ -85,6 +85,14 @@ def parse_date_of_birth(text: str, today: date | None = None) -> date | None:
     split = _month_day_and_year(spoken, today)
     if split:
         return split
+    # "one twenty oh one": the year merge took "20 01" for 2001; read the digits apart once more.
+    unmerged = re.sub(r"\b(1[89]|20)(\d{2})\b", r"\1 \2", spoken)
+    for match in _NUMERIC.finditer(unmerged):
+        first, second, year = (int(g) for g in match.groups())
+        if first <= 12:
+            found = _make(year, first, second, today)
+            if found:
+                return found
     return _with_dateparser(spoken, today)
 
 

@@ -49,6 +49,9 @@ def compile_rule(pattern: str) -> re.Pattern[str]:
 # --- the rules ---------------------------------------------------------------------------------
 # Words that may sit between a verb and its object without changing what is asked.
 _FILL = "(?:(?:{PROFANE}|the|these|those|this|your|all|with|me|us|my|of|a|any|phone) ){0,3}"
+# Between "don't want" and the contact verb: who would call, and nothing that turns it around
+# ("I never want to miss a call" is not an opt-out).
+_WANT_GAP = "(?:(?:to|you|people|anyone|anybody|them|any|more|be|get|getting|receive|receiving|these|those|your|the|phone|sales|marketing|of|guys|this|company|ever|again|keep|on|being|y) ){0,4}"
 _NAME_WORDS = "(?:maam|madam|sir|mrs|mr|ms|miss|missus|mister|dear|honey|hon|sweetie|sweetheart|darling|love|buddy|pal|babe|baby|young lady|young man|by my|by that|that)"
 
 _OPT_OUT_CONTACT = (
@@ -58,10 +61,11 @@ _OPT_OUT_CONTACT = (
     "(?:{NEG}) (?:you )?(?:ever |even |dare |evers )?(?:try to |be |bother |to |keep |go |going to |again )*{CONTACT_V} (?:{SELF}|{AGAIN}|please|period|$)",
     "(?:{NEG}) (?:you )?(?:ever |even )?(?:{CONTACT_V})$",
     "(?:{NEG_STRICT}) (?:you )?(?:ever |even )?{CONTACT_V} (?:\\S+ ){1,3}(?:{AGAIN})",
-    "(?:{NEG}) {WANT} {GAP4}(?:{CONTACT_V}) (?:{SELF}|{AGAIN}|from|by|$)",
+    "(?:{NEG}) {WANT} " + _WANT_GAP + "(?:{CONTACT_V}) (?:{SELF}|{AGAIN}|from|by|$)",
     "(?:{NEG}) {WANT} {GAP2}(?:any|more|these|those|your|such|no|the|sales|marketing|phone|robo) {GAP2}{CONTACT_N}",
     "(?:{NEG}) {WANT} (?:to )?(?:be |get |being )?(?:{CONTACT_V}|contact)",
     "no more {GAP2}{CONTACT_N}",
+    "(?:sick|tired|fed up|done|had enough|had it) (?:of|with) (?:all )?(?:the |these |those |your |this |you )?(?:\\S+ )?(?:call|phone call|robocall|calling|message|marketing|telemarketing|spam)",
     "(?:enough|done|through|finish) (?:with|of) {GAP2}{CONTACT_N}",
 )
 # Requests that name the list or the caller's number, or dismiss outright: opt-outs whatever else is said.
@@ -136,6 +140,8 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "i do not think so",
         "no need",
         "(?:i|we) (?:already )?have (?:enough|what i need|what we need|all i need|coverage|insurance|a plan|dental|vision|that covered|it covered|someone)(?: already|$| thanks| thank)",
+        "(?:i|we) (?:already|do) (?:have|get|got) (?:dental|vision|coverage|insurance|a plan|that|it|one)",
+        "(?:i|we) (?:have|get|got) (?:dental|vision|coverage|insurance|a plan|a dentist) (?:through|from|with|at|already|covered|elsewhere)",
         "(?:count me|count us) out",
         "(?:i will|i would like to|let me|i need to|i have to|i want to) think (?:about it|it over|on it)",
         "not (?:buying|looking|shopping)",

@@ -26,12 +26,24 @@ _SPANISH_NUMBER = re.compile(
 )
 
 
+_REPEATED_WORD = re.compile(r"\b([a-z]+)((?:\s+\1\b)+)")
+_NUMBER_WORDS = frozenset(
+    "zero oh one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred "
+    "thousand".split()
+)
+
+
+def _keep_numbers(match: re.Match[str]) -> str:
+    return match.group(0) if match.group(1) in _NUMBER_WORDS else match.group(1)
+
+
 @lru_cache(maxsize=2048)
 def digits(text: str) -> str:
     """Folded text with every spoken number as digits and split years joined."""
     text = asr_joins(fold(text))
     text = re.sub(r"\b(?:um+|uh+|er+|erm|like|you know|i mean|okay so)\b", " ", text)
-    text = re.sub(r"\b([a-z]+)(?:\s+\1\b)+", r"\1", text)  # "march march" -> "march"
+    text = _REPEATED_WORD.sub(_keep_numbers, text)  # "march march" -> "march"; "eleven eleven" stays
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     if _SPANISH_NUMBER.search(text):
         text = alpha2digit(text, "es", threshold=0)
