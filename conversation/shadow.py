@@ -140,12 +140,12 @@ class ShadowEngine:
             return
         self._turn += 1
         try:
-            shadow_result = await step(candidate)
+            theirs = _summary(await step(candidate))
         except Exception as exc:  # the candidate never affects the caller
             logger.warning("shadow candidate failed (%s); dropped for this call", type(exc).__name__)
             self.candidate = None
             return
-        ours, theirs = _summary(production_result), _summary(shadow_result)
+        ours = _summary(production_result)
         for field, value in ours.items():
             if theirs[field] != value:
                 difference = ShadowDifference(self._turn, field, value, theirs[field])
