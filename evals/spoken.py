@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from conversation.nlu.numbers import MONTHS, digits
 
-_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = "(" + "|".join(_WEEKDAYS) + ")"
 _MONTH = "(" + "|".join(m for m in MONTHS if len(m) > 3 and m.isascii()) + ")"
 _INSTANT = re.compile(
     rf"\b{_WEEKDAY},?\s+(?:the\s+)?{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+at\s+(?:(noon)|(\d{{1,2}})(?:(?::|\s)(\d{{2}}))?\s*([ap])\.?\s?m\b)"
@@ -25,8 +26,15 @@ _ES_HOURS = {
 _DOLLARS = re.compile(r"\$\s?(\d+(?:\.\d{1,2})?)|\b(\d+)\s+dollars?(?:\s+and\s+(\d+)\s+cents?)?")
 
 
-def _year_for(month: int, day: int, today: date) -> int:
-    """Emma speaks of the coming weeks: the year that puts the date nearest after today."""
+def _year_for(month: int, day: int, today: date, weekday: str | None = None) -> int:
+    """The year whose date has the weekday said; else the one that puts it nearest after today."""
+    if weekday is not None:
+        for year in (today.year, today.year + 1, today.year - 1):
+            try:
+                if _WEEKDAYS[date(year, month, day).weekday()] == weekday:
+                    return year
+            except ValueError:
+                continue
     for year in (today.year, today.year + 1, today.year - 1):
         try:
             candidate = date(year, month, day)
@@ -43,7 +51,7 @@ def spoken_instants(text: str, timezone: str, today: date) -> list[datetime]:
     spoken = digits(text)
     found: list[datetime] = []
     for match in _INSTANT.finditer(spoken):
-        month_name, day_s, noon, hour_s, minute_s, meridiem = match.groups()
+        weekday, month_name, day_s, noon, hour_s, minute_s, meridiem = match.groups()
         month, day = MONTHS[month_name], int(day_s)
         if noon:
             hour, minute = 12, 0
@@ -51,7 +59,7 @@ def spoken_instants(text: str, timezone: str, today: date) -> list[datetime]:
             hour = int(hour_s) % 12 + (12 if meridiem == "p" else 0)
             minute = int(minute_s or 0)
         try:
-            found.append(datetime(_year_for(month, day, today), month, day, hour, minute, tzinfo=zone))
+            found.append(datetime(_year_for(month, day, today, weekday), month, day, hour, minute, tzinfo=zone))
         except ValueError:
             continue
     for match in _ES_INSTANT.finditer(re.sub(r"[^a-z0-9 ]", " ", digits(text))):
