@@ -59,7 +59,9 @@ def spoken_instants(text: str, timezone: str, today: date) -> list[datetime]:
             hour = int(hour_s) % 12 + (12 if meridiem == "p" else 0)
             minute = int(minute_s or 0)
         try:
-            found.append(datetime(_year_for(month, day, today, weekday), month, day, hour, minute, tzinfo=zone))
+            found.append(
+                datetime(_year_for(month, day, today, weekday), month, day, hour, minute, tzinfo=zone)
+            )
         except ValueError:
             continue
     for match in _ES_INSTANT.finditer(re.sub(r"[^a-z0-9 ]", " ", digits(text))):

@@ -38,7 +38,9 @@ def test_dates_of_birth(text: str, expected: date) -> None:
     assert parse_date_of_birth(text, TODAY) == expected
 
 
-@pytest.mark.parametrize("text", ["February 30th, 1961", "March 4th", "may I ask who is calling", "in 2030", ""])
+@pytest.mark.parametrize(
+    "text", ["February 30th, 1961", "March 4th", "may I ask who is calling", "in 2030", ""]
+)
 def test_not_a_full_date_of_birth(text: str) -> None:
     assert parse_date_of_birth(text, TODAY) is None
 

@@ -81,6 +81,8 @@ def test_understanding_on_every_heldout_kind() -> None:
             right[kind] += ok
             if not ok:
                 misses.append((kind, text, sorted(got)))
-    assert right["opt_out"] == total["opt_out"] and right["opt_out_spanish"] == total["opt_out_spanish"], misses
+    assert right["opt_out"] == total["opt_out"] and right["opt_out_spanish"] == total["opt_out_spanish"], (
+        misses
+    )
     assert right["negated_stop"] == total["negated_stop"], misses
     assert sum(right.values()) / sum(total.values()) >= 0.95, misses

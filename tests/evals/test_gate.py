@@ -34,7 +34,9 @@ async def test_gate_sample(split: str, seed: int) -> None:
 
 def test_a_broken_scenario_file_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("scenarios:\n  - name: x\n    turns: [{caller: hi, expect: {colour: red}}]\n", encoding="utf-8")
+    bad.write_text(
+        "scenarios:\n  - name: x\n    turns: [{caller: hi, expect: {colour: red}}]\n", encoding="utf-8"
+    )
     with pytest.raises(ScenarioError, match="colour"):
         load_scenarios(bad)
     bad.write_text("- just a list\n", encoding="utf-8")

@@ -14,7 +14,9 @@ from evals.runner import Conversation, EvalConfig, Turn, plan
 
 def _conversation(turns: list[Turn], **fields: object) -> Conversation:
     _, client, persona = plan(EvalConfig(seed=5), 0)
-    convo = Conversation(0, replace(persona, goal="decline", opt_out_at=None), client, "train", "Hi, this is Emma.")
+    convo = Conversation(
+        0, replace(persona, goal="decline", opt_out_at=None), client, "train", "Hi, this is Emma."
+    )
     convo.turns = turns
     convo.expected = CallResult.DECLINED
     convo.outcome = CallResult.DECLINED
@@ -31,7 +33,9 @@ def _turn(caller: str, emma: str, *, verified: bool = True, ended: bool = False,
 
 
 def test_a_clean_conversation_passes() -> None:
-    s = score(_conversation([_turn("no thanks", "Thank you, goodbye.", ended=True, outcome=CallResult.DECLINED)]))
+    s = score(
+        _conversation([_turn("no thanks", "Thank you, goodbye.", ended=True, outcome=CallResult.DECLINED)])
+    )
     assert s.passed and s.scheduling_ok and not s.hipaa and not s.hallucinations
 
 
@@ -43,7 +47,9 @@ def test_record_data_before_verification_is_a_hipaa_violation() -> None:
 
 
 def test_an_invented_price_and_time_are_hallucinations() -> None:
-    convo = _conversation([_turn("how much", "It's $19.99 a month, and Dana has Friday, December fourth at two p.m.")])
+    convo = _conversation(
+        [_turn("how much", "It's $19.99 a month, and Dana has Friday, December fourth at two p.m.")]
+    )
     found = score(convo).hallucinations
     assert any("price" in f for f in found) and any("time" in f for f in found)
     convo.prices = {"19.99"}
@@ -67,7 +73,9 @@ def test_an_opt_out_not_honoured_in_its_turn_fails() -> None:
     convo.caller_log.opt_out_turns.append(1)
     s = score(convo)
     assert s.opt_out_requests == 1 and s.opt_out_in_turn == 0 and not s.passed
-    convo.turns = [_turn("stop calling", "Understood.", ended=True, outcome=CallResult.OPTED_OUT, opted_out=True)]
+    convo.turns = [
+        _turn("stop calling", "Understood.", ended=True, outcome=CallResult.OPTED_OUT, opted_out=True)
+    ]
     assert score(convo).opt_out_in_turn == 1
 
 
@@ -85,7 +93,9 @@ def test_a_booking_other_than_the_accepted_slot_fails_scheduling() -> None:
     broker = convo.client.record.broker_id
     convo.bookings = [{"slot_start": accepted, "broker_id": broker, "product": "dental"}]
     assert score(convo).scheduling_ok
-    convo.bookings = [{"slot_start": datetime(2026, 12, 2, 16, tzinfo=UTC), "broker_id": broker, "product": "dental"}]
+    convo.bookings = [
+        {"slot_start": datetime(2026, 12, 2, 16, tzinfo=UTC), "broker_id": broker, "product": "dental"}
+    ]
     assert not score(convo).scheduling_ok
 
 
