@@ -142,3 +142,17 @@ class DncOut(BaseModel):
 class EndOut(BaseModel):
     ended: bool
     reason: CallResult
+
+
+class InterpretTimeArgs(ToolArgs):
+    words: str = Field(min_length=1, max_length=200, description="The caller's own words for a day and time.")
+
+
+class InterpretTimeOut(BaseModel):
+    days: list[date]
+    clock: time | None
+    earliest: time | None
+    latest: time | None
+    instant: datetime | None
+    spoken: str
+    needs_confirmation: bool

@@ -21,10 +21,11 @@ from conversation.agent_data import AgentDataPort, Availability, Clock, Eligibil
 from conversation.booking_guard import caller_chose
 from conversation.context import AgentContext
 from conversation.llm.base import ChatMessage, ToolCall, ToolSpec
+from conversation.nlu.times import parse_time_request
 from conversation.speech_text import speak_datetime
 from conversation.stages import can_move
 from conversation.state import Action, CallState
-from conversation.time_parse import resolve_callback_time
+from conversation.time_parse import resolve_callback_time, resolve_request
 from conversation.tool_models import (
     AvailabilityArgs,
     AvailabilityOut,
@@ -35,6 +36,8 @@ from conversation.tool_models import (
     EligibilityArgs,
     EndCallArgs,
     EndOut,
+    InterpretTimeArgs,
+    InterpretTimeOut,
     NoArgs,
     NoteOut,
     NotesArgs,
@@ -77,6 +80,12 @@ _DESCRIPTIONS: dict[str, tuple[str, type[ToolArgs]]] = {
     "request_callback": ("Schedule a callback at a time the caller confirmed.", CallbackArgs),
     "add_to_dnc": ("The caller asked not to be called again: add them to the do-not-call list.", NoArgs),
     "end_call": ("End the call with its result once you have said goodbye.", EndCallArgs),
+    "interpret_time": (
+        "Read a day and time in the caller's own words, in their time zone: the days, an exact time or "
+        "a range, and the first matching instant. Use it before check_broker_availability (near, "
+        "earliest, latest) or request_callback; read the result back if needs_confirmation.",
+        InterpretTimeArgs,
+    ),
 }
 
 # Tools that touch the client's record or plan need a verified caller.
@@ -179,6 +188,7 @@ class ToolBox:
             "request_callback": self._callback,
             "add_to_dnc": self._dnc,
             "end_call": self._end_call,
+            "interpret_time": self._interpret_time,
         }
 
     async def call(self, name: str, arguments: dict[str, Any] | None = None) -> tuple[bool, dict[str, Any]]:
@@ -250,6 +260,22 @@ class ToolBox:
         return ok, (result if ok and result is not None else {"error": error or "failed"})
 
     # --- handlers ---------------------------------------------------------------------------
+
+    async def _interpret_time(self, args: InterpretTimeArgs) -> InterpretTimeOut:
+        zone = ZoneInfo(self.context.timezone)
+        request = parse_time_request(args.words, self.clock().astimezone(zone).date())
+        resolved = resolve_request(request, self.clock(), self.context.timezone, self.window)
+        if resolved is not None:
+            self.state.facts.caller_times.add(resolved.at)
+        return InterpretTimeOut(
+            days=list(request.days or ()),
+            clock=request.clock,
+            earliest=request.earliest,
+            latest=request.latest,
+            instant=resolved.at if resolved else None,
+            spoken=speak_datetime(resolved.local) if resolved else "",
+            needs_confirmation=bool(resolved and resolved.ambiguous),
+        )
 
     async def _eligibility(self, args: EligibilityArgs) -> EligibilityResult:
         if args.client_id != self.context.client_id:
