@@ -80,7 +80,7 @@ _SELF_ONLY = re.compile(
     r"\b(?:just (?:me|myself|mine|for me|for myself|the one|one person|me alone|individual)|only (?:me|myself|for me|mine|one)|"
     r"me alone|myself|by myself|individual|single|me only|for me only|one person|only one|alone|"
     r"i am not married|not married|no spouse|no wife|no husband|do not have a (?:spouse|wife|husband|partner)|"
-    r"divorced|widow\w*|live alone|no one else|nobody else|just for me|for me|me|solo yo|solo para mi)\b"
+    r"divorced|widow\w*|live alone|no one else|nobody else|just for me|for me|me|solo yo|solo para mi|solo|single person)\b"
 )
 _FAMILY = re.compile(
     r"\b(?:spouse|wife|husband|partner|family|both|both of us|the two of us|us two|us|we|kids?|children|"

@@ -45,7 +45,7 @@ RULES: dict[Intent, tuple[str, ...]] = {
     Intent.AFFIRM: (
         r"^(?:\W*(?:si|claro|por supuesto|esta bien|de acuerdo|vale|bueno|dale|perfecto|correcto|exacto|como no|seguro|me parece bien|me gustaria|con gusto)\b)",
     ),
-    Intent.DENY: (r"^\W*no\b(?!\s+(?:me|se|quiero|gracias))",),
+    Intent.DENY: (r"^\W*no\W*$", r"^\W*no\W+(?:no|gracias|senor|senora|para nada|ahorita no)\b"),
     Intent.DECLINE: (
         r"\bno\s+(?:me\s+)?interes\w*",
         r"\bno\s*,?\s*gracias\b",

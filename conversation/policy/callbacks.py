@@ -4,7 +4,7 @@ it is never moved."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from conversation.nlu.intent import Intent
 from conversation.nlu.understand import Understanding
@@ -68,6 +68,8 @@ class CallbackFlow(PolicyBase):
     async def callback_confirm(self, u: Understanding) -> str | None:
         proposed = self.state.proposed_callback
         new_time = self._resolve(u.utterance.raw)
+        if new_time is not None and proposed is not None:
+            new_time = self._same_week(new_time, proposed)
         if new_time is not None and (proposed is None or new_time.at != proposed.at):
             return await self.propose_callback(new_time)
         if u.has(Intent.AFFIRM) and not u.has(Intent.DENY) and proposed is not None:
@@ -76,6 +78,16 @@ class CallbackFlow(PolicyBase):
             self.state.pending = Pending.CALLBACK_TIME
             return "No problem. What day and time would work better?"
         return None
+
+    def _same_week(self, new: ResolvedTime, proposed: ResolvedTime) -> ResolvedTime:
+        """'Next week' then 'Tuesday at 10': the Tuesday of the week being talked about."""
+        today = self.local(self.clock()).date()
+        if (proposed.local.date() - today).days < 6 or new.local.date() >= proposed.local.date() - timedelta(
+            days=proposed.local.weekday()
+        ):
+            return new
+        moved = new.at + timedelta(days=7)
+        return ResolvedTime(at=moved, local=self.local(moved), ambiguous=new.ambiguous, clamped=new.clamped)
 
     async def time_answer(self, u: Understanding) -> str | None:
         resolved = self._resolve(u.utterance.raw)

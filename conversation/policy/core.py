@@ -39,8 +39,9 @@ class LocalPolicy(IdentityFlow, SchedulingFlow, CallbackFlow, AnswersFlow, Spani
             return self.acknowledge()
         if self.state.spanish and self.state.pending in _SPANISH_PENDING:
             if not looks_english(u.utterance.words):
-                extra = spanish_intents(u.utterance.folded)
-                return await self.spanish_answer(replace(u, intents=u.intents | extra))
+                said = spanish_intents(u.utterance.folded)  # yes and no are read the Spanish way here
+                english = u.intents - {Intent.DENY, Intent.DECLINE}
+                return await self.spanish_answer(replace(u, intents=frozenset(english | said)))
             self.state.spanish = False  # they switched to English: go on in English
             self.state.pending = Pending.IDENTITY_CONFIRM if not self.state.verified else Pending.PRESENT
         reply = await self._dispatch(u, disclosed)
@@ -71,7 +72,7 @@ class LocalPolicy(IdentityFlow, SchedulingFlow, CallbackFlow, AnswersFlow, Spani
             reply = await self.verify(u)
             if reply:
                 return reply
-        answer = await self.answer_questions(u)
+        answer = None if u.has(Intent.DECLINE) else await self.answer_questions(u)
         if answer:
             return f"{answer} {question(self)}"
         if u.has(Intent.HOLD):

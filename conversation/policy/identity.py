@@ -71,6 +71,10 @@ class IdentityFlow(PolicyBase):
         if u.has(Intent.AFFIRM, Intent.SELF_ID, Intent.NAME_CORRECTION) or said_first:
             await self._start_verify()
             greeting = f"Thanks, {self.state.preferred_name}. " if self.state.preferred_name else "Thanks. "
+            if has_first_name(u.text, self.ctx.first_name) and not u.has(Intent.NAME_CORRECTION):
+                self.state.verify_buffer = " ".join(  # "this is Maria": the first name is given
+                    w for w in spoken_name_words(u.text) if has_first_name(w, self.ctx.first_name)
+                )
             others = [w for w in spoken_name_words(u.text) if not has_first_name(w, self.ctx.first_name)]
             if others and has_first_name(u.text, self.ctx.first_name) and not u.has(Intent.NAME_CORRECTION):
                 self.state.verify_buffer = u.utterance.raw  # "Yes, Maria Lopez speaking"
