@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from conversation.nlu.dates import parse_date_of_birth
-from conversation.nlu.times import PART_DEFAULT, TimeRequest, parse_time_request
+from conversation.nlu.times import PART_DEFAULT, PARTS, TimeRequest, parse_time_request
 from domain.calling_window import is_within_window, next_window_open
 from domain.messages import CallingWindow
 
@@ -32,6 +32,9 @@ def _start_of(request: TimeRequest) -> tuple[time, bool]:
     """The time of day a request names (and whether it was guessed)."""
     if request.clock is not None:
         return request.clock, request.clock_guessed
+    part_start = time(PARTS[request.part][0]) if request.part in PARTS else None
+    if request.earliest is not None and request.earliest != part_start:
+        return request.earliest, True  # "after 6 tonight": six, not the evening's default
     if request.part is not None and request.part in PART_DEFAULT:
         return time(PART_DEFAULT[request.part]), True
     if request.earliest is not None:

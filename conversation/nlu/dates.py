@@ -28,6 +28,7 @@ _MONTH_DAY = re.compile(
     rf"\b({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b|\b(\d{{1,2}}){_ORD}\s+(?:of\s+|de\s+)?({MONTH_PATTERN})"
 )
 _YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
+_SHORT_YEAR = re.compile(r"(?:'|\bborn in |\bin the year |\byear )(\d{2})\b")  # "born in '61"
 _DATEPARSER_SETTINGS = {
     "PREFER_DATES_FROM": "past",
     "REQUIRE_PARTS": ["day", "month", "year"],
@@ -99,7 +100,7 @@ def parse_date_of_birth(text: str, today: date | None = None) -> date | None:
 def _month_day_and_year(spoken: str, today: date) -> date | None:
     """'born in 1961, on March 4th' - the parts said apart."""
     md = _MONTH_DAY.search(spoken)
-    year = _YEAR.search(spoken)
+    year = _YEAR.search(spoken) or _SHORT_YEAR.search(spoken)
     if not md or not year:
         return None
     if md.group(1):

@@ -72,7 +72,7 @@ _OPT_OUT_CONTACT = (
 _OPT_OUT_REMOVE = (
     "{REMOVE_STRONG} {GAP1}{SELF}",
     "(?:remove|delete|erase|wipe|purge|scrub|expunge|eliminate|unlist|deregister|blacklist|block) (?:all )?(?:my|our|this) \\S+",
-    "{REMOVE_WEAK} {GAP1}{SELF} {GAP3}(?:{AWAY_FROM}) ",
+    "{REMOVE_WEAK} {GAP1}{SELF} {GAP3}(?:{AWAY_FROM})",
     "{REMOVE_WEAK} {GAP1}{SELF} {GAP3}(?:{AWAY_FROM})$",
     "{REMOVE_WEAK} (?:{AWAY_FROM}) {GAP1}{SELF}",
     "(?:{REMOVE_STRONG}|{REMOVE_WEAK}) {GAP3}(?:{AWAY_FROM}) {GAP2}(?:{LIST_N})",
@@ -158,7 +158,7 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:set|covered|good) on that front",
     ),
     Intent.AFFIRM: (
-        "^(?:(?:oh|well|so|and|um|then|okay|yes) )*(?:yes|yeah|yep|yup|yah|ya|yea|aye|sure|surely|certainly|absolutely|definitely|totally|indeed|affirmative|correct|exactly|precisely|right|alright|all right|okay|fine|perfect|great|good|excellent|wonderful|awesome|cool|lovely|gladly|si|claro|vale|bueno|dale|obviously|naturally|true|yessir|yes maam|uh huh|mhm|yes please|of course|okay then|very well|fair enough|deal|done|agreed|go on)\\b",
+        "^(?:(?:oh|well|so|and|um|then|okay|yes|lol|haha|ha|hah|heh|hmm|ah|alright|right|ok|uh|wow|great|cool|fine|sure|aha) )*(?:yes|yeah|yep|yup|yah|ya|yea|aye|sure|surely|certainly|absolutely|definitely|totally|indeed|affirmative|correct|exactly|precisely|right|alright|all right|okay|fine|perfect|great|good|excellent|wonderful|awesome|cool|lovely|gladly|si|claro|vale|bueno|dale|obviously|naturally|true|yessir|yes maam|uh huh|mhm|yes please|of course|okay then|very well|fair enough|deal|done|agreed|go on)\\b",
         "(?:that|this|it|which|monday|tuesday|wednesday|thursday|friday|saturday|sunday|either|any|both|one) (?:one )?(?:would |will |should |does |sound |sounds |seem |seems )?(?:work|do|be fine|be good|be great|be perfect|be ok|be okay|suit me|suit|fit)\\b",
         "(?:sound|sounds|seem|seems|look|looks) (?:good|great|fine|perfect|okay|alright|nice|lovely|like a plan|right|about right|reasonable|interesting)",
         "(?:go ahead|go for it|please do|do it|let us do it|let us do that|book it|book that|book me|schedule it|schedule me|set it up|set that up|sign me up|count me in|i am in|let us go|lock it in|put me down|pencil me in|make it so)",
@@ -236,6 +236,9 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "how did you get (?:my|this) (?:number|phone|info|name)",
         "why are you (?:calling|call)",
         "what do you want",
+        "(?:is this|is it|are you) (?:a |some )?(?:sales|marketing|telemarketing|solicitation|survey|scam|sales pitch|spam)(?: call)?",
+        "(?:how do i know|how can i tell|how would i know) (?:this|you|it) (?:is not|is|are not|are)",
+        "is this (?:legit|legitimate|real|for real)",
         "who (?:sent|gave) you",
         "(?:what|who) is (?:dana|your company|this company)",
     ),
@@ -355,7 +358,9 @@ _NAME_CORRECTION = (
         "(?:you can|you may|please|just|everyone|my friends|people|could you|would you|can you|go ahead and) (?:just )?call me (?!(?:back|later|again|tomorrow|tonight|today|at|on|in|next|this|after|before|around|anytime|any time|when|whenever|sometime|monday|tuesday|wednesday|thursday|friday|saturday|sunday|a|the|about|if|once|between)\\b)[a-z]+$"
     ),
     compile_rule(
-        "(?:i go by|i prefer|i would prefer|i like to be called|i like being called|my friends call me|everyone calls me|people call me|it is pronounced|the name is) \\S+"
+        "(?:i go by|i prefer|i would prefer|i prefer to be called|i like to be called|i like being called|it is pronounced|the name is) "
+        + _NOT_CONTACT_WORD
+        + "(?: please| thanks| thank you)?$"
     ),
     compile_rule("(?:it is|that is|i am) (?:not )?(?:mrs|mr|ms|miss|doctor|dr) \\S+ not \\S+"),
     compile_rule(

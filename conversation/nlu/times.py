@@ -48,7 +48,7 @@ PARTS: dict[str, tuple[int, int]] = {
     "de la noche": (18, 21),
 }
 PART_DEFAULT = {"morning": 9, "afternoon": 14, "evening": 18, "tonight": 19, "night": 19}
-_PART = re.compile(r"\b(" + "|".join(sorted(PARTS, key=len, reverse=True)) + r")\b")
+_PART = re.compile(r"\b(" + "|".join(sorted(PARTS, key=len, reverse=True)) + r")s?\b")
 _MERIDIEM = r"(a\.?\s?m\.?|p\.?\s?m\.?|in the morning|in the afternoon|in the evening|at night|de la manana|de la tarde|de la noche|o'? ?clock)"
 _CLOCK = re.compile(
     rf"(?:\b(half past|half|quarter past|quarter after|quarter to|quarter till|a quarter past|a quarter to|a quarter after)\s+)?"

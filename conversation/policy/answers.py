@@ -4,6 +4,8 @@ died. Emma never guesses: what no tool told her, she says she does not have, and
 
 from __future__ import annotations
 
+import re
+
 from conversation.agent_data import CoverageLevel
 from conversation.nlu.intent import Intent
 from conversation.nlu.understand import Understanding
@@ -53,6 +55,11 @@ class AnswersFlow(PolicyBase):
                 f"{broker} can help with any questions about that."
             )
         if intent is Intent.WHO:
+            if re.search(r"\b(?:sales|scam|legit|legitimate|spam|survey|marketing)\b", u.text):
+                return (
+                    f"I'm Emma, an AI assistant calling on behalf of {broker}, your insurance broker. "
+                    "Nothing is sold on this call, and I'll never ask for payment or ID numbers."
+                )
             if self.state.verified:
                 return f"I'm Emma, an AI assistant calling on behalf of {broker}, your insurance broker."
             return (

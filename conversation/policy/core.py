@@ -62,6 +62,10 @@ class LocalPolicy(IdentityFlow, SchedulingFlow, CallbackFlow, AnswersFlow, Spani
             reply = await self.time_answer(u)
             if reply:
                 return reply
+        if pending is Pending.IDENTITY_CONFIRM and u.has(Intent.WRONG_PERSON, Intent.DECEASED):
+            who = await self.answer_questions(u) if u.has(Intent.WHO) else None
+            reply = await self.identity_confirm(u)
+            return f"{who} {reply}" if who and reply else reply
         if u.has(Intent.WANTS_BROKER):
             return await self.transfer()
         if u.has(Intent.CALLBACK) and not u.has(Intent.WRONG_PERSON):
