@@ -39,7 +39,7 @@ class SpanishFlow(PolicyBase):
         self.state.pending = Pending.SPANISH_OFFER
         return (
             f"Hola, soy Emma, una asistente de inteligencia artificial que llama de parte de {self.ctx.broker_name}. "
-            "Disculpe, por ahora solo puedo atender esta llamada en inglés. "
+            "Disculpe, por ahora no puedo atender esta llamada en español, solo en inglés. "
             f"¿Quiere que {self.ctx.broker_name} le devuelva la llamada?"
         )
 
