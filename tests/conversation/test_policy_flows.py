@@ -1,0 +1,64 @@
+"""Whole conversations in wording the policy was not written against, each reaching the result a
+careful human agent would (and writing DNC only when asked)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from conversation.personas import Persona, run_persona
+from domain.enums import CallResult
+
+V = "Maria Lopez, March 4 1961"
+FLOWS: list[tuple[str, tuple[str, ...], CallResult]] = [
+    ("rather you didn't", ("yep that's me", "Maria Lopez, 3-4-1961", "honestly I'd rather you didn't call me anymore"), CallResult.OPTED_OUT),
+    ("cross me off", ("Maria here", "lopez, maria - march the fourth sixty-one", "look, cross me off whatever list I'm on"), CallResult.OPTED_OUT),
+    ("quit wasting my time", ("yes", V, "quit wasting my time and take me off"), CallResult.OPTED_OUT),
+    ("never this number", ("yes", V, "no way, never call this number again"), CallResult.OPTED_OUT),
+    ("no-call list", ("yes", V, "sure", "just me", "actually, put me on your no-call list"), CallResult.OPTED_OUT),
+    ("not after today", ("yes", V, "please don't call me again after today"), CallResult.OPTED_OUT),
+    ("dare", ("yes", V, "don't you dare call me again"), CallResult.OPTED_OUT),
+    ("prefer you stop", ("yes", V, "I'd prefer you stop phoning, thanks"), CallResult.OPTED_OUT),
+    ("take us off", ("yes", V, "Take us off, please"), CallResult.OPTED_OUT),
+    ("fixed income pass", ("uh huh", V, "what's this going to cost me", "I'm on a fixed income, I'll have to pass"), CallResult.DECLINED),
+    ("think about it", ("yes", V, "I need to think about it"), CallResult.DECLINED),
+    ("not into this", ("who is this", "yes", V, "I'm not really into this"), CallResult.DECLINED),
+    ("thursday morning", ("who wants to know?", "yes it's her", "maria lopez, born four march sixty one", "ok go on", "just myself", "do you have anything thursday morning", "the later one", "sounds right"), CallResult.SCHEDULED),
+    ("name at greeting", ("this is maria", "march 4 1961", "lopez", "yes", "me and my wife", "how about friday at eleven", "that's fine"), CallResult.SCHEDULED),
+    ("whichever sooner", ("yes", "maria lopez 3/4/61", "are you a computer or a real human", "ok", "only me", "whichever is sooner", "yes book it"), CallResult.SCHEDULED),
+    ("spelled surname", ("yes", "my name is Maria Lopez, that's L-O-P-E-Z, and my birthday's the fourth of March, sixty-one", "nope"), CallResult.DECLINED),
+    ("short year", ("yes", "I was born in '61, March 4th, name's Maria Lopez", "no thanks"), CallResult.DECLINED),
+    ("scam question", ("yes", V, "is this a sales call?", "okay sure", "just me", "Friday", "the earlier one", "yes"), CallResult.SCHEDULED),
+    ("mornings only", ("yes", V, "sure", "my husband and me", "I can only do mornings", "the second", "yes"), CallResult.SCHEDULED),
+    ("wrong maria", ("you got the wrong Maria, I think", "sorry, no idea when"), CallResult.WRONG_PERSON),
+    ("at work who's calling", ("She's at work. Who's calling?", "try after 6 tonight"), CallResult.WRONG_PERSON),
+    ("getting her", ("Could you hold on, I'm getting her", "it's Maria now", "yes", V, "no thanks"), CallResult.DECLINED),
+    ("wife died", ("I'm afraid my wife died last month",), CallResult.DECLINED),
+    ("lol sure", ("yes", V, "wait are you a bot", "lol ok sure", "just me", "first", "yes"), CallResult.SCHEDULED),
+    ("spanish callback", ("sí, soy yo", "no hablo bien inglés", "sí", "el viernes a las once de la mañana", "sí"), CallResult.CALLBACK_REQUESTED),
+    ("spanish no", ("Hola, ¿quién habla?", "no, gracias"), CallResult.DECLINED),
+    ("next week tuesday", ("hi", "yes", V, "I'm kind of busy now, try me next week", "Tuesday at 10 am"), CallResult.CALLBACK_REQUESTED),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "lines", "expected"), FLOWS, ids=[f[0] for f in FLOWS])
+async def test_flow(name: str, lines: tuple[str, ...], expected: CallResult) -> None:
+    result = await run_persona(Persona(name, lines, expected))
+    assert result.outcome is expected, result.transcript
+    dnc = "add_to_dnc" in result.tool_names
+    assert dnc is (expected is CallResult.OPTED_OUT), result.transcript
+
+
+async def test_next_week_then_a_weekday_stays_in_that_week() -> None:
+    lines = ("yes", V, "I'm kind of busy now, try me next week", "Tuesday at 10 am")
+    result = await run_persona(Persona("w", lines, CallResult.CALLBACK_REQUESTED))
+    callback = next(a for a in result.actions if a.name == "request_callback" and a.ok)
+    assert datetime.fromisoformat(callback.arguments["when"]) == datetime(2026, 12, 8, 15, 0, tzinfo=UTC)
+
+
+async def test_someone_at_work_gets_who_is_calling_and_a_time_question() -> None:
+    result = await run_persona(Persona("w", ("She's at work. Who's calling?",), CallResult.WRONG_PERSON))
+    reply = result.transcript[2][1]
+    assert "I'm Emma, an AI assistant" in reply and "good time to reach them" in reply
+    assert "Silver PPO" not in reply and "dental" not in reply
