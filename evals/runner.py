@@ -12,7 +12,7 @@ from typing import Any
 from conversation.llm.base import LLMProvider
 from conversation.prompts import PromptVersion
 from conversation.session import build_text_session
-from domain.enums import CallbackOwner, CallResult
+from domain.enums import CallResult
 from evals.caller import SimulatedCaller
 from evals.clients import SyntheticClient, synthetic_client
 from evals.personas import Persona, sample_persona
@@ -146,6 +146,3 @@ def _booked_product(state: Any) -> str | None:
         if action.name == "schedule_appointment" and action.ok:
             return str(action.arguments.get("product"))
     return None
-
-
-__all__ = ["CallbackOwner", "Conversation", "EvalConfig", "Turn", "plan", "run_conversation"]

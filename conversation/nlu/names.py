@@ -8,7 +8,8 @@ import re
 
 from rapidfuzz.distance import JaroWinkler
 
-from conversation.nlu.normalise import fold
+from conversation.nlu.grammar import lexicon
+from conversation.nlu.normalise import LEMMAS, fold, lemma
 
 SIMILAR = 0.9  # Jaro-Winkler similarity at which two name words are the same name
 _NICKNAMES: dict[str, frozenset[str]] = {
@@ -167,9 +168,6 @@ def spoken_name_words(text_without_date: str) -> list[str]:
 
 def looks_like_word(token: str) -> bool:
     """An ordinary word rather than a name (so 'I am following' does not introduce 'Following')."""
-    from conversation.nlu.grammar import lexicon
-    from conversation.nlu.normalise import LEMMAS, lemma
-
     words = name_words(token)
     if not words:
         return True

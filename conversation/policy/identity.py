@@ -5,11 +5,13 @@ single detail of the record is said. The name may come in pieces over several tu
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from conversation.nlu.dates import mentions_date, parse_date_of_birth
 from conversation.nlu.intent import Intent
 from conversation.nlu.names import has_first_name, looks_like_word, spoken_name_words
 from conversation.nlu.numbers import MONTH_PATTERN, digits
+from conversation.nlu.slots import PRODUCT_WORDS
 from conversation.nlu.understand import Understanding
 from conversation.policy.base import PolicyBase
 from conversation.state import Pending
@@ -134,10 +136,7 @@ class IdentityFlow(PolicyBase):
             return "Thank you. And the year you were born?"
         return "Thank you. And what is your date of birth?"
 
-    async def _check(self, dob: object) -> str:
-        from datetime import date
-
-        assert isinstance(dob, date)
+    async def _check(self, dob: date) -> str:
         state = self.state
         matched = await self.identity.verify(_without_dates(state.verify_buffer), dob)
         state.verify_buffer = ""
@@ -164,8 +163,6 @@ class IdentityFlow(PolicyBase):
         return "I'm sorry, that doesn't match our records. Could you please repeat your full name and date of birth?"
 
     def pitch(self) -> str:
-        from conversation.nlu.slots import PRODUCT_WORDS
-
         gaps = [g for g in self.ctx.coverage_gaps if g.strip()]
         for product, pattern in PRODUCT_WORDS.items():
             if any(re.search(rf"\b{pattern}\b", g.lower()) for g in gaps):
