@@ -33,7 +33,12 @@ _REFUSES = re.compile(
 def _without_dates(text: str) -> str:
     """The words of an answer with the date of birth (and any number) taken out."""
     spoken = digits(text)
-    spoken = re.sub(rf"\b{MONTH_PATTERN}\b", " ", spoken)
+    # A month is part of the date only next to a number: "April Bowman, February 14th" keeps April.
+    spoken = re.sub(
+        rf"\b{MONTH_PATTERN}(?=\s+(?:the\s+)?\d)|(?<=\d)(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_PATTERN}",
+        " ",
+        spoken,
+    )
     spoken = re.sub(r"\b\d+(?:st|nd|rd|th)?\b|[/\-.,]", " ", spoken)
     return re.sub(r"\b(?:of|the|de|del|born|birthday|birth|date|dob|on|in|and|y)\b", " ", spoken)
 

@@ -62,3 +62,18 @@ async def test_someone_at_work_gets_who_is_calling_and_a_time_question() -> None
     reply = result.transcript[2][1]
     assert "I'm Emma, an AI assistant" in reply and "good time to reach them" in reply
     assert "Silver PPO" not in reply and "dental" not in reply
+
+
+@pytest.mark.parametrize(
+    ("first", "dob"), [("April", "February 14th, 1978"), ("June", "the 3rd of May, 1980")]
+)
+async def test_a_first_name_that_is_a_month_still_verifies(first: str, dob: str) -> None:
+    from datetime import date
+
+    from conversation.personas import SIM_CLIENT
+
+    born = date(1978, 2, 14) if first == "April" else date(1980, 5, 3)
+    client = SIM_CLIENT.model_copy(update={"first_name": first, "last_name": "Bowman", "date_of_birth": born})
+    lines = (f"Yes, this is {first}.", f"{first} Bowman, {dob}.", "no thanks")
+    result = await run_persona(Persona("m", lines, CallResult.DECLINED), client=client)
+    assert "you're verified" in result.transcript[4][1], result.transcript
