@@ -109,6 +109,7 @@ RULES: dict[Intent, tuple[str, ...]] = {
     ),
     Intent.CALLBACK: (
         "{CONTACT_V} (?:me |us )?(?:{LATER}|back)",
+        "(?:{CONTACT_V}|try|reach|catch) (?:me |us )?in (?:a|an|one|two|three|four|a couple of|a couple|a few|\\d+) (?:hour|minute|min)s?",
         "call ?back",
         "(?:try|reach|catch|get) (?:me|us|her|him|them)? ?(?:again )?(?:{LATER}|again)",
         "(?:not|bad|terrible|awful|rough|inconvenient|horrible|poor|lousy|wrong|hard) (?:a |an |the |really |very |so |super )*(?:good |great |convenient |right |best |ideal |fine )?(?:time|moment)",

@@ -111,8 +111,19 @@ _ANY = r"(?:either|any|whichever|both|does not matter|do not care|you choose|you
 _NONE = r"(?:neither|none|nothing|no good|not those|not either|not any|other times?|another (?:time|day|slot|option)|different (?:time|day|slot)|something else|anything else|somewhere else|can not (?:do|make) (?:either|those|any|that|it|them)|(?:do not|does not|will not|would not|can not) (?:work|suit|fit)|not (?:great|good) for me|busy then|busy both|no can do|is there anything|are there other|what else|any other)"
 
 
-def slot_pick(text: str, offered: int) -> int | SlotPick | None:
-    """Which offered slot the words pick: an index, ANY, NONE or None (nothing said about it)."""
+_CHOICE_NOUN = r"(?:one|option|time|slot|choice|opening|of the two|of those|of them)"
+
+
+def slot_pick(text: str, offered: int, *, dated: bool = False) -> int | SlotPick | None:
+    """Which offered slot the words pick: an index, ANY, NONE or None (nothing said about it).
+    `dated`: the words also name a day or a time, so 'the first' / 'the 2nd' is a date, not a
+    choice - unless it is plainly a choice ('the first one', 'the second option')."""
+    if dated:
+        first = re.search(rf"\b{_FIRST} {_CHOICE_NOUN}\b", text)
+        second = re.search(rf"\b{_SECOND} {_CHOICE_NOUN}\b", text)
+        if bool(first) != bool(second):
+            return 0 if first else (1 if offered >= 2 else None)
+        return SlotPick.NONE if re.search(rf"\b{_NONE}\b", text) else None
     if re.search(rf"\b{_NONE}\b", text) and not re.search(rf"\b{_FIRST}\b|\b{_SECOND}\b", text):
         return SlotPick.NONE
     second = re.search(rf"\b{_SECOND}\b", text)

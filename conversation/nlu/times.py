@@ -60,6 +60,15 @@ _AFTER = re.compile(
     + _MERIDIEM
     + "?"
 )
+# "I work until 4", "I'm busy till noon": free after that.
+_BUSY_UNTIL = re.compile(
+    r"\b(?:work|working|busy|tied up|at work|out|away|in class|in meetings?|occupied|on shift|gone)\s+(?:\w+\s+)?(?:until|till|til|to)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*"
+    + _MERIDIEM
+    + "?"
+)
+_BARE_CLOCK = re.compile(
+    r"(?:^|\b(?:say|maybe|how about|what about|or)\s+)(\d{1,2})(?::(\d{2}))?(?=\s+(?:works|is good|is fine|would work|would be|please|sounds|ok|okay|tomorrow|today|tonight|on\s|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this|next)\b|\s*$)"
+)
 _BEFORE = re.compile(
     r"\b(?:before|earlier than|by|until|till|no later than|not after|antes de las|antes de)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*"
     + _MERIDIEM
@@ -229,8 +238,11 @@ def _named_date(spoken: str, today: date) -> date | None:
         spoken,
     )
     if not match:
+        # "the 8th" is a date when something says so ("on the 8th", "the 8th at 3", "Tuesday the
+        # 1st"); alone it is an ordinal ("the second" = the second option).
         match = re.search(
-            r"\bthe\s+\d{1,2}(?:st|nd|rd|th)\b(?!\s+(?:1|one|slot|time|option|choice|opening|of (?:those|them|these)))",
+            r"(?:\b(?:on|for|of|by|until|till|from|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+)"
+            r"the\s+\d{1,2}(?:st|nd|rd|th)\b|\bthe\s+\d{1,2}(?:st|nd|rd|th)(?=\s+(?:at|of|in|around|morning|afternoon|evening|works|is|would|please)\b)",
             spoken,
         )
         if not match:
@@ -283,8 +295,8 @@ def parse_time_request(text: str, today: date) -> TimeRequest:
     part_match = _PART.search(spoken)
     part = part_match.group(1) if part_match else None
     days, next_week = _days(spoken, today)
-    earliest = _bound(_AFTER, spoken, part)
-    latest = _bound(_BEFORE, spoken, part)
+    earliest = _bound(_AFTER, spoken, part) or _bound(_BUSY_UNTIL, spoken, part)
+    latest = None if _BUSY_UNTIL.search(spoken) else _bound(_BEFORE, spoken, part)
     between = _BETWEEN.search(spoken)
     clock = None
     if between:
@@ -294,6 +306,9 @@ def parse_time_request(text: str, today: date) -> TimeRequest:
             earliest, latest = time(low[0], low[1]), time(high[0], high[1])
     else:
         clock = _clock(spoken, part)
+        bare = _BARE_CLOCK.search(spoken) if clock is None and not _BUSY_UNTIL.search(spoken) else None
+        if bare and (part or _days(spoken, today)[0] is not None):  # "ten tomorrow morning"
+            clock = _hour24(int(bare.group(1)), int(bare.group(2) or 0), None, part)
     if re.search(r"\b(?:after|past) (?:12 )?noon\b", spoken):
         earliest = time(12)
     if re.search(r"\b(?:before|by|until|till) (?:12 )?noon\b", spoken):

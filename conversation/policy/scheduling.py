@@ -189,8 +189,8 @@ class SchedulingFlow(PolicyBase):
     # --- answers to an offer and to the confirmation ------------------------------------------
 
     async def slot_answer(self, u: Understanding) -> str | None:
-        pick = slot_pick(u.text, len(self.state.offered))
         request = self.time_request(u)
+        pick = slot_pick(u.text, len(self.state.offered), dated=bool(request.days or request.clock))
         if isinstance(pick, int) and pick < len(self.state.offered):
             return await self.choose(self.state.offered[pick])
         if not request.empty and not (request.days is None and request.clock is None and pick is not None):
@@ -207,7 +207,7 @@ class SchedulingFlow(PolicyBase):
     async def booking_answer(self, u: Understanding) -> str | None:
         slot = self.state.chosen_slot
         request = self.time_request(u)
-        pick = slot_pick(u.text, len(self.state.offered))
+        pick = slot_pick(u.text, len(self.state.offered), dated=bool(request.days or request.clock))
         if u.has(Intent.AFFIRM) and not u.has(Intent.DENY) and slot is not None:
             if request.clock is not None and not request.allows(self.local(slot)):
                 return await self.requested(request)  # "yes, but make it 3 instead"

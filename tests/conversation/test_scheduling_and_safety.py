@@ -175,3 +175,26 @@ async def test_ssn_digits_never_reach_the_model_history() -> None:
     said = " ".join(m.content for m in s.engine.history)
     assert "6789" not in said and "[number withheld]" in said
     assert s.engine.history[1].content == REDACTED_IDENTITY
+
+
+@pytest.mark.parametrize(
+    ("asked", "then", "booked"),
+    [
+        ("what about the afternoon of the 2nd", "the second one", datetime(2026, 12, 2, 19, 0, tzinfo=UTC)),
+        ("any chance of 9:30 on Friday?", "yep", datetime(2026, 12, 4, 14, 30, tzinfo=UTC)),
+        ("I work until 4 every day", "the first", datetime(2026, 11, 30, 21, 0, tzinfo=UTC)),
+        ("Tuesday the first at noon", "yes", datetime(2026, 12, 1, 17, 0, tzinfo=UTC)),
+        ("ten tomorrow morning", "yes", datetime(2026, 12, 1, 15, 0, tzinfo=UTC)),
+        ("morning of the 7th", "the earlier one", datetime(2026, 12, 7, 14, 0, tzinfo=UTC)),
+        ("I can only do mornings", "the second", datetime(2026, 12, 1, 14, 0, tzinfo=UTC)),
+    ],
+)
+async def test_the_callers_own_time_is_what_gets_booked(asked: str, then: str, booked: datetime) -> None:
+    s = session()
+    await _to_slot_offer(s)
+    await s.engine.turn(asked)
+    if s.engine.state.pending.value == "slot_choice":
+        await s.engine.turn(then)
+    result = await s.engine.turn("yes")
+    assert result.outcome is CallResult.SCHEDULED, [m.content for m in s.engine.history]
+    assert s.control.bookings[0].slot_start == booked
