@@ -93,3 +93,18 @@ def test_review_queue_and_ab_counts(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main([*review, "ab", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["v3"] == {"declined": 1}
     assert main([*review, "show", "999"]) == 1
+
+
+def test_gyde_eval_against_a_model_needs_its_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from settings import get_settings
+
+    monkeypatch.setenv("GYDE_OPENAI_API_KEY", "")
+    get_settings.cache_clear()
+    try:
+        assert main(["eval", "--llm", "openai", "--conversations", "1"]) == 2
+        assert "GYDE_OPENAI_API_KEY" in capsys.readouterr().err
+        assert main(["eval", "--llm", "openai", "--prompt", "v99", "--conversations", "1"]) == 2
+    finally:
+        get_settings.cache_clear()
