@@ -62,7 +62,11 @@ _OPT_OUT_CONTACT = (
     "(?:{NEG}) (?:you )?(?:ever |even )?(?:{CONTACT_V})$",
     "(?:{NEG_STRICT}) (?:you )?(?:ever |even )?{CONTACT_V} (?:\\S+ ){1,3}(?:{AGAIN})",
     "(?:{NEG}) {WANT} " + _WANT_GAP + "(?:{CONTACT_V}) (?:{SELF}|{AGAIN}|from|by|$)",
-    "(?:{NEG}) {WANT} {GAP2}(?:any|more|these|those|your|such|no|the|sales|marketing|phone|robo) {GAP2}{CONTACT_N}",
+    "(?:{NEG}) {WANT} "
+    + _WANT_GAP
+    + "(?:any|more|these|those|your|such|no|the|sales|marketing|phone|robo) {GAP2}{CONTACT_N}",
+    "(?:{NEG_STRICT}) (?:accept|take|want|allow|answer|entertain|welcome|do) (?:any |these |such |those |your |unsolicited |cold |sales |marketing |telemarketing |solicitation |robo )+{CONTACT_N}",
+    "(?:{NEG_STRICT}) (?:\\S+ )?want to (?:hear from|talk to|speak to|speak with|talk with|deal with) (?:you|y'all|your company|you people|this company|you guys|anyone from)",
     "(?:{NEG}) {WANT} (?:to )?(?:be |get |being )?(?:{CONTACT_V}|contact)",
     "no more {GAP2}{CONTACT_N}",
     "(?:sick|tired|fed up|done|had enough|had it) (?:of|with) (?:all )?(?:the |these |those |your |this |you )?(?:\\S+ )?(?:call|phone call|robocall|calling|message|marketing|telemarketing|spam)",
@@ -71,10 +75,12 @@ _OPT_OUT_CONTACT = (
 # Requests that name the list or the caller's number, or dismiss outright: opt-outs whatever else is said.
 _OPT_OUT_REMOVE = (
     "{REMOVE_STRONG} {GAP1}{SELF}",
-    "(?:remove|delete|erase|wipe|purge|scrub|expunge|eliminate|unlist|deregister|blacklist|block) (?:all )?(?:my|our|this) \\S+",
+    "(?:remove|delete|erase|wipe|purge|scrub|expunge|eliminate|unlist|deregister|blacklist|block) (?:all )?(?:my|our|this) (?:number|phone|name|info|information|detail|details|data|record|records|contact|cell|line|address|email|account|file|profile|house|home)s?",
+    "(?:{WANT}) (?:to be |to get |to go )?(?:off|out of|removed from|taken off|off of) {GAP2}(?:{LIST_N}|{DNC}|call|calls)",
     "{REMOVE_WEAK} {GAP1}{SELF} {GAP3}(?:{AWAY_FROM})",
     "{REMOVE_WEAK} {GAP1}{SELF} {GAP3}(?:{AWAY_FROM})$",
     "{REMOVE_WEAK} (?:{AWAY_FROM}) {GAP1}{SELF}",
+    "(?:{REMOVE_STRONG}|{REMOVE_WEAK}) {GAP1}(?:{RELATIVE_SELF}) {GAP3}(?:{AWAY_FROM}) {GAP2}(?:{LIST_N}|{DNC})",
     "(?:{REMOVE_STRONG}|{REMOVE_WEAK}) {GAP3}(?:{AWAY_FROM}) {GAP2}(?:{LIST_N})",
     "(?:put|add|place|register|sign|move|stick|mark|list) {GAP2}(?:{SELF}) {GAP2}(?:on|to|as|in|into|under) {GAP2}(?:{DNC})",
     "(?:want|like|need|wish|ask) (?:to be|to get|to go|to put me) (?:on|in|onto|under) {GAP2}(?:{DNC})",
@@ -85,6 +91,7 @@ _OPT_OUT_REMOVE = (
     "keep (?:on )?{CONTACT_V} (?:{SELF})",
     "(?:stop|quit|enough)(?: (?:it|that|this|now|please|already|right now|just|okay|expletive|damn|man|for real|seriously|ok|stop))*$",
     "^(?:(?:no|okay|please|just|hey|look|listen|oh|god|jesus|i said|like i said|for the last time|again|expletive) )*(?:stop|quit it|enough)(?: \\S+){0,2}$",
+    "^(?:(?:oh|just|hey|please|okay|look) )*(?:knock it off|cut it out|give it a rest|pack it in|no more)(?: please| thanks| thank you| already| now| seriously)*$",
     "(?:i am|we are|number is|i am already|we are already|this number is) (?:on|in) {GAP2}(?:{DNC})",
     "(?:i|we) (?:already )?(?:told|asked|said) (?:you|them|y'all)? ?(?:people )?(?:to |not to |twice )?(?:{STOP_V}|never|not) {GAP2}(?:{CONTACT_V})",
     "{PROFANE} (?:off|you)$",

@@ -171,3 +171,90 @@ def test_spanish_is_recognised() -> None:
 def test_misheard_words_are_repaired() -> None:
     assert Intent.OPT_OUT in intents("remuve my nummer")
     assert Intent.DECLINE in intents("not intrested")
+
+
+MORE_OPT_OUTS = [
+    "I want off your list",
+    "add my number to your do-not-call",
+    "we don't accept solicitation calls",
+    "this number is on the national do not call registry",
+    "kindly refrain from calling me",
+    "I never want to hear from you people again",
+    "don't bother calling back",
+    "quit it",
+    "knock it off",
+    "for the love of god stop",
+    "stop stop stop",
+    "just stop it already",
+    "STOP CALLING",
+    "I asked you to stop calling months ago",
+    "how do I get you people to stop calling",
+    "what do I have to do to get off this list",
+    "can you remove me please",
+    "please delete me from your records",
+    "wipe my number",
+    "scrub me from your system",
+    "cancel these calls",
+    "I'd like to opt out",
+    "I'm opting out",
+    "block my number from your list",
+    "no more, please",
+    "I've had it with these calls",
+    "enough is enough, no more calls",
+    "you're harassing me, stop",
+    "get off my phone",
+    "hang up and don't call back",
+    "lose my number, pal",
+    "f off",
+    "fuck off and die",
+    "stop f-ing calling me",
+    "god damn it stop calling",
+    "please stop contacting my mother",
+    "take my mom off your list, she doesn't want calls",
+    "no vuelvan a llamar",
+    "no me llamen nunca más",
+    "ya basta de llamadas",
+    "quiero que me saquen de su lista",
+    "don't ring here again",
+    "never phone me again",
+    "stop texting and calling me",
+    "you can stop calling now",
+    "I said stop",
+    "I'm not interested, please don't call me anymore",
+    "not interested. Stop calling.",
+    "no thanks and please don't call again",
+    "take this number off",
+]
+
+
+@pytest.mark.parametrize("text", MORE_OPT_OUTS)
+def test_more_opt_outs(text: str) -> None:
+    assert Intent.OPT_OUT in intents(text), understand(text, FIRST, BROKER).utterance
+
+
+MORE_NOT_OPT_OUTS = [
+    "don't stop talking",
+    "stop, I have a question",
+    "wait, stop, what was that time again?",
+    "stop for a second, I need to grab a pen",
+    "don't hang up on me",
+    "don't call me sweetheart",
+    "don't call me Mrs, just Maria",
+    "could you call me Mari",
+    "call me on my cell instead",
+    "don't call me at work, call me at home",
+    "please don't call before 9",
+    "you can call me back tomorrow",
+    "I'll call you back",
+    "I'm not calling you, you called me",
+    "my broker said to expect your call",
+    "I don't want to miss the call",
+    "I don't want to stop my current plan",
+    "remove my husband from the coverage question, it's just me",
+    "can you take me through the options",
+]
+
+
+@pytest.mark.parametrize("text", MORE_NOT_OPT_OUTS)
+def test_more_things_that_are_not_opt_outs(text: str) -> None:
+    assert Intent.OPT_OUT not in intents(text), understand(text, FIRST, BROKER).utterance
