@@ -105,6 +105,7 @@ class CallState:
     requested_time: TimeRequest | None = None  # a time the caller named before slots were offered
     asked_last_name: bool = False
     asked_full_name: bool = False
+    asked_identity_again: bool = False
     verify_refusals: int = 0
     preferred_name: str | None = None
     spanish: bool = False  # the caller speaks Spanish: Emma answers in Spanish

@@ -318,7 +318,7 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:she|he) (?:is )?speaking",
         "(?:that is|it is|this is|that would be|yes it is|it sure is) (?:me|her|him|she|he|myself)",
         "(?:the one and only|in the flesh|present|you found me|you got me|that is me|yes it is|it is|that is right|you have got her|you have got him)$",
-        "(?:speaking|this is she|this is he)",
+        "^(?:(?:yes|yeah|hi|hello|oh|well) )*(?:this is she|this is he|she speaking|he speaking)\\b",
         "(?:soy yo|si soy yo|con ella|con el|ella habla|el habla)",
         "(?:she|he|it) (?:is )?on the (?:line|phone)$",
         "(?:this is|it is) \\S+ (?:on the phone|on the line|talking|here)$",

@@ -106,7 +106,7 @@ def _settle(found: set[Intent], lemma_text: str) -> set[Intent]:
         found.discard(Intent.DENY)
     if found & {Intent.OPT_OUT, Intent.DECLINE, Intent.WRONG_PERSON, Intent.DECEASED}:
         found.discard(Intent.AFFIRM)
-    if found & {Intent.WRONG_PERSON, Intent.DECEASED}:
+    if found & {Intent.WRONG_PERSON, Intent.DECEASED, Intent.DISCLOSURE}:
         found.discard(Intent.SELF_ID)
     if Intent.OPT_OUT in found:
         found.discard(Intent.CALLBACK)

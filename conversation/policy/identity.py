@@ -35,7 +35,7 @@ def _without_dates(text: str) -> str:
     spoken = digits(text)
     # A month is part of the date only next to a number: "April Bowman, February 14th" keeps April.
     spoken = re.sub(
-        rf"\b{MONTH_PATTERN}(?=\s+(?:the\s+)?\d)|(?<=\d)(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_PATTERN}",
+        rf"\b{MONTH_PATTERN}(?=\s+(?:the\s+)?\d)|(?<=\d)(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_PATTERN}(?![a-z])",
         " ",
         spoken,
     )
@@ -70,6 +70,9 @@ class IdentityFlow(PolicyBase):
             return await self.verify(u)
         negative = u.has(Intent.DENY) and not u.has(Intent.AFFIRM, Intent.SELF_ID)
         said_first = u.mentions_first_name or has_first_name(u.text, self.ctx.first_name)
+        if self._other_name(u) and not u.has(Intent.WRONG_PERSON) and not self.state.asked_identity_again:
+            self.state.asked_identity_again = True  # a nickname we do not know, or someone else: ask once
+            return f"Sorry, I'm looking for {self.ctx.first_name}. Is that you?"
         if u.has(Intent.WRONG_PERSON) or self._other_name(u) or (negative and not said_first):
             self.state.pending = Pending.WRONG_PERSON_TIME
             return "No problem. When would be a good time to reach them?"
@@ -110,11 +113,17 @@ class IdentityFlow(PolicyBase):
                 return await self._check(dob)
             state.asked_full_name = True
             return "Thank you. And your full name, please?"
-        if len(names) == 1 and not state.asked_last_name:
+        # A name given in parts: the first name alone (however often) gets one request for the
+        # last name; a surname alone gets one request for the first name.
+        has_first = any(has_first_name(w, self.ctx.first_name) for w in names)
+        others = {w for w in names if not has_first_name(w, self.ctx.first_name)}
+        if not state.asked_last_name and (not others or not has_first):
             state.asked_last_name = True
-            if has_first_name(state.verify_buffer, self.ctx.first_name):
-                return "Thank you. And your last name, please?"
-            return "Thank you. And your first name, please?"
+            return (
+                "Thank you. And your last name, please?"
+                if has_first
+                else "Thank you. And your first name, please?"
+            )
         return await self._check(dob)
 
     async def _no_date_yet(self, u: Understanding, names: list[str]) -> str | None:

@@ -77,3 +77,36 @@ async def test_a_first_name_that_is_a_month_still_verifies(first: str, dob: str)
     lines = (f"Yes, this is {first}.", f"{first} Bowman, {dob}.", "no thanks")
     result = await run_persona(Persona("m", lines, CallResult.DECLINED), client=client)
     assert "you're verified" in result.transcript[4][1], result.transcript
+
+
+async def test_a_nickname_we_do_not_know_gets_one_check_not_a_wrong_person() -> None:
+    lines = ("so it's win", "yes, that's me", V, "no thanks")
+    result = await run_persona(Persona("nick", lines, CallResult.DECLINED))
+    assert "I'm looking for Maria. Is that you?" in result.transcript[2][1]
+    assert result.outcome is CallResult.DECLINED
+
+
+async def test_a_first_name_said_twice_still_gets_asked_for_the_last_name() -> None:
+    lines = (
+        "maria maria",
+        "my name is Maria",
+        "I was born March fourth n- nineteen sixty-one",
+        "Lopez",
+        "no",
+    )
+    result = await run_persona(Persona("twice", lines, CallResult.DECLINED))
+    said = [t for who, t in result.transcript if who == "emma"]
+    assert any("last name" in t for t in said) and any("you're verified" in t for t in said)
+
+
+async def test_a_surname_that_starts_like_a_month_is_kept() -> None:
+    from datetime import date
+
+    from conversation.personas import SIM_CLIENT
+
+    client = SIM_CLIENT.model_copy(
+        update={"first_name": "Darnell", "last_name": "Novak", "date_of_birth": date(1951, 4, 22)}
+    )
+    lines = ("yes", "Darnell, I was born 22 April 1951", "novak", "no")
+    result = await run_persona(Persona("nov", lines, CallResult.DECLINED), client=client)
+    assert any("you're verified" in t for who, t in result.transcript if who == "emma"), result.transcript
