@@ -22,6 +22,8 @@ SUBCOMMAND_MODULES = (
     "cli.api_cmd",
     "cli.sim_cmd",
     "cli.chaos",
+    "cli.eval",
+    "cli.review",
 )
 
 

@@ -8,15 +8,13 @@ lives in an `IdentityVerifier` kept outside the prompt context, answering only y
 
 from __future__ import annotations
 
-import difflib
-import re
-import unicodedata
 from datetime import date
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from conversation.nlu.names import name_matches as name_matches  # re-exported for db/
 from conversation.time_parse import parse_spoken_date
 from domain.enums import ProductType
 
@@ -72,27 +70,6 @@ class IdentityVerifier(Protocol):
     """Yes/no identity check; the values compared against never leave it."""
 
     async def verify(self, spoken_name: str, spoken_dob: date) -> bool: ...
-
-
-def _fold(text: str) -> list[str]:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.findall(r"[a-z]+", plain)
-
-
-def name_matches(spoken: str, first_name: str, last_name: str) -> bool:
-    """Every word of the first and last name appears among the spoken words (small STT slips
-    such as 'Lopes' for 'Lopez' allowed)."""
-    heard = _fold(spoken)
-    wanted = _fold(first_name)[:1] + _fold(last_name)
-    if not wanted:
-        return False
-    return all(any(_close(word, said) for said in heard) for word in wanted)
-
-
-def _close(expected: str, said: str) -> bool:
-    if expected == said:
-        return True
-    return len(expected) >= 5 and difflib.SequenceMatcher(None, expected, said).ratio() >= 0.8
 
 
 class IdentityCheck:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from conversation.agent_data import AgentDataPort, Clock, utc_now
 from conversation.context import AgentContext, IdentityVerifier
 from conversation.guardrails import Guardrails
-from conversation.intents import Intent, classify
 from conversation.llm.base import (
     ChatMessage,
     LLMProvider,
@@ -27,8 +26,9 @@ from conversation.llm.base import (
     ToolCallEvent,
     TurnDone,
 )
-from conversation.local_policy import LocalPolicy
+from conversation.policy import LocalPolicy
 from conversation.prompts import PromptVersion
+from conversation.safety import disclosure_for, redact_ssn, screen
 from conversation.speech_text import SentenceStream, split_sentences, to_speech
 from conversation.state import Action, BlockedUtterance, CallState, Pending
 from conversation.tools import TOOL_SPECS, ToolBox
@@ -132,13 +132,23 @@ class ConversationEngine:
         if not text:
             text = "..."
         self._silences = 0
-        use_model = (
-            self.llm is not None
-            and self.state.verified
-            and self.state.pending not in _LOCAL_PENDING
-            and Intent.OPT_OUT not in classify(text)
-        )
+        nets = screen(text, self.context)
         self._remember_caller(text)
+        self.state.last_caller_text = text
+        self._provider = "local"
+        if nets.opt_out:  # the opt-out net: honoured in this turn, no model consulted
+            async for sentence in self._speak_text(await self.policy.opt_out()):
+                yield sentence
+            await self._close_if_terminal()
+            self._finish_turn(marks)
+            return
+        if nets.disclosure:  # asked if she is a person: she says she is an AI, in this turn
+            self.state.disclosed = True
+            async for sentence in self._speak_text(
+                disclosure_for(self.context, spanish=nets.spanish or self.state.spanish)
+            ):
+                yield sentence
+        use_model = self.llm is not None and self.state.verified and self.state.pending not in _LOCAL_PENDING
         if use_model:
             try:
                 async for sentence in self._model_turn():
@@ -149,7 +159,7 @@ class ConversationEngine:
             except Exception as exc:  # the chain is exhausted or broke: the local policy answers
                 logger.warning("LLM turn failed, local policy answers: %s", type(exc).__name__)
         self._provider = "local"
-        reply = await self.policy.respond(text)
+        reply = await self.policy.respond(text, disclosed=nets.disclosure)
         async for sentence in self._speak_text(reply):
             yield sentence
         await self._close_if_terminal()
@@ -225,6 +235,7 @@ class ConversationEngine:
         said = self._said_this_turn
         self._said_this_turn = []
         self.providers_used.append(self._provider)
+        self.state.last_emma_text = " ".join(said)  # what the caller answers next turn
         self.last_result = TurnResult(
             reply_text=" ".join(said),
             stage=self.state.machine.stage,
@@ -238,7 +249,7 @@ class ConversationEngine:
     def _remember_caller(self, text: str) -> None:
         """Before verification the caller says who they are (name, date of birth): those words
         never reach the model, which only takes over after verification anyway."""
-        content = text if self.state.verified else REDACTED_IDENTITY
+        content = redact_ssn(text) if self.state.verified else REDACTED_IDENTITY
         self.history.append(ChatMessage(role="user", content=content))
 
     def _checked(self, sentence: str) -> str:

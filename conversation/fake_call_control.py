@@ -81,8 +81,12 @@ class FakeCallControl:
         return available
 
     async def free_slots(self, start: datetime, end: datetime) -> list[datetime]:
+        """The calendar's free slots in [start, end): the same calendar book_appointment checks."""
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("free_slots needs timezone-aware bounds")
+        now = self._clock()
         self.calls.append(ControlCall("free_slots", {"start": start, "end": end}))
-        return list(self.calendar.free_between(start, end))
+        return [s for s in self.calendar.free_between(max(start, now), end) if start <= s < end]
 
     async def end_call(self, result: CallResult, summary: str, callback_at: datetime | None = None) -> None:
         self.calls.append(ControlCall("end_call", {"result": result.value, "callback_at": callback_at}))

@@ -169,7 +169,9 @@ class Guardrails:
         return Verdict(ok=not reasons, reasons=tuple(dict.fromkeys(reasons)))
 
     def _allowed_times(self, state: CallState) -> set[tuple[int, int]]:
-        instants: list[datetime] = list(state.facts.slots) + list(state.facts.callback_times)
+        instants: list[datetime] = (
+            list(state.facts.slots) + list(state.facts.callback_times) + list(state.facts.caller_times)
+        )
         if state.facts.booked_slot:
             instants.append(state.facts.booked_slot)
         if state.proposed_callback:

@@ -29,10 +29,12 @@ def build_text_session(
     llm: LLMProvider | None = None,
     prompt: PromptVersion | None = None,
     clock: Clock = utc_now,
+    calendar: BrokerCalendar | None = None,
 ) -> TextSession:
-    """An engine over in-memory data for one client record; no database, no workflow."""
+    """An engine over in-memory data for one client record; no database, no workflow.
+    `calendar`: the broker's calendar (default: working hours in the broker's zone, all free)."""
     context, identity = record.split()
-    calendar = BrokerCalendar(
+    calendar = calendar or BrokerCalendar(
         hours=WorkingHours(timezone=record.broker_timezone or record.timezone),
         available_now=record.broker_available_now,
     )

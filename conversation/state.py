@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from conversation.agent_data import CoverageLevel
+from conversation.nlu.times import TimeRequest
 from conversation.stages import StageMachine
 from conversation.time_parse import ResolvedTime
 from domain.enums import CallbackOwner, CallResult, ProductType, Stage
@@ -29,6 +30,9 @@ class Pending(StrEnum):
     CALLBACK_TIME = "callback_time"
     CALLBACK_CONFIRM = "callback_confirm"
     WRONG_PERSON_TIME = "wrong_person_time"
+    SPANISH_OFFER = "spanish_offer"  # "¿Quiere que su corredor le llame?"
+    SPANISH_TIME = "spanish_time"
+    SPANISH_CONFIRM = "spanish_confirm"
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class CallFacts:
     prices: set[Decimal] = field(default_factory=set)
     slots: list[datetime] = field(default_factory=list)
     callback_times: set[datetime] = field(default_factory=set)
+    caller_times: set[datetime] = field(default_factory=set)  # times the caller named (may be read back)
     eligibility: dict[ProductType, bool] = field(default_factory=dict)
     broker_available_now: bool | None = None
     booked_slot: datetime | None = None
@@ -94,6 +99,19 @@ class CallState:
     ended: bool = False
     blocked: list[BlockedUtterance] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
+    # What the caller was offered and said no to: never offered again in this call.
+    offered: list[datetime] = field(default_factory=list)
+    rejected_slots: set[datetime] = field(default_factory=set)
+    requested_time: TimeRequest | None = None  # a time the caller named before slots were offered
+    asked_last_name: bool = False
+    asked_full_name: bool = False
+    asked_identity_again: bool = False
+    verify_refusals: int = 0
+    preferred_name: str | None = None
+    spanish: bool = False  # the caller speaks Spanish: Emma answers in Spanish
+    disclosed: bool = False  # Emma said she is an AI in answer to a question
+    last_caller_text: str = ""
+    last_emma_text: str = ""
 
     @property
     def stage(self) -> Stage:

@@ -15,25 +15,42 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ValidationError
 
-from conversation.agent_data import (
-    AgentDataPort,
-    Availability,
-    Clock,
-    CoverageLevel,
-    EligibilityResult,
-    PriceQuote,
-)
+from conversation.agent_data import AgentDataPort, Availability, Clock, EligibilityResult, PriceQuote
+from conversation.booking_guard import caller_chose
 from conversation.context import AgentContext
 from conversation.llm.base import ChatMessage, ToolCall, ToolSpec
+from conversation.nlu.times import parse_time_request
 from conversation.speech_text import speak_datetime
 from conversation.stages import can_move
 from conversation.state import Action, CallState
-from conversation.time_parse import resolve_callback_time
+from conversation.time_parse import resolve_callback_time, resolve_request
+from conversation.tool_models import (
+    AvailabilityArgs,
+    AvailabilityOut,
+    BookingOut,
+    CallbackArgs,
+    CallbackOut,
+    DncOut,
+    EligibilityArgs,
+    EndCallArgs,
+    EndOut,
+    InterpretTimeArgs,
+    InterpretTimeOut,
+    NoArgs,
+    NoteOut,
+    NotesArgs,
+    PricingArgs,
+    ScheduleArgs,
+    SlotOut,
+    ToolArgs,
+    ToolError,
+    TransferOut,
+)
 from domain.call_control import BookingRejected, CallControl
 from domain.calling_window import is_within_window, next_window_open
-from domain.enums import CallbackOwner, CallResult, ProductType, Stage
+from domain.enums import CallResult, Stage
 from domain.messages import CallingWindow
 
 logger = logging.getLogger(__name__)
@@ -41,123 +58,7 @@ logger = logging.getLogger(__name__)
 MAX_SLOTS_RETURNED = 6
 
 
-class ToolError(Exception):
-    """A tool refused or failed; its message is what the model reads."""
-
-
-class _Args(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class EligibilityArgs(_Args):
-    client_id: str = Field(min_length=1, description="The client's id from the context.")
-    product_type: ProductType
-
-
-class PricingArgs(_Args):
-    product: ProductType
-    coverage_level: CoverageLevel = Field(
-        description="individual: the client alone; family: with spouse/children."
-    )
-    has_spouse: bool
-
-
-class DateRange(_Args):
-    start: date
-    end: date
-
-    @model_validator(mode="after")
-    def _ordered(self) -> DateRange:
-        if self.end < self.start:
-            raise ValueError("date_range.end is before date_range.start")
-        if (self.end - self.start).days > 14:
-            raise ValueError("date_range may span at most 14 days")
-        return self
-
-
-class AvailabilityArgs(_Args):
-    broker_id: str = Field(min_length=1)
-    date_range: DateRange | None = Field(default=None, description="Local dates; default the next 7 days.")
-
-
-class ScheduleArgs(_Args):
-    slot_start: datetime = Field(
-        description="ISO 8601 start of a slot returned by check_broker_availability."
-    )
-    product: ProductType = ProductType.DENTAL
-
-    @field_validator("slot_start")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("slot_start must include a UTC offset")
-        return value
-
-
-class NotesArgs(_Args):
-    note: str = Field(min_length=1, max_length=500)
-
-
-class NoArgs(_Args):
-    pass
-
-
-class CallbackArgs(_Args):
-    when: str = Field(min_length=1, max_length=120, description="ISO 8601 time or the caller's words.")
-    owner: CallbackOwner = Field(
-        default=CallbackOwner.AI, description="ai: Emma calls back; broker: the broker."
-    )
-
-
-class EndCallArgs(_Args):
-    reason: CallResult
-
-
-class SlotOut(BaseModel):
-    slot_start: datetime
-    spoken: str
-
-
-class AvailabilityOut(BaseModel):
-    broker_id: str
-    available_now: bool
-    slots: list[SlotOut]
-
-
-class BookingOut(BaseModel):
-    appointment_id: str
-    slot_start: datetime
-    spoken: str
-    confirmation_code: str
-
-
-class NoteOut(BaseModel):
-    note_id: str
-
-
-class TransferOut(BaseModel):
-    transferring: bool
-    advice: str = ""
-
-
-class CallbackOut(BaseModel):
-    callback_id: str
-    callback_at: datetime
-    spoken: str
-    owner: CallbackOwner
-    moved_into_calling_hours: bool
-
-
-class DncOut(BaseModel):
-    added: bool
-
-
-class EndOut(BaseModel):
-    ended: bool
-    reason: CallResult
-
-
-_DESCRIPTIONS: dict[str, tuple[str, type[_Args]]] = {
+_DESCRIPTIONS: dict[str, tuple[str, type[ToolArgs]]] = {
     "get_client_eligibility": (
         "Is the client eligible for a product? Only after identity is verified.",
         EligibilityArgs,
@@ -179,6 +80,12 @@ _DESCRIPTIONS: dict[str, tuple[str, type[_Args]]] = {
     "request_callback": ("Schedule a callback at a time the caller confirmed.", CallbackArgs),
     "add_to_dnc": ("The caller asked not to be called again: add them to the do-not-call list.", NoArgs),
     "end_call": ("End the call with its result once you have said goodbye.", EndCallArgs),
+    "interpret_time": (
+        "Read a day and time in the caller's own words, in their time zone: the days, an exact time or "
+        "a range, and the first matching instant. Use it before check_broker_availability (near, "
+        "earliest, latest) or request_callback; read the result back if needs_confirmation.",
+        InterpretTimeArgs,
+    ),
 }
 
 # Tools that touch the client's record or plan need a verified caller.
@@ -281,6 +188,7 @@ class ToolBox:
             "request_callback": self._callback,
             "add_to_dnc": self._dnc,
             "end_call": self._end_call,
+            "interpret_time": self._interpret_time,
         }
 
     async def call(self, name: str, arguments: dict[str, Any] | None = None) -> tuple[bool, dict[str, Any]]:
@@ -316,9 +224,27 @@ class ToolBox:
         return self._record(name, arguments, True, result=content)
 
     async def execute(self, call: ToolCall) -> ChatMessage:
-        """A model's tool call -> the tool message to send back to it."""
+        """A model's tool call -> the tool message to send back to it. A model may book only a
+        slot the caller chose (booking_guard); the local policy confirms every slot itself."""
+        if call.name == "schedule_appointment" and not self._caller_chose(call.arguments):
+            ok, content = self._record(
+                call.name,
+                dict(call.arguments),
+                False,
+                error="the caller has not chosen that time: say its day and time and ask them to confirm first",
+            )
+            return ChatMessage(role="tool", content=json.dumps(content), tool_call_id=call.id, name=call.name)
         ok, content = await self.call(call.name, call.arguments)
         return ChatMessage(role="tool", content=json.dumps(content), tool_call_id=call.id, name=call.name)
+
+    def _caller_chose(self, arguments: dict[str, Any]) -> bool:
+        try:
+            slot = datetime.fromisoformat(str(arguments.get("slot_start", "")))
+        except ValueError:
+            return True  # malformed: validation answers it
+        if slot.tzinfo is None:
+            return True
+        return caller_chose(slot, self.state, self.context.timezone)
 
     def _record(
         self,
@@ -334,6 +260,22 @@ class ToolBox:
         return ok, (result if ok and result is not None else {"error": error or "failed"})
 
     # --- handlers ---------------------------------------------------------------------------
+
+    async def _interpret_time(self, args: InterpretTimeArgs) -> InterpretTimeOut:
+        zone = ZoneInfo(self.context.timezone)
+        request = parse_time_request(args.words, self.clock().astimezone(zone).date())
+        resolved = resolve_request(request, self.clock(), self.context.timezone, self.window)
+        if resolved is not None:
+            self.state.facts.caller_times.add(resolved.at)
+        return InterpretTimeOut(
+            days=list(request.days or ()),
+            clock=request.clock,
+            earliest=request.earliest,
+            latest=request.latest,
+            instant=resolved.at if resolved else None,
+            spoken=speak_datetime(resolved.local) if resolved else "",
+            needs_confirmation=bool(resolved and resolved.ambiguous),
+        )
 
     async def _eligibility(self, args: EligibilityArgs) -> EligibilityResult:
         if args.client_id != self.context.client_id:
@@ -362,12 +304,25 @@ class ToolBox:
             start, end = now, now + timedelta(days=7)
         else:
             start = max(now, datetime.combine(args.date_range.start, time(0), zone).astimezone(UTC))
-            end = datetime.combine(args.date_range.end, time(23, 59), zone).astimezone(UTC)
+            end = datetime.combine(args.date_range.end + timedelta(days=1), time(0), zone).astimezone(UTC)
             if end <= now:
                 raise ToolError("date_range is in the past")
         found = Availability.model_validate(await self.data.availability(args.broker_id, start, end))
         self.state.facts.broker_available_now = found.available_now
-        slots = _spread_over_days(list(found.slots), zone, MAX_SLOTS_RETURNED)
+        free = await self._free_slots(start, end, found)
+        usable = [
+            s
+            for s in free
+            if s > now
+            and is_within_window(s, self.context.timezone, self.window)
+            and (args.earliest is None or s.astimezone(zone).time() >= args.earliest)
+            and (args.latest is None or s.astimezone(zone).time() < args.latest)
+        ]
+        if args.near is not None:
+            near = args.near.astimezone(UTC)
+            slots = sorted(sorted(usable, key=lambda s: abs(s - near))[:MAX_SLOTS_RETURNED])
+        else:
+            slots = _spread_over_days(usable, zone, MAX_SLOTS_RETURNED)
         for slot in slots:
             if slot not in self.state.facts.slots:
                 self.state.facts.slots.append(slot)
@@ -376,6 +331,11 @@ class ToolBox:
             available_now=found.available_now,
             slots=[SlotOut(slot_start=s, spoken=speak_datetime(s.astimezone(zone))) for s in slots],
         )
+
+    async def _free_slots(self, start: datetime, end: datetime, found: Availability) -> list[datetime]:
+        """Slots from the workflow's own calendar source (CallControl.free_slots): what the
+        agent offers is what book_appointment accepts, whatever calendar the broker uses."""
+        return sorted(s.astimezone(UTC) for s in await self.control.free_slots(start, end))
 
     async def _schedule(self, args: ScheduleArgs) -> BookingOut:
         slot = args.slot_start.astimezone(UTC)

@@ -60,6 +60,7 @@ class Database:
 
     async def create_all(self) -> None:
         """Create tables directly (tests); production uses `gyde db upgrade` (Alembic)."""
+        import db.models_evals  # noqa: F401  (the call evaluations / review queue table)
         import db.models_privacy  # noqa: F401  (registers the privacy tables)
 
         async with self.engine.begin() as conn:

@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import db.models_evals  # noqa: F401  (the call evaluations / review queue table)
 import db.models_privacy  # noqa: F401  (registers the privacy tables on the metadata)
 from db.models import Base
 from db.session import make_engine

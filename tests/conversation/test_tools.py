@@ -33,6 +33,7 @@ EXPECTED_TOOLS = {
     "request_callback",
     "add_to_dnc",
     "end_call",
+    "interpret_time",
 }
 
 
@@ -265,3 +266,15 @@ async def test_bad_date_ranges(date_range: dict[str, str]) -> None:
         "check_broker_availability", {"broker_id": "sim-broker-1", "date_range": date_range}
     )
     assert not ok and "date_range" in result["error"]
+
+
+async def test_interpret_time_reads_the_callers_words_in_their_zone() -> None:
+    s = session()
+    await s.engine.start()
+    ok, result = await s.engine.tools.call("interpret_time", {"words": "Thursday around three"})
+    assert ok and result["days"] == ["2026-12-03"] and result["clock"] == "15:00:00"
+    assert result["instant"] == "2026-12-03T20:00:00Z" and result["needs_confirmation"] is True
+    ok, result = await s.engine.tools.call("interpret_time", {"words": "anything after 3"})
+    assert ok and result["earliest"] == "15:00:00" and result["clock"] is None
+    ok, result = await s.engine.tools.call("interpret_time", {"words": "whenever"})
+    assert ok and result["instant"] is None

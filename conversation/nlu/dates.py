@@ -1,0 +1,134 @@
+"""Dates of birth as people say them: '4/12/80', 'twelve thirty-one ninety-nine', 'twenty-seven
+January 1991', 'the ninth of December, nineteen fifty-five', 'cuatro de marzo de mil novecientos
+sesenta y uno'. Numbers go through text2num (numbers.py); month-name forms our patterns do not
+cover go to dateparser, which knows many more. Numeric dates are read month first (US)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import dateparser
+
+from conversation.nlu.numbers import MONTH_PATTERN, MONTHS, digits
+
+_ORD = r"(?:st|nd|rd|th|er|o|a)?"
+_NUMERIC = re.compile(r"(?<![\d:])(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*,?\s*[/.\- ]?\s*(\d{2}|\d{4})(?![\d:])")
+_ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_MONTH_DAY_YEAR = re.compile(
+    rf"\b({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b,?\s*(?:of\s+|de\s+|in\s+)?'?(\d{{4}}|\d{{2}})\b"
+)
+_DAY_MONTH_YEAR = re.compile(
+    rf"\b(\d{{1,2}}){_ORD}\s+(?:day\s+)?(?:of\s+|de\s+)?({MONTH_PATTERN}),?\s*(?:of\s+|de\s+|del\s+|in\s+)?'?(\d{{4}}|\d{{2}})\b"
+)
+_YEAR_MONTH_DAY = re.compile(
+    rf"\b(\d{{4}}),?\s+(?:on\s+)?(?:the\s+)?({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b"
+)
+_MONTH_DAY = re.compile(
+    rf"\b({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b|\b(\d{{1,2}}){_ORD}\s+(?:of\s+|de\s+)?({MONTH_PATTERN})"
+)
+_YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
+_SHORT_YEAR = re.compile(r"(?:'|\bborn in |\bin the year |\byear )(\d{2})\b")  # "born in '61"
+_DATEPARSER_SETTINGS = {
+    "PREFER_DATES_FROM": "past",
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "DATE_ORDER": "MDY",
+    "STRICT_PARSING": True,
+}
+
+
+def full_year(year: int, today: date) -> int:
+    """Two-digit years of birth: '80' -> 1980; '05' -> 2005 only if that is not in the future
+    and leaves an adult (a client is at least 18), else 1905."""
+    if year >= 100:
+        return year
+    candidate = 2000 + year
+    return candidate if candidate <= today.year - 18 else 1900 + year
+
+
+def _make(year: int, month: int, day: int, today: date) -> date | None:
+    try:
+        value = date(full_year(year, today), month, day)
+    except ValueError:
+        return None
+    return value if date(1900, 1, 1) <= value <= today else None
+
+
+def _month(name: str) -> int:
+    return MONTHS[name.rstrip(".")]
+
+
+def parse_date_of_birth(text: str, today: date | None = None) -> date | None:
+    """A full date of birth in the words, or None (no year, impossible day, in the future)."""
+    today = today or date.today()
+    spoken = digits(text)
+    for match in _ISO.finditer(spoken):
+        found = _make(int(match.group(1)), int(match.group(2)), int(match.group(3)), today)
+        if found:
+            return found
+    for pattern, order in ((_MONTH_DAY_YEAR, "mdy"), (_DAY_MONTH_YEAR, "dmy")):
+        for match in pattern.finditer(spoken):
+            a, b, year = match.groups()
+            month, day = (_month(a), int(b)) if order == "mdy" else (_month(b), int(a))
+            found = _make(int(year), month, day, today)
+            if found:
+                return found
+    for match in _YEAR_MONTH_DAY.finditer(spoken):
+        found = _make(int(match.group(1)), _month(match.group(2)), int(match.group(3)), today)
+        if found:
+            return found
+    for match in _NUMERIC.finditer(spoken):
+        first, second, year = (int(g) for g in match.groups())
+        month, day = (first, second) if first <= 12 else (second, first)
+        found = _make(year, month, day, today)
+        if found:
+            return found
+    split = _month_day_and_year(spoken, today)
+    if split:
+        return split
+    # "one twenty oh one": the year merge took "20 01" for 2001; read the digits apart once more.
+    unmerged = re.sub(r"\b(1[89]|20)(\d{2})\b", r"\1 \2", spoken)
+    for match in _NUMERIC.finditer(unmerged):
+        first, second, year = (int(g) for g in match.groups())
+        if first <= 12:
+            found = _make(year, first, second, today)
+            if found:
+                return found
+    return _with_dateparser(spoken, today)
+
+
+def _month_day_and_year(spoken: str, today: date) -> date | None:
+    """'born in 1961, on March 4th' - the parts said apart."""
+    md = _MONTH_DAY.search(spoken)
+    year = _YEAR.search(spoken) or _SHORT_YEAR.search(spoken)
+    if not md or not year:
+        return None
+    if md.group(1):
+        month, day = _month(md.group(1)), int(md.group(2))
+    else:
+        month, day = _month(md.group(4)), int(md.group(3))
+    return _make(int(year.group(1)), month, day, today)
+
+
+def _with_dateparser(spoken: str, today: date) -> date | None:
+    if not re.search(MONTH_PATTERN, spoken) or not re.search(r"\d", spoken):
+        return None
+    candidate = re.sub(
+        r"\b(?:i was born|born|my birthday is|birthday|date of birth|dob|is|on|it is|the)\b", " ", spoken
+    )
+    candidate = re.sub(r"[^a-z0-9/ ,.-]", " ", candidate)
+    candidate = re.sub(r"\s+", " ", candidate).strip(" ,.")
+    if not candidate:
+        return None
+    parsed = dateparser.parse(candidate, languages=["en", "es"], settings=_DATEPARSER_SETTINGS)
+    if parsed is None:
+        return None
+    return _make(parsed.year, parsed.month, parsed.day, today)
+
+
+def mentions_date(text: str) -> bool:
+    """Something date-like was said (even if it is not a valid full date)."""
+    spoken = digits(text)
+    return bool(re.search(MONTH_PATTERN, spoken) and re.search(r"\d", spoken)) or bool(
+        _NUMERIC.search(spoken) or _YEAR.search(spoken)
+    )

@@ -1,0 +1,436 @@
+"""The lexicon-and-grammar intent layer: rules over word classes (lexicon.yaml), read on the
+lemmatised caller text, with negation scope. A rule is a construction ("STOP_V then CONTACT",
+"NEG then CONTACT_V then SELF/AGAIN"), so every verb and object in its classes is covered, in any
+combination, with fillers, profanity and politeness in between.
+
+Patterns use `{CLASS}` for a word class and `{GAPn}` for up to n arbitrary words.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from conversation.nlu.intent import Intent
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
+_MACRO = re.compile(r"\{([A-Z_]+)(\d*)\}")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, tuple[str, ...]]:
+    raw = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
+    return {name: tuple(str(entry) for entry in entries) for name, entries in raw.items()}
+
+
+def _alternation(name: str) -> str:
+    entries = sorted(set(lexicon()[name]), key=len, reverse=True)
+    return "(?:" + "|".join(re.escape(e).replace(r"\ ", " ") for e in entries) + ")"
+
+
+def compile_rule(pattern: str) -> re.Pattern[str]:
+    """'{STOP_V} {GAP2}{CONTACT_V}' -> a regex over ' '-joined lemmas, word-bounded."""
+
+    def expand(match: re.Match[str]) -> str:
+        name, count = match.group(1), match.group(2)
+        if name == "GAP":
+            return rf"(?:\S+ ){{0,{count or 1}}}"
+        return _alternation(name)
+
+    body = re.sub(
+        r"(?<!\\)\$", r" ?$", _MACRO.sub(expand, pattern)
+    )  # texts are searched with a trailing space
+    return re.compile(r"(?<![a-z0-9])" + body + r"(?![a-z0-9])")
+
+
+# --- the rules ---------------------------------------------------------------------------------
+# Words that may sit between a verb and its object without changing what is asked.
+_FILL = "(?:(?:{PROFANE}|the|these|those|this|your|all|with|me|us|my|of|a|any|phone) ){0,3}"
+# Between "don't want" and the contact verb: who would call, and nothing that turns it around
+# ("I never want to miss a call" is not an opt-out).
+_WANT_GAP = "(?:(?:to|you|people|anyone|anybody|them|any|more|be|get|getting|receive|receiving|these|those|your|the|phone|sales|marketing|of|guys|this|company|ever|again|keep|on|being|y) ){0,4}"
+_NAME_WORDS = "(?:maam|madam|sir|mrs|mr|ms|miss|missus|mister|dear|honey|hon|sweetie|sweetheart|darling|love|buddy|pal|babe|baby|young lady|young man|by my|by that|that)"
+
+_OPT_OUT_CONTACT = (
+    "{STOP_V} " + _FILL + "{CONTACT_V}",
+    "{STOP_V} (?:\\S+ )" + _FILL + "(?:call|ring|phone|contact|bother|pester|harass|bug|text|dial)",
+    "{STOP_V} " + _FILL + "{CONTACT_N} (?:me|us|here|this number|to me|from you|please|now|$)",
+    "(?:{NEG}) (?:you )?(?:ever |even |dare |evers )?(?:try to |be |bother |to |keep |go |going to |again )*{CONTACT_V} (?:{SELF}|{AGAIN}|please|period|$)",
+    "(?:{NEG}) (?:you )?(?:ever |even )?(?:{CONTACT_V})$",
+    "(?:{NEG_STRICT}) (?:you )?(?:ever |even )?{CONTACT_V} (?:\\S+ ){1,3}(?:{AGAIN})",
+    "(?:{NEG}) {WANT} " + _WANT_GAP + "(?:{CONTACT_V}) (?:{SELF}|{AGAIN}|from|by|$)",
+    "(?:{NEG}) {WANT} "
+    + _WANT_GAP
+    + "(?:any|more|these|those|your|such|no|the|sales|marketing|phone|robo) {GAP2}{CONTACT_N}",
+    "(?:{NEG_STRICT}) (?:accept|take|want|allow|answer|entertain|welcome|do) (?:any |these |such |those |your |unsolicited |cold |sales |marketing |telemarketing |solicitation |robo )+{CONTACT_N}",
+    "(?:{NEG_STRICT}) (?:\\S+ )?want to (?:hear from|talk to|speak to|speak with|talk with|deal with) (?:you|y'all|your company|you people|this company|you guys|anyone from)",
+    "(?:{NEG}) {WANT} (?:to )?(?:be |get |being )?(?:{CONTACT_V}|contact)",
+    "no more {GAP2}{CONTACT_N}",
+    "(?:sick|tired|fed up|done|had enough|had it) (?:of|with) (?:all )?(?:the |these |those |your |this |you )?(?:\\S+ )?(?:call|phone call|robocall|calling|message|marketing|telemarketing|spam)",
+    "(?:enough|done|through|finish) (?:with|of) {GAP2}{CONTACT_N}",
+)
+# Requests that name the list or the caller's number, or dismiss outright: opt-outs whatever else is said.
+_OPT_OUT_REMOVE = (
+    "{REMOVE_STRONG} {GAP1}{SELF}",
+    "(?:remove|delete|erase|wipe|purge|scrub|expunge|eliminate|unlist|deregister|blacklist|block) (?:all )?(?:my|our|this) (?:number|phone|name|info|information|detail|details|data|record|records|contact|cell|line|address|email|account|file|profile|house|home)s?",
+    "(?:{WANT}) (?:to be |to get |to go )?(?:off|out of|removed from|taken off|off of) {GAP2}(?:{LIST_N}|{DNC}|call|calls)",
+    "{REMOVE_WEAK} {GAP1}{SELF} {GAP3}(?:{AWAY_FROM})",
+    "{REMOVE_WEAK} {GAP1}{SELF} {GAP3}(?:{AWAY_FROM})$",
+    "{REMOVE_WEAK} (?:{AWAY_FROM}) {GAP1}{SELF}",
+    "(?:{REMOVE_STRONG}|{REMOVE_WEAK}) {GAP1}(?:{RELATIVE_SELF}) {GAP3}(?:{AWAY_FROM}) {GAP2}(?:{LIST_N}|{DNC})",
+    "(?:{REMOVE_STRONG}|{REMOVE_WEAK}) {GAP3}(?:{AWAY_FROM}) {GAP2}(?:{LIST_N})",
+    "(?:put|add|place|register|sign|move|stick|mark|list) {GAP2}(?:{SELF}) {GAP2}(?:on|to|as|in|into|under) {GAP2}(?:{DNC})",
+    "(?:want|like|need|wish|ask) (?:to be|to get|to go|to put me) (?:on|in|onto|under) {GAP2}(?:{DNC})",
+    "(?:{DNC}) (?:list|registry|register|database|roster|number)",
+    "(?<!not )dnc",
+    "{UNSUB}",
+    "{DISMISS}",
+    "keep (?:on )?{CONTACT_V} (?:{SELF})",
+    "(?:stop|quit|enough)(?: (?:it|that|this|now|please|already|right now|just|okay|expletive|damn|man|for real|seriously|ok|stop))*$",
+    "^(?:(?:no|okay|please|just|hey|look|listen|oh|god|jesus|i said|like i said|for the last time|again|expletive) )*(?:stop|quit it|enough)(?: \\S+){0,2}$",
+    "^(?:(?:oh|just|hey|please|okay|look) )*(?:knock it off|cut it out|give it a rest|pack it in|no more)(?: please| thanks| thank you| already| now| seriously)*$",
+    "(?:i am|we are|number is|i am already|we are already|this number is) (?:on|in) {GAP2}(?:{DNC})",
+    "(?:i|we) (?:already )?(?:told|asked|said) (?:you|them|y'all)? ?(?:people )?(?:to |not to |twice )?(?:{STOP_V}|never|not) {GAP2}(?:{CONTACT_V})",
+    "{PROFANE} (?:off|you)$",
+    "^(?:(?:no|okay|just|please|hey|look|oh|god|again|i said) )*(?:stop|enough|quit it|knock it off|cut it out)(?: (?:it|that|this|now|please|already|seriously))* (?:i am|we are|i am so|we are so|this is|that is|i have had|i have|we have had) (?:done|finished|through|over|enough|not interested|it|had it|had enough)",
+    "(?:knock it off|cut it out|lay off) {GAP2}(?:{CONTACT_N}|{CONTACT_V})",
+)
+
+RULES: dict[Intent, tuple[str, ...]] = {
+    Intent.OPT_OUT: _OPT_OUT_CONTACT + _OPT_OUT_REMOVE,
+    Intent.WANTS_BROKER: (
+        "{TALK_V} (?:to|with) {GAP2}(?:{PERSON})",
+        "(?:transfer|connect|patch|forward|redirect|put through) (?:me|us|this call|the call|my call)",
+        "(?:get|put|bring|send|hand|pass|switch|transfer) (?:me|us) {GAP2}(?:{PERSON}|through|over)",
+        "(?:get|put|bring|let) {GAP1}(?:{PERSON}) (?:on the phone|on the line|on|here)",
+        "(?:want|need|like|prefer|rather|ask for|can i have|can i get|give me|get me|let me have|rather have) {GAP3}(?:real|live|actual) (?:person|human|agent|being|one)",
+        "(?:want|need|like|prefer|rather|ask for|can i have|can i get|give me|get me|rather have) (?:a|an|my|the|to a|some) (?:human|person|agent|representative|operator|broker|rep|supervisor|manager|somebody|someone)",
+        "^(?:(?:a|an|the|my|please|uh|just) )*(?:representative|operator|agent|human|real person|live person|broker|my broker|person)(?: please)?$",
+        "(?:is|can) (?:my )?broker (?:there|available|around|in|free|on|come|get|pick|take)",
+        "(?:talk|speak) (?:to|with) (?:a|my|the) (?:broker|agent|human|person)",
+        "(?:somebody|someone|a person|a human|an actual person|a real person|a live person) (?:real )?on the (?:line|phone)",
+        "(?:real|actual|live) (?:person|human|somebody|someone|human being) on the (?:line|phone)",
+    ),
+    Intent.CALLBACK: (
+        "{CONTACT_V} (?:me |us )?(?:{LATER}|back)",
+        "(?:{CONTACT_V}|try|reach|catch) (?:me |us )?in (?:a|an|one|two|three|four|a couple of|a couple|a few|\\d+) (?:hour|minute|min)s?",
+        "call ?back",
+        "(?:try|reach|catch|get) (?:me|us|her|him|them)? ?(?:again )?(?:{LATER}|again)",
+        "(?:not|bad|terrible|awful|rough|inconvenient|horrible|poor|lousy|wrong|hard) (?:a |an |the |really |very |so |super )*(?:good |great |convenient |right |best |ideal |fine )?(?:time|moment)",
+        "(?:now|this) (?:is|does) (?:not|bad|terrible|no good)",
+        "(?:i am|we are|i am just|i am currently|i am kind of|currently|i am a bit|i am a little|i am really|i am super|i am right|we are just) (?:{BUSY})",
+        "(?:can not|can never|not able to|unable to|no time to|do not have time to) (?:really )?(?:talk|speak|chat|do this|deal with this|take this|stay on)",
+        "(?:do not|do no|not) (?:have )?(?:the )?(?:time|a minute|a second|a moment)(?: right now| now| today| at the moment| for this now)",
+        "(?:do|talk|continue|finish|chat|speak|discuss|go over|pick this up|pick up) {GAP2}(?:later|another time|some other time|another day|tomorrow|next week|this evening|tonight)",
+        "^(?:(?:maybe|perhaps|try|please|okay|yes|no|sorry|just|how about|can we do) )*(?:later|another time|some other time|another day)(?: please| maybe| though| okay)?$",
+        "(?:{BUSY}) (?:right now|now|at the moment|today|this morning|this afternoon|currently)",
+        "^(?:{BUSY})$",
+        "(?:give|send) (?:me|us) a (?:call|ring|buzz) {GAP2}(?:{LATER})",
+        "(?:in the middle of|middle of) (?:something|dinner|work|a meeting)",
+        "(?:get|come) back to (?:me|us) {GAP2}(?:{LATER})",
+        "(?:my )?hands (?:are )?full",
+    ),
+    Intent.DECLINE: (
+        "(?:{NEG}) (?:really |very |that |too |at all |even |remotely |the least bit |one bit )*(?:{INTEREST_N})",
+        "no (?:thank|thanks)",
+        "^(?:no )?(?:thank you|thanks) (?:but|though|anyway|anyways)",
+        "(?:i will|i am going to|i would rather|i would|we will|let me|i think i will|i will have to|i am gonna) pass",
+        "^pass(?: thanks| thank you)?$",
+        "not (?:for me|for us|my thing|something i need|something i want|today|at this time|at the moment|now)(?: thank| thanks|$)",
+        "(?:i am|we are|i am already|we are already|i am pretty|i am really|i am totally|we are pretty|everything is|it is all) (?:{SATISFIED})(?: thank| thanks| with (?:what|my|the|our)|$| for now| already)",
+        "(?:happy|satisfied|content|fine|good|okay|set) with (?:what|my|the|our|current|how)",
+        "(?:{NEG}) (?:really )?(?:need|want|require|care about) (?:it|that|this|any|anything|more|coverage|insurance|a call|an appointment|the call|extra|another|additional|to)",
+        "(?:{NEG}) (?:really )?(?:need|want) (?:dental|vision|a broker|help)",
+        "^no(?: no)?(?: i am good| i am fine| i am okay| i am all set| sir| maam| way| not really| i do not think so| nothing)?$",
+        "i do not think so",
+        "no need",
+        "(?:i|we) (?:already )?have (?:enough|what i need|what we need|all i need|coverage|insurance|a plan|dental|vision|that covered|it covered|someone)(?: already|$| thanks| thank)",
+        "(?:i|we) (?:already|do) (?:have|get|got) (?:dental|vision|coverage|insurance|a plan|that|it|one)",
+        "(?:i|we) (?:have|get|got) (?:dental|vision|coverage|insurance|a plan|a dentist) (?:through|from|with|at|already|covered|elsewhere)",
+        "(?:count me|count us) out",
+        "(?:i will|i would like to|let me|i need to|i have to|i want to) think (?:about it|it over|on it)",
+        "not (?:buying|looking|shopping)",
+        "(?:no|nah|nope) {GAP2}(?:not interested|i am good|i am fine|thanks|thank you|pass)",
+        "(?:waste|wasting) (?:of )?(?:my|your) time",
+        "(?:i can not|can not|could not) afford",
+        "not (?:right now|now|at this time|this time)$",
+        "(?:nothing|none) for me",
+        "(?:do not|not) bother",
+        "(?:i will|i am going to|i have to|i will have to|i must|i would have to|let me|i think i will|i am gonna|i would like to|i would rather|we will) (?:have to )?(?:respectfully )?(?:decline|say no|skip it|skip that|skip this|sit this one out|take a pass|give it a miss|pass on (?:it|that|this))",
+        "not (?:something|anything) (?:i|we) (?:need|want|care about|am interested in)",
+        "(?:i am|we are|i am already|we are already) (?:all |totally |fully |pretty much |already )?(?:covered|set|sorted|taken care of)(?: on that front| there| already| for that|$| thanks| thank)",
+        "(?:i will|i am going to|i would) skip (?:it|that|this)",
+        "(?:set|covered|good) on that front",
+    ),
+    Intent.AFFIRM: (
+        "^(?:(?:oh|well|so|and|um|then|okay|yes|lol|haha|ha|hah|heh|hmm|ah|alright|right|ok|uh|wow|great|cool|fine|sure|aha) )*(?:yes|yeah|yep|yup|yah|ya|yea|aye|sure|surely|certainly|absolutely|definitely|totally|indeed|affirmative|correct|exactly|precisely|right|alright|all right|okay|fine|perfect|great|good|excellent|wonderful|awesome|cool|lovely|gladly|si|claro|vale|bueno|dale|obviously|naturally|true|yessir|yes maam|uh huh|mhm|yes please|of course|okay then|very well|fair enough|deal|done|agreed|go on)\\b",
+        "(?:that|this|it|which|monday|tuesday|wednesday|thursday|friday|saturday|sunday|either|any|both|one) (?:one )?(?:would |will |should |does |sound |sounds |seem |seems )?(?:work|do|be fine|be good|be great|be perfect|be ok|be okay|suit me|suit|fit)\\b",
+        "(?:sound|sounds|seem|seems|look|looks) (?:good|great|fine|perfect|okay|alright|nice|lovely|like a plan|right|about right|reasonable|interesting)",
+        "(?:go ahead|go for it|please do|do it|let us do it|let us do that|book it|book that|book me|schedule it|schedule me|set it up|set that up|sign me up|count me in|i am in|let us go|lock it in|put me down|pencil me in|make it so)",
+        "(?:i would|i will|we would|i d) (?:like|love|appreciate|enjoy) (?:that|it|this|to|one|a call|some)",
+        "(?:that|it|this) (?:would|will) be (?:great|good|nice|fine|lovely|helpful|perfect|wonderful|okay|ok|useful)",
+        "why not",
+        "i (?:guess|suppose|think) (?:so|that is fine|that works|yes|sure)",
+        "(?:you bet|for sure|you got it|that is right|you are right|that is correct|that is me|that is true|of course|by all means|no problem|no worries|not a problem|sure thing|yes indeed|that is it|works for me|fine by me|good with me|okay with me|fine with me|i am okay with that|i am good with that|i am fine with that|i can do that|that is fine|that is okay|that is good|that is perfect|that is great)",
+        "(?:i am|we are) (?:interested|curious|open to it|game|down)",
+        "(?:interested|curious)$",
+        "(?:tell me more|go on|keep go|keep going|keep talk|keep talking|continue|please continue|carry on|i am listening|let us hear it)",
+        "(?:talk|talked|talking) me into it",
+        "(?:that is|that is exactly|yes that is) (?:the one|it|the time|the right one)",
+        "(?:would not|do not) mind",
+        "(?:could not|would not|can not|will not) hurt",
+        "(?:set|put|pencil|book|line|schedule) (?:something|one|a call|it|that|me) (?:up|in|on the calendar|down)",
+        "(?:i am|we are) (?:game|down|up for it|open to it|in)$",
+        "^(?:yes )?please(?: do| yes)?$",
+    ),
+    Intent.DENY: (
+        "^(?:(?:oh|well|um|uh|sorry|actually) )*(?:no|nope|nah|naw|nay|negative|not really|not quite|incorrect|wrong|no way|not at all|no sir|no maam|not exactly|not me|not him|not her)\\b",
+        "(?:that is|it is|that was|this is) (?:not|wrong|incorrect) (?:right|correct|me|true|it|what i said|the one)?",
+        "(?:not|no) (?:that|this) one",
+        "(?:neither|none) (?:of (?:them|those|these|that))?",
+        "(?:does not|do not|will not|would not|can not) (?:work|do|suit|fit) (?:for me)?",
+    ),
+    Intent.WRONG_PERSON: (
+        "wrong (?:number|person|house|guy|lady|one|people|home|family|name|maria)",
+        "(?:you|you have|you got|you must have) (?:have |got |dialed |called |reached )?the wrong",
+        "(?:no one|nobody|noone|no person|nobody here|there is no one|there is nobody) {GAP2}(?:by|with|named|called|of) (?:that|this|the)? ?name",
+        "(?:{THIRD}) (?:is|are|was)? ?not (?:\\S+ )?(?:{AWAY})",
+        "(?:{THIRD}) (?:is|are)? ?(?:out|away|asleep|sleeping|napping|at work|working|at school|at the store|in the hospital|on vacation|traveling|travelling|in the shower|unavailable|not available|resting|at church|out of town|indisposed)",
+        "(?:{THIRD}) (?:does|do) not (?:live|stay|work) (?:here|there|at this)",
+        "(?:{THIRD}) (?:move|moved|just moved|stepped out|went out|left|is gone for|has gone)",
+        "(?:this is|i am|it is|you are (?:talking|speaking) (?:to|with)) (?:her|his|their|the|a) {GAP1}(?:{RELATIVE})",
+        "(?:her|his|their) (?:{RELATIVE}) (?:here|speaking|is speaking|answering)",
+        "(?:i am|this is) not (?:her|him|them|the person|who you|that person)",
+        "never (?:heard of|met) (?:her|him|them|that person|anyone)",
+        "(?:no one|nobody|noone|there is nobody|there is no one) (?:named|called|by the name of|with the name) \\S+ (?:\\S+ )?(?:live|lives|is|here|at|in)",
+        "(?:do not|does not) know (?:any|anybody|anyone|a|her|him|them|who)",
+        "who is (?:she|that|this person)",
+        "(?:not|no) (?:her|him) (?:sorry|no)?$",
+        "(?:{THIRD}) can not (?:come|get) to the phone",
+        "(?:{THIRD}) (?:is|are) (?:busy|not available|unavailable|in a meeting|driving|occupied)",
+    ),
+    Intent.DECEASED: (
+        "(?:pass|passed) (?:away|on)",
+        "(?:{THIRD}|{RELATIVE}|mom|dad|mother|father) (?:has |have |just |recently |sadly |unfortunately )*pass(?: last| recently| in| a few| this| earlier| away| on| yesterday| over|$)",
+        "(?:{THIRD}|{RELATIVE}|who|the person|the lady|the man|maria) (?:is |was |has |just |recently |sadly |unfortunately )*(?:die|dead|deceased|no longer with us|no longer live|no longer alive|not alive|not with us|in heaven|with god|with the lord)",
+        "(?:no longer with us|no longer live|is deceased|is dead|has die|rest in peace|funeral|her passing|his passing|her death|his death|the death of|lost her last|lost him last|we lost her|we lost him)",
+        "(?:murio|fallecio|fallecida|fallecido|ha fallecido|esta muerta|esta muerto|descanse en paz|en paz descanse)",
+        "(?:i|we) lost (?:her|him|them|my \\S+|our \\S+) (?:last|earlier|this|in|a|recently|two|three|few|over|to)",
+    ),
+    Intent.DISCLOSURE: (
+        "(?:are|r|were) (?:you|u) (?:(?:a|an|even|really|actually|just|like|some|some kind of|kind of|sort of|one of those|one of them) )*(?:{MACHINE})",
+        "(?:is|am) (?:this|that|it|i) {GAP3}(?:(?:talk|speak|chat|deal)(?:ing)? (?:to|with) )?(?:(?:a|an|some|even|really|actually|just|one of those|like|kind of) )*(?:robot|bot|machine|computer|ai|a i|recording|recorded|record|recording|automated|automatic|program|real person|real human|live person|human|person|human being|actual person|chatbot|artificial|robocall|recorded message|real)\\b",
+        "(?:you|u) (?:are |re )?(?:a |an |just a |some )?(?:robot|bot|machine|computer|ai|a i|recording|chatbot|program|automated)",
+        "(?:real|live|actual)? ?(?:person|human|people) (?:or|vs|versus) (?:a )?(?:robot|machine|computer|bot|recording|ai|a i|program)",
+        "(?:robot|machine|computer|bot|recording|ai|a i) (?:or|vs|versus) (?:a )?(?:real |live |actual )?(?:person|human)",
+        "(?:is|are) (?:there|you) (?:a |an )?(?:real |live |actual )?(?:person|human) (?:on|there|talking|speaking)",
+        "(?:talking|speaking|talk|speak) (?:to|with) (?:a )?(?:robot|bot|machine|computer|recording|ai|a i)",
+        "(?:is this|are you) (?:for )?real",
+        "(?:what|who) (?:am i|are you) (?:talking|speaking) (?:to|with)",
+        "(?:are|is) (?:you|this) (?:a )?(?:real|live|human|person|alive)\\b",
+        "(?:am|are|is) (?:i|we|you|this|that|it) {GAP3}(?:robot|bot|machine|computer|recording|program|android|automated|ai|chatbot)s?\\b",
+        "(?:chat|deal|talk|speak) (?:to|with) (?:a |an |some )?(?:robot|bot|machine|computer|program|recording|ai|a i)s?\\b",
+        "(?:one of those|some kind of|some sort of) (?:robot|bot|machine|computer|automated|recording|ai)s?",
+    ),
+    Intent.WHO: (
+        "who (?:is|are) (?:this|you|calling|speaking|it|that)",
+        "who (?:am i|is) (?:talking|speaking)",
+        "who (?:do you|you) (?:work|call|represent) (?:for|from)?",
+        "what (?:company|business|agency|is this about|is this regarding|is this for|are you selling|do you want|is it about|is this call about|is this in reference to)",
+        "(?:where|what company) (?:are you|is this|is this call) (?:calling )?from",
+        "how did you get (?:my|this) (?:number|phone|info|name)",
+        "why are you (?:calling|call)",
+        "what do you want",
+        "(?:is this|is it|are you) (?:a |some )?(?:sales|marketing|telemarketing|solicitation|survey|scam|sales pitch|spam)(?: call)?",
+        "(?:how do i know|how can i tell|how would i know) (?:this|you|it) (?:is not|is|are not|are)",
+        "is this (?:legit|legitimate|real|for real)",
+        "who (?:sent|gave) you",
+        "(?:what|who) is (?:dana|your company|this company)",
+    ),
+    Intent.PRICE: (
+        "how much",
+        "(?:price|pricing|cost|premium|rate|fee|charge|monthly payment|payment|quote)",
+        "what (?:would|will|does|do|is) (?:it|that|this|i|they|we|the plan|the coverage) (?:cost|run|pay|be per month|be a month|charge|go for|set me back)",
+        "(?:per|a|each|every) month|monthly",
+        "(?:afford|expensive|cheap|pricey|dollar|buck|budget|fixed income|spend)",
+        "(?:run|set) (?:me|us|you) back",
+        "(?:will|would|does|it) (?:\\S+ )?run (?:me|us)",
+        "(?:monthly|the) damage",
+    ),
+    Intent.DEDUCTIBLE: (
+        "(?:deductible|deductable|out of pocket|copay|co pay|copayment|coinsurance|co insurance|waiting period|annual max|annual maximum|maximum benefit|max benefit|in network|out of network|network|yearly max|benefit limit)",
+        "what (?:does|do|would|will|is) (?:it|that|this|the plan|they|the coverage|dental|vision) (?:cover|include|pay for)",
+        "what is (?:covered|included)",
+        "(?:cover|include|pay for) (?:my |the |any )?(?:cleaning|crown|filling|brace|implant|root canal|glass|glasses|contact|lens|lenses|lasik|exam|frame|x ray|xray|denture|extraction|orthodontic|checkup|check up)s?",
+        "which (?:dentist|doctor|eye doctor|optometrist)",
+    ),
+    Intent.COMPARE: (
+        "(?:cheaper|less|lower|better|more expensive|pricier|cost less|cost more|save|saving|savings|beat) {GAP4}(?:than|compared|versus|vs|over|to what|with what|on my)",
+        "(?:compare|comparison|compared)",
+        "(?:better|cheaper|worse) (?:deal|option|plan|price|rate)",
+        "(?:what|how much) (?:would|will|could|can|do) (?:i|we) save",
+        "(?:than|compared to) (?:what i|what we|my current|mine|my plan|my own)",
+        "(?:beat|undercut|lower than|better than|cheaper than|less than) (?:my|our|what i|what we|the)",
+    ),
+    Intent.GUARANTEE: (
+        "(?:guarantee|guaranteed|guaranty|warranty)",
+        "lock (?:in|it|that|the price|the rate|it in)",
+        "locked",
+        "lock (?:rate|price|premium)",
+        "fixed (?:rate|price|premium)",
+        "price (?:protection|lock|freeze)",
+        "(?:price|rate|premium|it|cost) {GAP2}(?:go up|go|increase|rise|raise|jump|change|stay the same|stay|be the same)",
+        "(?:promise|forever|for life|next year|every year|in a year|over time|down the road)",
+        "(?:will|would|could) (?:they|you) raise",
+    ),
+    Intent.SSN: (
+        "(?:social security|social|ssn|ss number|s s n|tax id|tin number|id number|taxpayer)",
+        "(?:\\d{3} \\d{2} \\d{4}|\\d{9})",
+    ),
+    Intent.MEDICAL: (
+        "(?:medical|health|doctor|doctors|physician|hospital|clinical|patient) (?:record|note|history|file|chart|condition|information|info|issue|problem|data|result|report)",
+        "(?:my|her|his) (?:diagnosis|condition|prescription|medication|surgery|illness|disease|medical)",
+        "(?:hipaa|medical records|medical notes|doctor note)",
+    ),
+    Intent.CONFUSED: (
+        "^(?:what|huh|sorry|pardon|come again|eh|excuse me|what was that|say what|i am sorry|what now|hmm|wait what)$",
+        "(?:i do not|i can not|did not|i did not) (?:understand|get it|get that|follow|catch that|catch it|catch what|hear you|hear that|know what you mean|get what you|know what that)",
+        "(?:not|am not) follow",
+        "(?:not sure|no idea|no clue) what (?:you mean|you are|that|this|you said)",
+        "what do you mean",
+        "what does (?:that|this|it) mean",
+        "(?:confuse|confusing|confused|lost me|i am lost|too fast|slow down|speak up|louder|say (?:that|it) again|repeat|one more time|again please|come again|run that by me|what was that|what did you say|you lost me|over my head|makes no sense|make no sense|does not make sense|what are you talking about|what is this|what is that|i beg your pardon|excuse me)",
+    ),
+    Intent.HOLD: (
+        "(?:hold on|hang on|one sec|one second|one moment|one minute|just a sec|just a second|just a moment|just a minute|give me a sec|give me a second|give me a moment|give me a minute|wait a sec|wait a second|wait a moment|wait a minute|bear with me|hold please|hold up|let me grab|let me get a pen|let me find|let me check my|let me look at my|give me one)",
+        "^(?:wait|hold)$",
+    ),
+    Intent.GOODBYE: (
+        "(?:bye|goodbye|good bye|bye bye|have to go|got to go|need to go|must go|i am hanging up|going to hang up|hang up now|hanging up|adios|ciao|talk to you later|take care|i am done here|good day to you|see you)",
+        "^(?:(?:alright|okay|well|so|then) )*talk (?:to you )?(?:later|soon)$",
+    ),
+    Intent.SELF_ID: (
+        "^(?:(?:yes|yeah|hi|hello|hey|oh|well|sure) )*speak(?:ing)?$",
+        "(?:this is|it is|that is|you are speaking (?:to|with)|you have|you got|you reached|you found|that would be) (?:she|he|her|him|me|i|myself|the one)\\b",
+        "(?:she|he) (?:is )?speaking",
+        "(?:that is|it is|this is|that would be|yes it is|it sure is) (?:me|her|him|she|he|myself)",
+        "(?:the one and only|in the flesh|present|you found me|you got me|that is me|yes it is|it is|that is right|you have got her|you have got him)$",
+        "^(?:(?:yes|yeah|hi|hello|oh|well) )*(?:this is she|this is he|she speaking|he speaking)\\b",
+        "(?:soy yo|si soy yo|con ella|con el|ella habla|el habla)",
+        "(?:she|he|it) (?:is )?on the (?:line|phone)$",
+        "(?:this is|it is) \\S+ (?:on the phone|on the line|talking|here)$",
+        "you (?:have )?reached (?:her|him|me)",
+    ),
+}
+
+# Requests turned around by a negation ("I don't need to talk to anyone", "no need to call back").
+NEGATED: dict[Intent, str] = {
+    Intent.WANTS_BROKER: "(?:{NEG}|no need to|rather not) "
+    + "(?:(?:really|need|want|have|to|be|go|going|wish) ){0,3}(?:{TALK_V}|{CONNECT_V}|transfer|connect)",
+    Intent.CALLBACK: "(?:{NEG}|no need to) (?:(?:really|need|want|have|to|bother|you|ever) ){0,3}(?:{CONTACT_V}) (?:me |us )?back",
+    Intent.WRONG_PERSON: "(?:not|no) (?:the )?wrong (?:number|person)",
+}
+# A negation just before these verbs turns the request around ("don't stop", "no need to remove me").
+_NEG_GAP = "(?:(?:you|to|be|want|need|ask|asking|even|ever|please|really|go|going|have|got|dare|that|i|me|us|them|just|say|said|tell|telling|mean|saying|get|ya|y) ){0,4}"
+_NEGATED_OPT_OUT = compile_rule(
+    "(?:{NEG_STRICT}|no need to|no reason to|not asking you to|not saying|did not say|never said|not telling you to|you do not have to|you need not|not trying to) "
+    + _NEG_GAP
+    + "(?:{STOP_V}|{REMOVE_STRONG}|{REMOVE_WEAK}|{UNSUB}|hang up|go away|leave me alone|put me on)"
+)
+_KEEP_GOING = compile_rule(
+    "(?:do not stop|keep going|keep talking|go on|carry on|continue|please continue|do not hang up|stay on the line|do not go|tell me more|not stop)"
+)
+_TIME_AFTER_CALL = compile_rule(
+    "(?:{NEG}) (?:you )?(?:ever )?{CONTACT_V} (?:me |us )?(?:before|after|until|till|during|between|at (?:work|night|dinner|\\d|this hour|this time)|on (?:my|the weekend|weekends|\\w+day)|in the (?:morning|evening|afternoon)|tomorrow|today|tonight|this (?:morning|afternoon|evening|week|early|late)|next (?:week|month)|so (?:early|late)|early|late|when|while|around|anymore today|at dinner)"
+)
+# After "call me", these words continue a request about calls; anything else is a name ("don't
+# call me Maria", "nobody calls me Francisco").
+_CONTINUES_CALL = "(?:again|ever|anymore|any|no|back|here|there|at|on|in|this|that|these|those|about|with|you|please|period|and|or|but|i|we|it|so|because|cause|expletive|fuck|fucking|damn|the|a|an|if|when|before|after|until|till|during|today|tomorrow|tonight|later|now|anytime|every|from|for|to|unless|up|either|sometime|between|around|once|twice|okay|ok|thanks|thank|monday|tuesday|wednesday|thursday|friday|saturday|sunday|next|soon|whenever|sometimes|morning|afternoon|evening|weekend|weekends|work|home|early|late|all|anything|number|phone|cell|landline|too|also|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\\d+)"
+_NOT_CONTACT_WORD = "(?!" + _CONTINUES_CALL + "\\b)[a-z]+"
+_NAME_CORRECTION = (
+    compile_rule("(?:{NEG}|stop|quit|please do not) (?:you )?{CONTACT_V} me " + _NAME_WORDS),
+    compile_rule(
+        "(?:{NEG_STRICT}|stop|quit|never) (?:you )?(?:ever )?call me " + _NOT_CONTACT_WORD + "(?: [a-z]+)?$"
+    ),
+    compile_rule(
+        "(?:no one|nobody|noone|everyone|everybody|people|my friends|friends|they all|most people|folks|my family|all my friends) (?:ever |usually |just |really )?call me "
+        + _NOT_CONTACT_WORD
+    ),
+    compile_rule(
+        "(?:{NEG}|stop|quit|please do not) (?:you )?{CONTACT_V} me (?!(?:again|ever|anymore|any|back|here|at|on|this|no|now|today|tomorrow|tonight|later|please|period|or|and|you|before|after|until|till|during|in|anytime|every|so|with|about|because|cause|expletive|ever|if|when|unless|from|for|the|that|these|those)\\b)[a-z]+(?: [a-z]+)? (?:it is|my name is|i am|i go by|call me|instead|just call me|please call me|the name is|name is|i prefer|rather|it is just|just|use|please use)"
+    ),
+    compile_rule(
+        "(?:you can|you may|please|just|everyone|my friends|people|could you|would you|can you|go ahead and) (?:just )?call me (?!(?:back|later|again|tomorrow|tonight|today|at|on|in|next|this|after|before|around|anytime|any time|when|whenever|sometime|monday|tuesday|wednesday|thursday|friday|saturday|sunday|a|the|about|if|once|between)\\b)[a-z]+$"
+    ),
+    compile_rule(
+        "(?:i go by|i prefer|i would prefer|i prefer to be called|i like to be called|i like being called|it is pronounced|the name is) "
+        + _NOT_CONTACT_WORD
+        + "(?: please| thanks| thank you)?$"
+    ),
+    compile_rule("(?:it is|that is|i am) (?:not )?(?:mrs|mr|ms|miss|doctor|dr) \\S+ not \\S+"),
+    compile_rule(
+        "^(?:(?:oh|yes|yeah|well|please|just|actually|and|no|you can) )*call me " + _NOT_CONTACT_WORD
+    ),
+    compile_rule("(?:it is|i am|i go by|the name is) [a-z]+ not [a-z]+$"),
+)
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> dict[Intent, tuple[re.Pattern[str], ...]]:
+    return {intent: tuple(compile_rule(p) for p in patterns) for intent, patterns in RULES.items()}
+
+
+def grammar_intents(lemma_text: str, surface_text: str = "") -> set[Intent]:
+    """Every intent whose construction occurs in the lemmatised (or the surface) text, opt-out
+    with its vetoes."""
+    texts = [f"{lemma_text} "] + ([f"{surface_text} "] if surface_text and surface_text != lemma_text else [])
+    found = {
+        intent
+        for intent, rules in _compiled().items()
+        if any(rule.search(text) for rule in rules for text in texts)
+    }
+    lemma_text = f"{lemma_text} "
+    if is_name_correction(lemma_text):
+        found.add(Intent.NAME_CORRECTION)
+        if not _explicit_opt_out_beyond_name(lemma_text):
+            found.discard(Intent.OPT_OUT)
+    if Intent.OPT_OUT in found and _opt_out_vetoed(lemma_text, surface_text):
+        found.discard(Intent.OPT_OUT)
+    return found
+
+
+def is_name_correction(lemma_text: str) -> bool:
+    return any(rule.search(lemma_text) for rule in _NAME_CORRECTION)
+
+
+def _explicit_opt_out_beyond_name(lemma_text: str) -> bool:
+    """'Don't call me honey, and take me off your list' is still an opt-out."""
+    return any(rule.search(lemma_text) for rule in _removal_rules())
+
+
+_CALLED_NAMED = re.compile(
+    r"\b(?:one|body|person|woman|man|lady|guy|anyone|someone|nobody) (?:named|called) [a-z]+"
+)
+
+
+def _opt_out_vetoed(lemma_text: str, surface_text: str = "") -> bool:
+    """Negated requests ("don't stop", "I'm not asking you to remove me"), time constraints on
+    calls ("don't call me before noon"), 'nobody called Maria lives here' - unless an
+    unambiguous opt-out is also said."""
+    if _CALLED_NAMED.search(surface_text) and not any(r.search(lemma_text) for r in _removal_rules()):
+        return True
+    if _TIME_AFTER_CALL.search(lemma_text) and not any(r.search(lemma_text) for r in _removal_rules()):
+        return True
+    if _NEGATED_OPT_OUT.search(lemma_text) or _KEEP_GOING.search(lemma_text):
+        cleaned = _NEGATED_OPT_OUT.sub(" ", lemma_text)
+        cleaned = _KEEP_GOING.sub(" ", cleaned)
+        return not any(rule.search(cleaned) for rule in _compiled()[Intent.OPT_OUT])
+    return False
+
+
+@lru_cache(maxsize=1)
+def _removal_rules() -> tuple[re.Pattern[str], ...]:
+    return tuple(compile_rule(p) for p in _OPT_OUT_REMOVE)

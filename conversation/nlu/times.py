@@ -1,0 +1,330 @@
+"""Times a caller asks for - 'Monday at 2', 'Tuesday afternoon', 'anything after 3', 'Thursday at
+10:30', 'tomorrow at 5', 'in two hours', 'mañana a las tres de la tarde' - as a TimeRequest: which
+days, an exact clock time or a range within the day. Numbers go through text2num; named dates
+('December 3rd', 'the 14th') through dateparser. Resolution against a real calendar (slots,
+calling hours) is the caller's job: this only says what was asked."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+import dateparser
+
+from conversation.nlu.numbers import MONTH_PATTERN, digits
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_ES_WEEKDAYS = ("lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo")
+_WEEKDAY = re.compile(
+    r"\b(?:(next|this|coming|following)\s+)?(mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun|lunes|martes|miercoles|jueves|viernes|sabado|domingo)(?:day)?s?\b"
+)
+# (start, end) local hours for a part of the day; `PART_DEFAULT` is the hour named when only the part is said.
+PARTS: dict[str, tuple[int, int]] = {
+    "early morning": (8, 10),
+    "late morning": (10, 12),
+    "morning": (8, 12),
+    "after lunch": (13, 17),
+    "lunchtime": (11, 14),
+    "lunch": (11, 14),
+    "midday": (11, 13),
+    "early afternoon": (12, 15),
+    "late afternoon": (15, 18),
+    "afternoon": (12, 17),
+    "end of the day": (15, 18),
+    "end of day": (15, 18),
+    "after work": (17, 21),
+    "early evening": (17, 19),
+    "evening": (17, 21),
+    "tonight": (17, 21),
+    "night": (18, 21),
+    "manana por la manana": (8, 12),
+    "por la manana": (8, 12),
+    "de la manana": (8, 12),
+    "por la tarde": (12, 19),
+    "de la tarde": (12, 19),
+    "por la noche": (18, 21),
+    "de la noche": (18, 21),
+}
+PART_DEFAULT = {"morning": 9, "afternoon": 14, "evening": 18, "tonight": 19, "night": 19}
+_PART = re.compile(r"\b(" + "|".join(sorted(PARTS, key=len, reverse=True)) + r")s?\b")
+_MERIDIEM = r"(a\.?\s?m\.?|p\.?\s?m\.?|in the morning|in the afternoon|in the evening|at night|de la manana|de la tarde|de la noche|o'? ?clock)"
+_CLOCK = re.compile(
+    rf"(?:\b(half past|half|quarter past|quarter after|quarter to|quarter till|a quarter past|a quarter to|a quarter after)\s+)?"
+    rf"\b(\d{{1,2}})(?:(?::|\s|\.)(\d{{2}}))?(?:\s*ish)?\s*{_MERIDIEM}?(?![\d/:]|\s*(?:st|nd|rd|th)\b|\s+(?:days?|weeks?|hours?|minutes?|mins?|people|kids|of)\b)"
+)
+_CLOCK_CUE = r"(?:at|around|about|by|after|before|till|until|from|between|and|or|say|maybe|like|a las|las|sobre|tipo|-)"
+_AFTER = re.compile(
+    r"\b(?:after|later than|past|any time after|anytime after|from|not before|no earlier than|despues de las|despues de)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*"
+    + _MERIDIEM
+    + "?"
+)
+# "I work until 4", "I'm busy till noon": free after that.
+_BUSY_UNTIL = re.compile(
+    r"\b(?:work|working|busy|tied up|at work|out|away|in class|in meetings?|occupied|on shift|gone)\s+(?:\w+\s+)?(?:until|till|til|to)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*"
+    + _MERIDIEM
+    + "?"
+)
+_BARE_CLOCK = re.compile(
+    r"(?:^|\b(?:say|maybe|how about|what about|or)\s+)(\d{1,2})(?::(\d{2}))?(?=\s+(?:works|is good|is fine|would work|would be|please|sounds|ok|okay|tomorrow|today|tonight|on\s|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this|next)\b|\s*$)"
+)
+_BEFORE = re.compile(
+    r"\b(?:before|earlier than|by|until|till|no later than|not after|antes de las|antes de)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*"
+    + _MERIDIEM
+    + "?"
+)
+_BETWEEN = re.compile(
+    r"\bbetween\s+(\d{1,2})(?:[:\s](\d{2}))?\s*(?:am|pm)?\s+(?:and|to|-)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*"
+    + _MERIDIEM
+    + "?"
+)
+_IN_DURATION = re.compile(
+    r"\bin\s+(?:(an?|1|2|3|4|5|6|a couple of|a few)\s+)?(hours?|minutes?|mins?|days?|weeks?)\b|\ben\s+(una|\d)\s+horas?\b"
+)
+
+
+@dataclass(frozen=True)
+class TimeRequest:
+    """What the caller asked for. `days` None: no day named. `clock`: an exact local time.
+    `earliest`/`latest`: a range within the day ('after 3', 'afternoon'). `clock_guessed`: the
+    a.m./p.m. was inferred, so it must be confirmed back."""
+
+    days: tuple[date, ...] | None = None
+    clock: time | None = None
+    clock_guessed: bool = False
+    earliest: time | None = None
+    latest: time | None = None
+    part: str | None = None
+    delay: timedelta | None = None
+    next_week: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.days or self.clock or self.earliest or self.latest or self.delay or self.next_week)
+
+    def allows(self, local: datetime) -> bool:
+        """Does a local datetime fit what was asked?"""
+        if self.days and local.date() not in self.days:
+            return False
+        if self.clock is not None:
+            return (local.hour, local.minute) == (self.clock.hour, self.clock.minute)
+        if self.earliest is not None and local.time() < self.earliest:
+            return False
+        return not (self.latest is not None and local.time() >= self.latest)
+
+
+def _hour24(hour: int, minute: int, marker: str | None, part: str | None) -> tuple[int, int, bool] | None:
+    """24-hour clock; (hour, minute, guessed). Without a.m./p.m. 1-7 is afternoon, 8-11 morning."""
+    if not 0 <= hour <= 23 or not 0 <= minute <= 59:
+        return None
+    marker = (marker or "").replace(".", "").replace(" ", "")
+    if marker.startswith("p") or marker in (
+        "intheafternoon",
+        "intheevening",
+        "atnight",
+        "delatarde",
+        "delanoche",
+    ):
+        return (hour % 12) + 12, minute, False
+    if marker.startswith("a") or marker in ("inthemorning", "delamanana"):
+        return hour % 12, minute, False
+    if hour > 12 or hour == 0:
+        return hour, minute, False
+    if part in (
+        "afternoon",
+        "evening",
+        "tonight",
+        "night",
+        "late afternoon",
+        "early evening",
+        "early afternoon",
+        "after work",
+        "end of day",
+        "end of the day",
+        "por la tarde",
+        "por la noche",
+        "de la tarde",
+        "de la noche",
+    ):
+        return (hour % 12) + 12 if hour != 12 else 12, minute, False
+    if part in ("morning", "early morning", "late morning", "por la manana", "de la manana"):
+        return hour % 12, minute, False
+    return (hour + 12 if 1 <= hour <= 7 else hour), minute, True
+
+
+def _clock(spoken: str, part: str | None) -> tuple[int, int, bool] | None:
+    if re.search(r"\b(?:noon|midday|mediodia|12 noon)\b", spoken) and not re.search(
+        r"\b(?:after|before|afternoon)\s+noon\b", spoken
+    ):
+        return 12, 0, False
+    for match in _CLOCK.finditer(spoken):
+        prefix, hour_s, minute_s, marker = match.groups()
+        before = spoken[: match.start()].rstrip()
+        if not (prefix or minute_s or marker or re.search(rf"{_CLOCK_CUE}$", before)):
+            continue
+        if (
+            re.search(r"\b(?:after|before|by|until|till|from|later than|earlier than)$", before)
+            and not minute_s
+        ):
+            continue  # a bound, not a time: handled by _AFTER / _BEFORE
+        hour, minute = int(hour_s), int(minute_s or 0)
+        if prefix:
+            if prefix.endswith("to") or prefix.endswith("till"):
+                hour, minute = (hour - 1) or 12, 45
+            else:
+                minute = 30 if prefix.startswith("half") else 15
+        if marker and "clock" in marker:
+            marker = None
+        return _hour24(hour, minute, marker, part)
+    return None
+
+
+def _bound(pattern: re.Pattern[str], spoken: str, part: str | None) -> time | None:
+    match = pattern.search(spoken)
+    if not match:
+        return None
+    if re.search(r"\bnoon\b", match.group(0)):
+        return time(12)
+    parsed = _hour24(int(match.group(1)), int(match.group(2) or 0), match.group(3), part)
+    return time(parsed[0], parsed[1]) if parsed else None
+
+
+def _days(spoken: str, today: date) -> tuple[tuple[date, ...] | None, bool]:
+    days: list[date] = []
+    if re.search(r"\b(?:day after tomorrow|pasado manana)\b", spoken):
+        days.append(today + timedelta(days=2))
+    elif re.search(r"\b(?:tomorrow|tmrw|tomorow)\b|(?<!la )\bmanana\b", spoken):
+        days.append(today + timedelta(days=1))
+    if re.search(
+        r"\b(?:today|tonight|this (?:morning|afternoon|evening)|later today|hoy|esta tarde|esta noche)\b",
+        spoken,
+    ):
+        days.append(today)
+    for match in _WEEKDAY.finditer(spoken):
+        word = match.group(2)
+        index = next(
+            i
+            for i, name in enumerate(WEEKDAYS)
+            if name.startswith(word[:3]) or _ES_WEEKDAYS[i].startswith(word[:3])
+        )
+        ahead = (index - today.weekday()) % 7
+        if ahead == 0 and match.group(1) in ("next", "following"):
+            ahead = 7
+        days.append(today + timedelta(days=ahead))
+    named = _named_date(spoken, today)
+    if named:
+        days.append(named)
+    next_week = (
+        bool(re.search(r"\b(?:next week|la semana que viene|la proxima semana)\b", spoken)) and not days
+    )
+    return (tuple(sorted(set(days))) if days else None), next_week
+
+
+@lru_cache(maxsize=512)
+def _named_date_cached(fragment: str, today: date) -> date | None:
+    base = datetime(today.year, today.month, today.day, 12)
+    parsed = dateparser.parse(
+        fragment,
+        languages=["en", "es"],
+        settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base, "REQUIRE_PARTS": ["day"]},
+    )
+    return parsed.date() if parsed else None
+
+
+def _named_date(spoken: str, today: date) -> date | None:
+    match = re.search(
+        rf"\b{MONTH_PATTERN}\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+|de\s+)?{MONTH_PATTERN}",
+        spoken,
+    )
+    if not match:
+        # "the 8th" is a date when something says so ("on the 8th", "the 8th at 3", "Tuesday the
+        # 1st"); alone it is an ordinal ("the second" = the second option).
+        match = re.search(
+            r"(?:\b(?:on|for|of|by|until|till|from|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+)"
+            r"the\s+\d{1,2}(?:st|nd|rd|th)\b|\bthe\s+\d{1,2}(?:st|nd|rd|th)(?=\s+(?:at|of|in|around|morning|afternoon|evening|works|is|would|please)\b)",
+            spoken,
+        )
+        if not match:
+            return None
+        ordinal = int(re.sub(r"\D", "", match.group(0)) or 0)
+        if not 1 <= ordinal <= 31:
+            return None
+        month = today.month if ordinal >= today.day else today.month % 12 + 1
+        year = today.year if month >= today.month else today.year + 1
+        try:
+            return date(year, month, ordinal)
+        except ValueError:
+            return None
+    if re.search(r"\bmay\s+(?:i|we|be)\b", match.group(0)):
+        return None
+    named = _named_date_cached(match.group(0), today)
+    if named is not None and (named - today).days > 300:  # "December second" said on December 2nd
+        try:
+            this_year = named.replace(year=today.year)
+        except ValueError:
+            return named
+        return this_year if this_year >= today else named
+    return named
+
+
+def _delay(spoken: str) -> timedelta | None:
+    match = _IN_DURATION.search(spoken)
+    if not match:
+        return None
+    if match.group(3) is not None:
+        return timedelta(hours=1 if match.group(3) == "una" else int(match.group(3)))
+    count_word, unit = match.group(1), match.group(2)
+    count = {"a": 1, "an": 1, "a couple of": 2, "a few": 3, None: 1}.get(count_word)
+    count = count if count is not None else int(count_word)
+    if unit.startswith("hour"):
+        return timedelta(hours=count)
+    if unit.startswith("min"):
+        return timedelta(minutes=count)
+    if unit.startswith("day"):
+        return timedelta(days=count)
+    return timedelta(weeks=count)
+
+
+def parse_time_request(text: str, today: date) -> TimeRequest:
+    """What day and time the words ask for (an empty request when they name none)."""
+    spoken = digits(text)
+    spoken = re.sub(r"[!?;]", " ", spoken)
+    spoken = re.sub(r"\b(\d{1,2}) y media\b", r"\1:30", spoken)  # Spanish: "las cuatro y media"
+    spoken = re.sub(r"\b(\d{1,2}) y cuarto\b", r"\1:15", spoken)
+    part_match = _PART.search(spoken)
+    part = part_match.group(1) if part_match else None
+    days, next_week = _days(spoken, today)
+    earliest = _bound(_AFTER, spoken, part) or _bound(_BUSY_UNTIL, spoken, part)
+    latest = None if _BUSY_UNTIL.search(spoken) else _bound(_BEFORE, spoken, part)
+    between = _BETWEEN.search(spoken)
+    clock = None
+    if between:
+        low = _hour24(int(between.group(1)), int(between.group(2) or 0), between.group(5), part)
+        high = _hour24(int(between.group(3)), int(between.group(4) or 0), between.group(5), part)
+        if low and high:
+            earliest, latest = time(low[0], low[1]), time(high[0], high[1])
+    else:
+        clock = _clock(spoken, part)
+        bare = _BARE_CLOCK.search(spoken) if clock is None and not _BUSY_UNTIL.search(spoken) else None
+        if bare and (part or _days(spoken, today)[0] is not None):  # "ten tomorrow morning"
+            clock = _hour24(int(bare.group(1)), int(bare.group(2) or 0), None, part)
+    if re.search(r"\b(?:after|past) (?:12 )?noon\b", spoken):
+        earliest = time(12)
+    if re.search(r"\b(?:before|by|until|till) (?:12 )?noon\b", spoken):
+        latest = time(12)
+        clock = None
+    if part and clock is None:
+        start, end = PARTS[part]
+        earliest = earliest or time(start)
+        latest = latest or (time(end) if end < 24 else None)
+    return TimeRequest(
+        days=days,
+        clock=time(clock[0], clock[1]) if clock else None,
+        clock_guessed=bool(clock and clock[2]),
+        earliest=earliest if clock is None else None,
+        latest=latest if clock is None else None,
+        part=part,
+        delay=_delay(spoken),
+        next_week=next_week,
+    )

@@ -1,0 +1,113 @@
+"""One caller turn -> what it means: intents from the grammar (English and Spanish) and the
+shipped classifier, how they interact (a decline is not also a yes; "am I talking to a person?"
+is a question, not a transfer request), and the slots the policy needs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from conversation.nlu.classifier import predict_intents
+from conversation.nlu.grammar import NEGATED, compile_rule, grammar_intents
+from conversation.nlu.intent import Intent
+from conversation.nlu.normalise import Utterance, fold, normalise_utterance
+from conversation.nlu.repair import repair
+from conversation.nlu.slots import Products, coverage_level, preferred_name, products
+from conversation.nlu.spanish import looks_spanish, spanish_intents
+
+_NEGATED_RULES = {intent: compile_rule(pattern) for intent, pattern in NEGATED.items()}
+_DISCLOSURE_SPAN = compile_rule(
+    "(?:am i|are you|is this|is that|is it|are we) {GAP3}(?:talk|speak|chat) (?:to|with) (?:a |an )?(?:real |live |actual )?(?:person|human|human being|someone|somebody|robot|machine|computer|bot)(?: or (?:a |an )?(?:robot|machine|computer|bot|recording|person|human))?"
+)
+_TRANSFER_REQUEST = compile_rule(
+    "(?:want|need|like|let me|can i|could i|may i|put me|get me|transfer|connect|rather|prefer|give me|i would)"
+)
+_NO_PHRASES = re.compile(r"^(?:no (?:problem|worries|doubt|rush|hurry|matter)|no no no problem)\b")
+
+
+@dataclass(frozen=True)
+class Understanding:
+    utterance: Utterance
+    intents: frozenset[Intent]
+    spanish: bool
+    products: Products
+    coverage: str | None  # "individual" | "family"
+    preferred_name: str | None
+    mentions_first_name: bool
+
+    def has(self, *intents: Intent) -> bool:
+        return any(i in self.intents for i in intents)
+
+    @property
+    def text(self) -> str:
+        return self.utterance.text
+
+
+def _personalise(lemma_text: str, first_name: str, broker_name: str) -> str:
+    """Put the client's and broker's names into the grammar's classes: 'Maria is not here' reads
+    like 'she is not here', 'can I talk to Dana' like 'talk to my broker'."""
+    text = f" {lemma_text} "
+    for name in {n for n in fold(broker_name).split() if len(n) >= 3}:
+        text = re.sub(rf" {re.escape(name)}(?= )", " broker", text)
+    text = re.sub(r" broker(?: broker)+", " broker", text)
+    first = fold(first_name).split()[0] if first_name.strip() else ""
+    if len(first) >= 2:
+        text = re.sub(
+            rf" {re.escape(first)}(?= (?:is|was|has|does|do|can|moved|pass|passed|die|not|no|live|left|went|work|just|already|sadly|recently|unfortunately))",
+            " she",
+            text,
+        )
+        text = re.sub(
+            rf" (?:there is )?no (?:one |body )?(?:named |called )?{re.escape(first)}(?= )",
+            " no one by that name",
+            text,
+        )
+        text = re.sub(rf" who is {re.escape(first)}(?= )", " no one by that name", text)
+    return text.strip()
+
+
+@lru_cache(maxsize=4096)
+def understand(text: str, first_name: str = "", broker_name: str = "") -> Understanding:
+    utterance = normalise_utterance(text)
+    lemma_text = _personalise(" ".join(repair(utterance.lemmas)), first_name, broker_name)
+    found = grammar_intents(lemma_text, _personalise(utterance.text, first_name, broker_name))
+    spanish = looks_spanish(tuple(re.findall(r"[a-z]+", utterance.folded)))
+    spanish_found = spanish_intents(utterance.folded)
+    if spanish:
+        found |= spanish_found
+    elif Intent.OPT_OUT in spanish_found:
+        found.add(Intent.OPT_OUT)  # "no me llamen" is an opt-out in any mix of languages
+    found |= predict_intents(utterance, exclude=found)
+    found = _settle(found, lemma_text)
+    first = fold(first_name).split()[0] if first_name.strip() else ""
+    mentions_first = bool(first) and first in utterance.words
+    return Understanding(
+        utterance=utterance,
+        intents=frozenset(found),
+        spanish=spanish,
+        products=products(utterance.text),
+        coverage=coverage_level(utterance.text),
+        preferred_name=preferred_name(utterance.text) if Intent.NAME_CORRECTION in found else None,
+        mentions_first_name=mentions_first,
+    )
+
+
+def _settle(found: set[Intent], lemma_text: str) -> set[Intent]:
+    """How intents found together interact."""
+    for intent, rule in _NEGATED_RULES.items():
+        if intent in found and rule.search(lemma_text):
+            found.discard(intent)
+    if Intent.DISCLOSURE in found and Intent.WANTS_BROKER in found:
+        rest = _DISCLOSURE_SPAN.sub(" ", lemma_text)
+        if not _TRANSFER_REQUEST.search(rest):
+            found.discard(Intent.WANTS_BROKER)
+    if Intent.DENY in found and _NO_PHRASES.search(lemma_text):
+        found.discard(Intent.DENY)
+    if found & {Intent.OPT_OUT, Intent.DECLINE, Intent.WRONG_PERSON, Intent.DECEASED}:
+        found.discard(Intent.AFFIRM)
+    if found & {Intent.WRONG_PERSON, Intent.DECEASED, Intent.DISCLOSURE}:
+        found.discard(Intent.SELF_ID)
+    if Intent.OPT_OUT in found:
+        found.discard(Intent.CALLBACK)
+    return found
