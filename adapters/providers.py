@@ -12,6 +12,7 @@ import time
 
 from adapters.fallback import BreakerBoard, Clock
 from adapters.llm.anthropic_llm import AnthropicLLM
+from adapters.llm.base import LLMProvider
 from adapters.llm.fallback import LLMFallbackChain
 from adapters.llm.openai_llm import OpenAILLM
 from adapters.stt.base import STTProvider
@@ -23,7 +24,6 @@ from adapters.tts.elevenlabs_tts import ElevenLabsTTS
 from adapters.tts.espeak_tts import EspeakTTS, espeak_available
 from adapters.tts.fallback import TTSFallback
 from adapters.tts.openai_tts import OpenAITTS
-from conversation.llm.base import LLMProvider
 from settings import Settings
 
 LLM_CHOICES = ("local", "openai", "anthropic", "chain")

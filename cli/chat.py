@@ -17,9 +17,9 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
+from adapters.llm.base import LLMProvider
 from conversation.context import ClientRecord
 from conversation.engine import ConversationEngine, TurnResult
-from conversation.llm.base import LLMProvider
 from conversation.state import Action
 
 

@@ -14,10 +14,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from conversation.agent_data import AgentDataPort, Clock, utc_now
-from conversation.context import AgentContext, IdentityVerifier
-from conversation.guardrails import Guardrails
-from conversation.llm.base import (
+from adapters.llm.base import (
     ChatMessage,
     LLMProvider,
     LLMRequest,
@@ -26,6 +23,9 @@ from conversation.llm.base import (
     ToolCallEvent,
     TurnDone,
 )
+from conversation.agent_data import AgentDataPort, Clock, utc_now
+from conversation.context import AgentContext, IdentityVerifier
+from conversation.guardrails import Guardrails
 from conversation.policy import LocalPolicy
 from conversation.prompts import PromptVersion
 from conversation.safety import disclosure_for, redact_ssn, screen

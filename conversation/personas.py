@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from adapters.llm.base import LLMProvider
 from conversation.agent_data import Clock
 from conversation.context import ClientRecord
-from conversation.llm.base import LLMProvider
 from conversation.prompts import PromptVersion
 from conversation.session import build_text_session
 from conversation.state import Action, BlockedUtterance

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapters.llm.base import LLMProvider
 from conversation.agent_data import BrokerCalendar, CachedAgentData, Clock, InMemoryAgentData, utc_now
 from conversation.context import ClientRecord
 from conversation.engine import ConversationEngine
 from conversation.fake_call_control import FakeCallControl
-from conversation.llm.base import LLMProvider
 from conversation.prompts import PromptCatalog, PromptVersion
 from domain.broker_slots import WorkingHours
 from domain.enums import ProductType

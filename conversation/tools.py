@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
+from adapters.llm.base import ChatMessage, ToolCall, ToolSpec
 from conversation.agent_data import AgentDataPort, Availability, Clock, EligibilityResult, PriceQuote
 from conversation.booking_guard import caller_chose
 from conversation.context import AgentContext
-from conversation.llm.base import ChatMessage, ToolCall, ToolSpec
 from conversation.nlu.times import parse_time_request
 from conversation.speech_text import speak_datetime
 from conversation.stages import can_move

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from conversation.llm.base import LLMProvider
+from adapters.llm.base import LLMProvider
 from conversation.prompts import PromptVersion
 from conversation.session import build_text_session
 from domain.enums import CallResult

@@ -28,8 +28,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from adapters.llm.base import LLMProvider
 from conversation.agent_data import BrokerCalendar
-from conversation.llm.base import LLMProvider
 from conversation.personas import SIM_CLIENT, SIM_NOW
 from conversation.prompts import PromptVersion
 from conversation.session import build_text_session

@@ -16,8 +16,8 @@ from media_server.engine_agent import EngineAgentFactory
 from settings import Settings
 
 if TYPE_CHECKING:
+    from adapters.llm.base import LLMProvider
     from conversation.engine import ConversationEngine
-    from conversation.llm.base import LLMProvider
     from db.session import Database
 
 

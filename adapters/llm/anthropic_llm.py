@@ -14,9 +14,7 @@ from typing import Any
 
 import anthropic
 
-from adapters.llm.sdk_errors import sdk_error
-from adapters.llm.tool_args import parse_arguments
-from conversation.llm.base import (
+from adapters.llm.base import (
     ChatMessage,
     LLMEvent,
     LLMRequest,
@@ -27,6 +25,8 @@ from conversation.llm.base import (
     ToolSpec,
     TurnDone,
 )
+from adapters.llm.sdk_errors import sdk_error
+from adapters.llm.tool_args import parse_arguments
 
 CALL_CONNECTED = "(The call has connected.)"
 # A caller is waiting on the line: no extended thinking (it costs seconds). None omits the field

@@ -21,7 +21,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from adapters.fallback import BreakerBoard, Clock
-from conversation.llm.base import (
+from adapters.llm.base import (
     LLMEvent,
     LLMProvider,
     LLMRequest,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import openai
 
+from adapters.llm.base import ProviderError
 from adapters.llm.sdk_errors import sdk_error
-from conversation.llm.base import ProviderError
 
 
 def make_openai_client(api_key: str, timeout_s: float, base_url: str | None = None) -> openai.AsyncOpenAI:

@@ -13,9 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.llm.openai_common import make_openai_client, openai_error
-from adapters.llm.tool_args import parse_arguments
-from conversation.llm.base import (
+from adapters.llm.base import (
     ChatMessage,
     LLMEvent,
     LLMRequest,
@@ -26,6 +24,8 @@ from conversation.llm.base import (
     ToolSpec,
     TurnDone,
 )
+from adapters.llm.openai_common import make_openai_client, openai_error
+from adapters.llm.tool_args import parse_arguments
 
 
 def to_input_items(messages: tuple[ChatMessage, ...]) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from types import ModuleType
 
-from conversation.llm.base import ProviderError
+from adapters.llm.base import ProviderError
 
 
 def sdk_error(provider: str, exc: BaseException, sdk: ModuleType) -> ProviderError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conversation.llm.base import ProviderError
+from adapters.llm.base import ProviderError
 
 
 def parse_arguments(provider: str, name: str, raw: str) -> dict[str, Any]:

@@ -6,6 +6,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from adapters.provider_error import ProviderError
+
+__all__ = ["ProviderError"]  # with the Protocols below: the errors a provider raises
+
 
 @dataclass(frozen=True)
 class Transcript:

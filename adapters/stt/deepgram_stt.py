@@ -19,8 +19,7 @@ from typing import Any
 from deepgram import AsyncDeepgramClient
 from deepgram.environment import DeepgramClientEnvironment
 
-from adapters.stt.base import Transcript
-from conversation.llm.base import ProviderError
+from adapters.stt.base import ProviderError, Transcript
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 
 from adapters.fallback import BreakerBoard, Clock
-from adapters.stt.base import STTProvider, STTSession, Transcript
-from conversation.llm.base import ProviderError
+from adapters.stt.base import ProviderError, STTProvider, STTSession, Transcript
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol
 
+from adapters.provider_error import ProviderError
+
+__all__ = ["ProviderError"]  # with the Protocols below: the errors a provider raises
+
 
 class TTSProvider(Protocol):
     name: str

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from elevenlabs import AsyncElevenLabs
 from elevenlabs.core.api_error import ApiError
 
-from conversation.llm.base import ProviderError
+from adapters.tts.base import ProviderError
 
 OUTPUT_FORMAT = "ulaw_8000"
 CHUNK_BYTES = 320  # 40 ms: the first audio leaves as soon as 40 ms of it has arrived

@@ -16,8 +16,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 
 from adapters.fallback import BreakerBoard, Clock
-from adapters.tts.base import TTSProvider
-from conversation.llm.base import ProviderError
+from adapters.tts.base import ProviderError, TTSProvider
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from adapters.llm.openai_common import make_openai_client, openai_error
+from adapters.tts.base import ProviderError
 from adapters.tts.mulaw import PCM24kToMulaw8k
-from conversation.llm.base import ProviderError
 
 
 class OpenAITTS:

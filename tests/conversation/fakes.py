@@ -6,8 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 
-from conversation.context import ClientRecord
-from conversation.llm.base import (
+from adapters.llm.base import (
     LLMEvent,
     LLMRequest,
     ProviderError,
@@ -16,6 +15,7 @@ from conversation.llm.base import (
     ToolCallEvent,
     TurnDone,
 )
+from conversation.context import ClientRecord
 from conversation.personas import SIM_CLIENT, SIM_NOW
 from conversation.prompts import PromptCatalog
 from conversation.session import TextSession, build_text_session

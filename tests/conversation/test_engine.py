@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from adapters.llm.base import TextDelta
 from conversation.engine import REDACTED_IDENTITY, ConversationEngine
-from conversation.llm.base import TextDelta
 from conversation.personas import SIM_CLIENT
 from domain.enums import CallResult, Stage
 from tests.conversation.fakes import ScriptedLLM, session, text, tool, verified

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 import db.models_privacy  # noqa: F401  (registers every table on Base.metadata)
+from adapters.llm.base import LLMRequest, TextDelta
 from conversation.agent_data import BrokerCalendar, CachedAgentData
 from conversation.context import AgentContext, ClientRecord
 from conversation.engine import ConversationEngine
 from conversation.fake_call_control import FakeCallControl
-from conversation.llm.base import LLMRequest, TextDelta
 from conversation.personas import PERSONAS, SIM_NOW, run_persona
 from conversation.prompts import PromptCatalog
 from db.models import Broker, Client

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from adapters.llm.base import ToolCall
 from conversation.agent_data import (
     BrokerCalendar,
     CachedAgentData,
@@ -17,7 +18,6 @@ from conversation.agent_data import (
     PriceQuote,
     TTLCache,
 )
-from conversation.llm.base import ToolCall
 from conversation.tools import TOOL_SPECS
 from domain.broker_slots import WorkingHours
 from domain.enums import CallbackOwner, CallResult, ProductType, Stage

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+from adapters.llm.base import ProviderError
 from adapters.local_speech.providers import LocalSTT, LocalSTTSession, LocalTTS
 from adapters.stt.fallback import STTFallback
 from adapters.tts.fallback import TTSFallback
-from conversation.llm.base import ProviderError
 from media_server import protocol
 from media_server.agent import EchoAgent
 from tests.media.helpers import STREAM_SID, settle, speech_frames, start_message, start_session

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+from adapters.llm.base import LLMEvent, LLMRequest, TextDelta, TurnDone
 from adapters.stt.base import Transcript
-from conversation.llm.base import LLMEvent, LLMRequest, TextDelta, TurnDone
 
 
 class EchoLLM:

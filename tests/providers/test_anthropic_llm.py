@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.llm.anthropic_llm import CALL_CONNECTED, AnthropicLLM
-from conversation.llm.base import (
+from adapters.llm.base import (
     ChatMessage,
     LLMEvent,
     LLMRequest,

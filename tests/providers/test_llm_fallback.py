@@ -6,9 +6,7 @@ import pytest
 
 from adapters.fallback import BreakerBoard, BreakerState
 from adapters.llm.anthropic_llm import AnthropicLLM
-from adapters.llm.fallback import LLMFallbackChain, SwitchEvent
-from adapters.llm.openai_llm import OpenAILLM
-from conversation.llm.base import (
+from adapters.llm.base import (
     ChatMessage,
     LLMEvent,
     LLMRequest,
@@ -18,6 +16,8 @@ from conversation.llm.base import (
     ToolCallEvent,
     TurnDone,
 )
+from adapters.llm.fallback import LLMFallbackChain, SwitchEvent
+from adapters.llm.openai_llm import OpenAILLM
 from tests.providers.conftest import FakeClock
 from tests.providers.local import EchoLLM
 from tests.providers.stub_http import Reply, StubHTTPServer, json_reply

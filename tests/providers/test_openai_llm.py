@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from adapters.llm.openai_llm import OpenAILLM
-from conversation.llm.base import (
+from adapters.llm.base import (
     ChatMessage,
     LLMEvent,
     LLMRequest,
@@ -18,6 +17,7 @@ from conversation.llm.base import (
     ToolSpec,
     TurnDone,
 )
+from adapters.llm.openai_llm import OpenAILLM
 from tests.providers.stub_http import Reply, StubHTTPServer, json_reply
 from tests.providers.wire import openai_error_body, openai_text_events, openai_tool_events, sse
 

@@ -12,11 +12,11 @@ import pytest
 import pytest_asyncio
 
 from adapters.fallback import BreakerBoard, BreakerState
+from adapters.llm.base import ProviderError
 from adapters.stt.base import STTSession, Transcript
 from adapters.stt.deepgram_stt import DeepgramSTT
 from adapters.stt.fallback import STTFallback
 from adapters.stt.openai_stt import OpenAISTT
-from conversation.llm.base import ProviderError
 from tests.providers.conftest import FakeClock
 from tests.providers.local import CountingSTT
 from tests.providers.stub_deepgram import DeepgramScript, DeepgramStub

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from adapters.fallback import BreakerState
+from adapters.llm.base import ProviderError
 from adapters.tts.elevenlabs_tts import ElevenLabsTTS
 from adapters.tts.fallback import TTSFallback
 from adapters.tts.mulaw import PCM24kToMulaw8k, decode, encode, mulaw_to_wav
 from adapters.tts.openai_tts import OpenAITTS
-from conversation.llm.base import ProviderError
 from tests.providers.conftest import FakeClock
 from tests.providers.local import ConstantTTS
 from tests.providers.stub_http import Reply, StubHTTPServer, json_reply

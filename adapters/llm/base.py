@@ -6,6 +6,21 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from adapters.provider_error import ProviderError
+
+__all__ = [
+    "ChatMessage",
+    "LLMEvent",
+    "LLMProvider",
+    "LLMRequest",
+    "ProviderError",
+    "TextDelta",
+    "ToolCall",
+    "ToolCallEvent",
+    "ToolSpec",
+    "TurnDone",
+]
+
 
 @dataclass(frozen=True)
 class ToolSpec:
@@ -61,15 +76,6 @@ class TurnDone:
 
 
 LLMEvent = TextDelta | ToolCallEvent | TurnDone
-
-
-class ProviderError(Exception):
-    """A provider failed (HTTP 429/5xx, timeout, malformed stream); the chain may fall back."""
-
-    def __init__(self, provider: str, message: str, retryable: bool = True) -> None:
-        super().__init__(f"{provider}: {message}")
-        self.provider = provider
-        self.retryable = retryable
 
 
 class LLMProvider(Protocol):

@@ -1,1 +1,0 @@
-"""LLM providers behind one streaming interface, and the fallback chain over them."""
