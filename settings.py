@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr = SecretStr("")
     anthropic_model: str = "claude-sonnet-5-5"  # claude-sonnet-4-5 reaches end-of-life 2026-11-30
     llm_timeout_seconds: float = 8.0
+    # A prompt version run beside production on live calls, never heard (conversation/shadow.py)
+    shadow_prompt_version: str = ""
     stt: str = "local"
     tts: str = "local"
     deepgram_api_key: SecretStr = SecretStr("")

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING
 from domain.call_control import CallControl
 from domain.ids import parse_outreach_workflow_id
 from media_server.agent import CallContext
+from media_server.call_evaluation import EvaluatedControl
 from media_server.engine_agent import EngineAgentFactory
 from settings import Settings
 
 if TYPE_CHECKING:
     from adapters.llm.base import LLMProvider
     from conversation.engine import ConversationEngine
+    from conversation.prompts import PromptCatalog
     from db.session import Database
 
 
@@ -28,8 +30,11 @@ def db_engine_agent_factory(
     deterministic policy answers every turn)."""
     from conversation.agent_data import CachedAgentData
     from conversation.engine import ConversationEngine
+    from conversation.online import evaluation_record
     from conversation.prompts import PromptCatalog
+    from conversation.shadow import ShadowEngine, shadow_candidate
     from db.repositories.agent_data import SqlAgentData, agent_actor, load_agent_view
+    from db.repositories.evals import record_call
 
     catalog = PromptCatalog.load() if llm is not None else None
 
@@ -43,7 +48,41 @@ def db_engine_agent_factory(
             callback_number=settings.callback_number,
         )
         prompt = catalog.for_call(campaign_id, client_id) if catalog is not None else None
+        arm = _arm(catalog, campaign_id, client_id)
         data = CachedAgentData(SqlAgentData(db, campaign_id=campaign_id))
-        return ConversationEngine(context, identity, control, data, llm=llm, prompt=prompt)
+        evaluated = EvaluatedControl(control)
+        engine: ConversationEngine = ConversationEngine(
+            context, identity, evaluated, data, llm=llm, prompt=prompt
+        )
+        shadow = settings.shadow_prompt_version
+        if shadow and catalog is not None:
+            candidate_prompt = catalog.get(shadow)
+            engine = ShadowEngine(  # type: ignore[assignment]  # delegates every engine attribute
+                engine,
+                shadow_candidate(
+                    engine,
+                    lambda c, d: ConversationEngine(
+                        context, identity, c, d, llm=llm, prompt=candidate_prompt
+                    ),
+                ),
+            )
+
+        async def record() -> None:
+            differences = len(getattr(engine, "differences", []))
+            await record_call(
+                db, evaluation_record(engine, call_sid=ctx.call_sid, arm=arm, shadow_differences=differences)
+            )
+
+        evaluated.record = record
+        return engine
 
     return EngineAgentFactory(build)
+
+
+def _arm(catalog: PromptCatalog | None, campaign_id: str, client_id: str) -> str:
+    """Which arm of the prompt A/B this client is in ("control" with no LLM: the local policy)."""
+    if catalog is None:
+        return "control"
+    experiment = catalog.experiments.for_campaign(campaign_id)
+    version = experiment.assign(campaign_id, client_id)
+    return "candidate" if experiment.candidate and version == experiment.candidate else "control"
