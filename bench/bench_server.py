@@ -20,13 +20,17 @@ from media_server.control import NullControl
 from media_server.server import MediaServer
 from media_server.session import SessionConfig, SessionServices
 from media_server.session_store import MemorySessionStore
+from media_server.endpointing import EndpointConfig
+from media_server.turn_taking import TurnConfig
 from media_server.vad import VadConfig
 
 
-def build_server(secret: str, eot_ms: int) -> MediaServer:
+def build_server(secret: str, eot_ms: int, engine: str = "energy") -> MediaServer:
+    """`engine`: the VAD engine; "energy" for the codec workload (tones, not speech)."""
     config = SessionConfig(
         token_secret=secret,
-        vad=VadConfig(threshold_dbfs=-45.0, start_ms=40, eot_silence_ms=eot_ms),
+        vad=VadConfig(threshold_dbfs=-45.0, start_ms=40, eot_silence_ms=eot_ms, engine=engine),
+        turn=TurnConfig(endpoint=EndpointConfig.fixed(eot_ms)),
         start_timeout_s=10.0,
         idle_timeout_s=15.0,
         transcript_grace_s=0.4,

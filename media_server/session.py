@@ -1,10 +1,10 @@
 """One live call: authenticate the stream, then caller audio -> VAD/STT -> agent -> TTS -> paced frames.
 
-The session owns turn-taking: end-of-turn starts a reply task; caller speech onset while the agent
-is talking (or thinking) is a barge-in: `clear` goes out in the same frame handler, the reply task
-(LLM and TTS in flight) is cancelled, and the agent is told what the caller actually heard. Every
-way a stream can go wrong ends here with one log line and a clean close, and the workflow is told
-the call dropped unless the agent had already reported an outcome.
+Turn-taking decisions (end of turn, hold, backchannel or barge-in) are media_server/turn_taking.py's;
+the session carries them out: end of turn starts a reply task; a barge-in cancels the reply task
+(LLM and TTS in flight) and the agent is told what the caller actually heard. Every way a stream
+can go wrong ends here with one log line and a clean close, and the workflow is told the call
+dropped unless the agent had already reported an outcome.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from media_server.control import TrackedControl
 from media_server.player import Player
 from media_server.session_store import LiveSession, SessionStore, TurnRecord
 from media_server.stream_token import StreamTokenError, verify
-from media_server.vad import FRAME_MS, TurnDetector, TurnEvent, VadConfig
+from media_server.turn_taking import Action, TurnConfig, TurnTaker, turn_settings
+from media_server.vad import FRAME_MS, TurnDetector, VadConfig
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class EndReason(StrEnum):
 class SessionConfig:
     token_secret: str
     vad: VadConfig = field(default_factory=VadConfig)
+    turn: TurnConfig = field(default_factory=TurnConfig)
     start_timeout_s: float = 10.0
     idle_timeout_s: float = 15.0
     transcript_grace_s: float = 0.4
@@ -74,11 +76,7 @@ class SessionConfig:
     def from_settings(cls, settings: Any) -> SessionConfig:
         return cls(
             token_secret=settings.stream_token_secret.get_secret_value(),
-            vad=VadConfig(
-                threshold_dbfs=settings.media_vad_threshold_dbfs,
-                start_ms=settings.media_vad_start_ms,
-                eot_silence_ms=settings.media_eot_silence_ms,
-            ),
+            **turn_settings(settings),
             start_timeout_s=settings.media_start_timeout_seconds,
             idle_timeout_s=settings.media_idle_timeout_seconds,
             transcript_grace_s=settings.media_transcript_grace_ms / 1000.0,
@@ -105,6 +103,7 @@ class SessionReport:
     frames_in: int = 0
     frames_out: int = 0
     barge_ins: int = 0
+    holds: int = 0  # Emma stopped for speech over her (barge-ins plus backchannels she went on after)
     result: CallResult | None = None
     turns: list[TurnRecord] = field(default_factory=list)
     detail: str = ""
@@ -124,7 +123,8 @@ class CallSession:
         self._services = services
         self._loop = asyncio.get_running_loop()
         self.report = SessionReport()
-        self._turns = TurnDetector(config.vad)
+        self._turns = TurnTaker(TurnDetector(config.vad), config.turn)
+        self._last_text = ""  # the caller's last turn, for a barge-in while Emma is still thinking
         self._last_rx = self._loop.time()
         self._heard: list[str] = []
         self._heard_event = asyncio.Event()
@@ -299,25 +299,46 @@ class CallSession:
 
     async def _on_media(self, payload: bytes) -> None:
         self.report.frames_in += 1
-        event = self._turns.push(payload)
+        player = self._player
+        interruptible = player is None or player.interruptible
+        action = self._turns.on_frame(payload, self._emma_talking(), interruptible)
         assert self._stt is not None
         await self._stt.send_audio(payload)
-        if event is TurnEvent.SPEECH_START:
-            self._quiet_frames = 0
-            self._late_turn = False  # this speech gets its own end of turn
-            if self._reply_active() or (self._player is not None and self._player.speaking):
-                self._barge_in()
-        elif event is TurnEvent.END_OF_TURN:
-            self._start_turn()
+        if action is not Action.NONE:
+            self._on_turn_action(action)
         elif self._silence_frames:
             self._count_silence()
+
+    def _emma_talking(self) -> bool:
+        return self._reply_active() or (self._player is not None and self._player.speaking)
+
+    def _on_turn_action(self, action: Action) -> None:
+        """Carry out what turn-taking decided (media_server/turn_taking.py)."""
+        assert self._player is not None
+        if action in (Action.SPEECH_START, Action.HOLD):
+            self._quiet_frames, self._late_turn = 0, False  # this speech gets its own end of turn
+            self._turns.set_context_from(self._agent, self._control)
+        if action is Action.HOLD:
+            self.report.holds += 1
+            self._player.hold()
+        elif action is Action.RESUME:
+            self._player.resume(self._config.turn.resume_rewind_ms // FRAME_MS)
+            drop = getattr(self._stt, "drop_pending", None)
+            if drop is not None:
+                self._tasks.append(asyncio.create_task(drop()))
+        elif action is Action.BARGE_IN:
+            self._barge_in()
+            if not self._turns.detector.speaking:  # late words of a sound Emma went on after
+                self._start_turn()
+        elif action is Action.END_OF_TURN:
+            self._start_turn()
 
     def _count_silence(self) -> None:
         """Counts stream time in which nobody speaks; the agent re-prompts after the configured
         silence. Busy checks run every 10 frames (200 ms), not per frame: this is the hot path."""
         self._quiet_frames += 1
         if self._quiet_frames % 10 == 0 and (
-            self._turns.speaking
+            self._turns.detector.speaking
             or self._reply_active()
             or (self._player is not None and self._player.speaking)
         ):
@@ -347,6 +368,8 @@ class CallSession:
         if self._reply_active():
             assert self._reply_task is not None
             self._reply_task.cancel()
+            if not heard and self._last_text:  # cut while thinking: the caller was not done
+                self._heard.insert(0, self._last_text)
         self._agent_replying = False
         if self._record is not None:
             self._record.interrupted = True
@@ -366,7 +389,7 @@ class CallSession:
 
     def _start_reply(self, sentences: AsyncIterator[str]) -> None:
         """The agent speaks unprompted (a silence re-prompt): a turn of its own in the report."""
-        self._eot_at = self._loop.time()
+        self._eot_at, self._last_text = self._loop.time(), ""
         self._record = TurnRecord(index=len(self.report.turns), silence_prompt=True)
         self.report.turns.append(self._record)
         self._reply_task = asyncio.create_task(self._speak(sentences, self._record))
@@ -375,13 +398,21 @@ class CallSession:
         assert self._stt is not None
         try:
             async for transcript in self._stt.transcripts():
-                if transcript.is_final and transcript.text.strip():
+                keep, actions = self._turns.on_transcript(transcript, self._emma_talking())
+                if keep:  # final words of the caller's (not a backchannel Emma talked through)
                     self._heard.append(transcript.text)
                     self._stt_provider = transcript.provider or getattr(self._stt, "provider", "") or ""
                     self._heard_event.set()
-                    if self._late_turn and not self._turns.speaking and not self._reply_active():
-                        self._late_turn = False
-                        self._start_turn()
+                for action in actions:
+                    self._on_turn_action(action)
+                if (
+                    keep
+                    and self._late_turn
+                    and not self._turns.detector.speaking
+                    and not self._reply_active()
+                ):
+                    self._late_turn = False
+                    self._start_turn()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -403,6 +434,7 @@ class CallSession:
                     await self._heard_event.wait()
         text = " ".join(self._heard).strip()
         self._heard.clear()
+        self._last_text = text
         if not text:
             # Noise, a cough - or words whose transcript is still on its way (a loaded STT): if
             # one arrives before the caller speaks again, it starts this turn after all.
@@ -421,7 +453,8 @@ class CallSession:
             async for sentence in sentences:
                 if not sentence.strip():
                     continue
-                utt = player.new_utterance(sentence)
+                utt = player.new_utterance(sentence, getattr(sentence, "interruptible", True))
+                self._turns.agent_said(sentence)
                 try:
                     async for chunk in tts.synthesize(sentence):
                         player.enqueue_audio(utt, chunk)
@@ -448,6 +481,7 @@ class CallSession:
             await self._services.store.put(self._live)
 
     def _on_first_frame(self) -> None:
+        self._last_text = ""  # the caller hears the reply: a barge-in now is a new turn
         if self._record is not None and self._record.added_latency_ms is None:
             self._record.added_latency_ms = round((self._loop.time() - self._eot_at) * 1000.0, 2)
 
