@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     media_eot_incomplete_ms: int = Field(default=1600, ge=20)
     media_eot_filler_ms: int = Field(default=2000, ge=20)
     media_eot_max_ms: int = Field(default=3000, ge=20)
-    media_eot_stt_endpoint_ms: int = Field(default=200, ge=0)
+    media_eot_stt_endpoint_ms: int = Field(default=400, ge=0)
     media_eot_stage_patience: str = "verify=1.5,schedule=1.25"  # stage=factor on uncertain waits
     media_barge_in_commit_ms: int = Field(default=800, ge=20)
     media_backchannel_resume_ms: int = Field(default=240, ge=20)

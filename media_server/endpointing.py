@@ -82,17 +82,22 @@ def _digits(token: str) -> int:
 
 
 def _has_year(words: list[str]) -> bool:
+    """1980, "nineteen eighty", "twenty twelve", "two thousand five" - not "april twenty one"."""
     for index, word in enumerate(words):
         if word.isdigit() and len(word) == 4 and word[:2] in ("19", "20"):
             return True
-        if index > 0 and words[index - 1] in MONTHS:
-            continue  # "April twenty one": the day, not a year
         following = words[index + 1] if index + 1 < len(words) else ""
-        if word in ("nineteen", "twenty") and following in NUMBER_WORDS and following != "thousand":
+        if word in ("nineteen", "twenty") and following in _YEAR_TAILS:
+            return True
+        after_month = index > 0 and words[index - 1] in MONTHS
+        if word in ("nineteen", "twenty") and following in DIGIT_WORDS and not after_month:
             return True
         if word == "thousand" and index > 0 and words[index - 1] == "two":
             return True
     return False
+
+
+_YEAR_TAILS = frozenset([*_TEENS, *_TENS, "oh", "hundred"])
 
 
 def _trailing_numbers(words: list[str]) -> list[str]:
@@ -192,7 +197,7 @@ class EndpointConfig:
     incomplete_ms: int = 1600
     filler_ms: int = 2000
     max_ms: int = 3000
-    stt_endpoint_ms: int = 200  # with the STT's own end-of-utterance and complete words
+    stt_endpoint_ms: int = 400  # with the STT's own end-of-utterance and complete words
     stage_patience: dict[str, float] = field(default_factory=lambda: {"verify": 1.5, "schedule": 1.25})
 
     def __post_init__(self) -> None:

@@ -33,33 +33,46 @@ def frame_dbfs(frame: bytes) -> float:
 
 
 class NoiseFloor:
-    """A per-call noise level: the running ~20th percentile of frame energy, in dB.
+    """A per-call noise estimate: its level (the running ~20th percentile of frame energy, dB) and
+    its peaks (the ~95th percentile outside the caller's turns).
 
-    A quantile tracker (step up when a frame is louder, four times larger step down when quieter)
-    settles where 20% of frames lie below it, whatever share of the frames is speech, and follows a
-    noise that starts or stops within a few seconds. While the caller is in a turn it rises at a
-    quarter of the rate, so a long answer does not teach the floor its own voice.
+    Quantile trackers (step up when a frame is louder, down when quieter, in the ratio that sets the
+    quantile) follow a noise that starts or stops within seconds, whatever share of the frames is
+    speech. Steady noise (white, hum) has peaks within a dB of its level; a room of voices (a TV, a
+    street) swings 6 dB and more, and webrtcvad and Silero both call it speech, so speech must rise
+    above the noise's peaks, not just its level. In the caller's turn both rise at a tenth of the
+    rate, so a long answer does not teach the floor its own voice.
     """
 
-    def __init__(self, initial_db: float = -70.0, up_db: float = 0.05, down_db: float = 0.2) -> None:
-        self.level = initial_db
-        self._up = up_db
-        self._down = down_db
+    def __init__(self, step_db: float = 0.1, warmup_frames: int = 50) -> None:
+        self.level = -90.0
+        self.peak = -90.0
+        self._step = step_db
+        self._warmup = warmup_frames
         self._frames = 0
 
     def update(self, energy_db: float, in_speech: bool) -> None:
         self._frames += 1
-        if self._frames <= 10:  # the first 200 ms of the call: start near what the line carries
-            self.level = min(self.level, energy_db) if self._frames > 1 else energy_db
+        if self._frames == 1:
+            self.level = self.peak = energy_db
             return
+        step = self._step * (5.0 if self._frames <= self._warmup else 1.0)  # the first second: fast
+        rate = step * (0.1 if in_speech else 1.0)
         if energy_db > self.level:
-            self.level += self._up * (0.25 if in_speech else 1.0)
+            self.level += min(rate, energy_db - self.level)
         else:
-            self.level -= min(self._down, self.level - energy_db)
+            self.level -= min(4 * rate, self.level - energy_db)  # 20th percentile: down 4x up
+        if not in_speech:  # 95th percentile: up 19x down; frozen in the caller's turn
+            if energy_db > self.peak:
+                self.peak += min(2 * step, energy_db - self.peak)
+            else:
+                self.peak -= 2 * step / 19
+        self.peak = max(self.peak, self.level)
 
     def jump_to(self, energy_db: float) -> None:
         """A sound Silero rejected has gone on for seconds: it is the line's noise, learn it now."""
         self.level = max(self.level, energy_db)
+        self.peak = max(self.peak, energy_db)
 
 
 class Confirmer(Protocol):
@@ -108,8 +121,9 @@ class SpeechFrames:
     def __init__(
         self,
         webrtc_mode: int = 3,
-        snr_db: float = 9.0,
+        snr_db: float = 4.0,
         min_dbfs: float = -58.0,
+        peak_margin_db: float = 1.0,
         history: int = 8,
     ) -> None:
         import webrtcvad  # webrtcvad-wheels: the C library is in the wheel
@@ -118,17 +132,26 @@ class SpeechFrames:
         self.floor = NoiseFloor()
         self.snr_db = snr_db
         self.min_dbfs = min_dbfs
+        self.peak_margin_db = peak_margin_db
         self.recent: deque[bytes] = deque(maxlen=history)
         self.last_dbfs = -120.0
+
+    @property
+    def threshold_dbfs(self) -> float:
+        """Energy a frame needs to be a speech candidate: above the floor and above its peaks."""
+        floor = self.floor
+        return max(self.min_dbfs, floor.level + self.snr_db, floor.peak + self.peak_margin_db)
 
     def voiced(self, frame: bytes, in_speech: bool) -> bool:
         self.recent.append(frame)
         if len(frame) != FRAME_SAMPLES or not frame.strip(b"\xff\x7f"):
             self.last_dbfs = -120.0
-            return False  # digital silence (or a short frame webrtcvad cannot take)
+            self.floor.update(-90.0, in_speech)  # digital silence: a clean line's floor
+            return False
         energy = frame_dbfs(frame)
         self.last_dbfs = energy
+        threshold = self.threshold_dbfs
         self.floor.update(energy, in_speech)
-        if energy < self.min_dbfs or energy < self.floor.level + self.snr_db:
+        if energy < threshold:
             return False
         return bool(self._vad.is_speech(mulaw.decode(frame).tobytes(), 8000))

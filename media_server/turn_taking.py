@@ -33,6 +33,8 @@ from media_server.endpointing import (
 from media_server.vad import FRAME_MS, TurnDetector, TurnEvent, VadConfig
 
 _ABSORB_FRAMES = 75  # after Emma resumes, 1.5 s in which late STT words of that sound still count
+_PROVISIONAL_FRAMES = 3  # 60 ms of sound over Emma holds her even before Silero calls it speech
+_UNCONFIRMED_RESUME_FRAMES = 5  # a sound that never became speech: go on 100 ms after it ends
 
 
 class Action(Enum):
@@ -116,6 +118,8 @@ class TurnTaker:
         detector = self.detector
         self._emma_talking = emma_talking
         event = detector.push(frame)
+        if self.holding:
+            return self._resolve_hold()
         if event is TurnEvent.SPEECH_START:
             self._stt_endpoint = False
             if not emma_talking:
@@ -124,12 +128,9 @@ class TurnTaker:
             if not interruptible:
                 self._absorbing = True
                 return Action.NONE
-            self.holding = True
-            self.holds += 1
-            detector.eot_frames = 10**6  # the hold decides; the turn cannot end under it
-            return Action.HOLD
-        if self.holding:
-            return self._resolve_hold()
+            return self._hold()
+        if emma_talking and interruptible and detector.candidate_frames >= _PROVISIONAL_FRAMES:
+            return self._hold()  # a sound Silero has not confirmed yet ("s", "st"): hold, then see
         if event is TurnEvent.END_OF_TURN:
             return self._turn_over()
         if self._stt_endpoint and detector.speaking and self._endpoint_agrees():
@@ -137,17 +138,30 @@ class TurnTaker:
             return self._turn_over()
         return Action.NONE
 
+    def _hold(self) -> Action:
+        self.holding = True
+        self.holds += 1
+        self.detector.eot_frames = 10**6  # the hold decides; the turn cannot end under it
+        return Action.HOLD
+
     def _resolve_hold(self) -> Action:
         detector = self.detector
+        if not detector.speaking:  # held on a sound Silero has not (yet) called speech
+            if detector.candidate_frames == 0 and detector.silent_gap >= _UNCONFIRMED_RESUME_FRAMES:
+                return self._resume()
+            return Action.NONE
         if not is_backchannel(self.text) or detector.voiced_frames >= self._commit_frames:
             return self._commit()
         if detector.silent_run >= self._resume_frames:
-            self.holding = False
-            self.resumes += 1
-            self._forget_segment()
-            self._absorb_until = detector.frames + _ABSORB_FRAMES
-            return Action.RESUME
+            return self._resume()
         return Action.NONE
+
+    def _resume(self) -> Action:
+        self.holding = False
+        self.resumes += 1
+        self._forget_segment()
+        self._absorb_until = self.detector.frames + _ABSORB_FRAMES
+        return Action.RESUME
 
     def _commit(self) -> Action:
         self.holding = False
@@ -175,12 +189,7 @@ class TurnTaker:
         """Drop a final that is only a backchannel Emma talked through (it is not the caller's turn)."""
         if not is_backchannel(final_text):
             return False
-        return (
-            self.holding
-            or self._absorbing
-            or self.detector.frames <= self._absorb_until
-            or (emma_talking and not self.detector.speaking)
-        )
+        return self.holding or self._absorbing or self.detector.frames <= self._absorb_until
 
     def on_transcript(self, transcript: Transcript, emma_talking: bool) -> tuple[bool, list[Action]]:
         """One STT event: whether its final text is the caller's (kept), and what it decides."""

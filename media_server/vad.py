@@ -40,7 +40,7 @@ class VadConfig:
     eot_silence_ms: int = 500
     engine: str = "speech"
     webrtc_mode: int = 3  # 0-3; 3 rejects the most noise
-    snr_db: float = 9.0  # speech must stand this far above the call's noise floor
+    snr_db: float = 4.0  # speech must stand this far above the call's noise floor (and its peaks)
     silero_threshold: float = 0.5
 
     def __post_init__(self) -> None:
@@ -94,8 +94,17 @@ class TurnDetector:
         if config.engine == "speech":
             self._speech = SpeechFrames(config.webrtc_mode, config.snr_db)
             self._confirmer = confirmer or SileroConfirmer(config.silero_threshold)
-        self._rejected = False  # Silero said this candidate is not speech
         self._run_since_gap = 0
+
+    @property
+    def silent_gap(self) -> int:
+        """Unvoiced frames since the last voiced one (outside a turn too)."""
+        return self.frames - self.last_voiced_at if self.last_voiced_at >= 0 else self.frames
+
+    @property
+    def candidate_frames(self) -> int:
+        """Voiced frames of a sound not (yet) confirmed as speech; 0 once it ends or is speech."""
+        return 0 if self.speaking else self._voiced_run
 
     @property
     def noise_floor_dbfs(self) -> float | None:
@@ -112,7 +121,6 @@ class TurnDetector:
         """Forget the speech in progress (a backchannel Emma talked through is not a turn)."""
         self.speaking = False
         self._voiced_run = self._gap = self.silent_run = self.voiced_frames = 0
-        self._rejected = False
 
     def end_turn(self) -> TurnEvent | None:
         """The endpointer decided the turn is over before the silence ran out."""
@@ -147,7 +155,6 @@ class TurnDetector:
             self._gap += 1
             if self._speech is None or self._gap >= 2:  # the speech engine bridges one dropped frame
                 self._voiced_run = 0
-                self._rejected = False
             return None
         self._voiced_run = 0
         self.silent_run += 1
@@ -157,20 +164,17 @@ class TurnDetector:
 
     def _confirm(self) -> bool:
         """Energy engine: the run is enough. Speech engine: Silero says so, asked at the onset and
-        once more 100 ms later (a soft start); a candidate it rejects twice is noise."""
+        again as the sound goes on (a soft start scores low at first); a candidate it has rejected
+        four times is noise, and one that lasts a second the floor learns."""
         if self._confirmer is None or self._speech is None:
             return True
-        run = self._voiced_run
-        if self._rejected and run != self._start_frames + 5:
+        run = self._voiced_run - self._start_frames
+        if run not in (0, 1, 2, 4):
             if run >= 50:  # a second of sound that is not speech: the line's noise
                 self._speech.floor.jump_to(self._speech.last_dbfs)
                 self._voiced_run = 0
             return False
-        recent = list(self._speech.recent)[-_CONFIRM_FRAMES:]
-        if self._confirmer.is_speech(recent):
-            return True
-        self._rejected = True
-        return False
+        return self._confirmer.is_speech(list(self._speech.recent)[-_CONFIRM_FRAMES:])
 
     def _check_stuck(self) -> None:
         """Voice without a single gap for 2 s is rare in speech and common in noise webrtcvad
