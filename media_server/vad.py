@@ -95,6 +95,7 @@ class TurnDetector:
             self._speech = SpeechFrames(config.webrtc_mode, config.snr_db)
             self._confirmer = confirmer or SileroConfirmer(config.silero_threshold)
         self._run_since_gap = 0
+        self._lone_voiced = False  # the last frame was one voiced frame inside a pause
 
     @property
     def silent_gap(self) -> int:
@@ -104,7 +105,9 @@ class TurnDetector:
     @property
     def candidate_frames(self) -> int:
         """Voiced frames of a sound not (yet) confirmed as speech; 0 once it ends or is speech."""
-        return 0 if self.speaking else self._voiced_run
+        if self.speaking or (self._speech is not None and not self._speech.floor.warm):
+            return 0
+        return self._voiced_run
 
     @property
     def noise_floor_dbfs(self) -> float | None:
@@ -132,6 +135,10 @@ class TurnDetector:
         return TurnEvent.END_OF_TURN
 
     def _on_voiced(self) -> TurnEvent | None:
+        if self.speaking and self.silent_run and not self._lone_voiced and self._speech is not None:
+            self._lone_voiced = True  # one voiced frame in a pause is a noise peak until the next agrees
+            return self._on_unvoiced(lone=True)
+        self._lone_voiced = False
         self.silent_run = 0
         self._gap = 0
         self._voiced_run += 1
@@ -142,6 +149,8 @@ class TurnDetector:
             if self._speech is not None and self._run_since_gap >= _STUCK_FRAMES:
                 self._check_stuck()
             return None
+        if self._speech is not None and not self._speech.floor.warm:
+            return None  # the first half second: the line's noise is not known yet
         if self._voiced_run < self._start_frames or not self._confirm():
             return None
         self.speaking = True
@@ -149,8 +158,9 @@ class TurnDetector:
         self.speech_started_at = self.frames - self._voiced_run
         return TurnEvent.SPEECH_START
 
-    def _on_unvoiced(self) -> TurnEvent | None:
+    def _on_unvoiced(self, lone: bool = False) -> TurnEvent | None:
         self._run_since_gap = 0
+        self._lone_voiced = lone
         if not self.speaking:
             self._gap += 1
             if self._speech is None or self._gap >= 2:  # the speech engine bridges one dropped frame
