@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     media_vad_threshold_dbfs: float = -45.0  # energy engine only
     media_vad_start_ms: int = Field(default=40, ge=20)
     media_vad_webrtc_mode: int = Field(default=3, ge=0, le=3)
-    media_vad_snr_db: float = Field(default=9.0, ge=0)
+    media_vad_snr_db: float = Field(default=2.0, ge=0)
     media_vad_silero_threshold: float = Field(default=0.5, gt=0, lt=1)
     # End-of-turn silence by what the words so far say; no_text is media_eot_silence_ms.
     media_eot_silence_ms: int = Field(default=700, ge=40)
@@ -60,7 +60,6 @@ class Settings(BaseSettings):
     media_eot_incomplete_ms: int = Field(default=1600, ge=20)
     media_eot_filler_ms: int = Field(default=2000, ge=20)
     media_eot_max_ms: int = Field(default=3000, ge=20)
-    media_eot_stt_endpoint_ms: int = Field(default=400, ge=0)
     media_eot_stage_patience: str = "verify=1.5,schedule=1.25"  # stage=factor on uncertain waits
     media_barge_in_commit_ms: int = Field(default=800, ge=20)
     media_backchannel_resume_ms: int = Field(default=240, ge=20)

@@ -17,10 +17,10 @@ import statistics
 from adapters.local_speech.providers import LocalSTT, LocalTTS
 from media_server.agent import echo_agent_factory
 from media_server.control import NullControl
+from media_server.endpointing import EndpointConfig
 from media_server.server import MediaServer
 from media_server.session import SessionConfig, SessionServices
 from media_server.session_store import MemorySessionStore
-from media_server.endpointing import EndpointConfig
 from media_server.turn_taking import TurnConfig
 from media_server.vad import VadConfig
 

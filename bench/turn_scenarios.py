@@ -19,17 +19,40 @@ Parts = tuple[str | float, ...]
 PAUSED_ANSWERS: tuple[tuple[str, Parts], ...] = (
     (
         "Could you please tell me your full name and date of birth?",
-        ("my name is maria garcia", 0.7, "and my date of birth is", 0.8, "april twelfth", 0.65, "nineteen eighty"),
+        (
+            "my name is maria garcia",
+            0.7,
+            "and my date of birth is",
+            0.8,
+            "april twelfth",
+            0.65,
+            "nineteen eighty",
+        ),
     ),
     ("And what is your date of birth?", ("it's", 0.6, "march third", 0.9, "nineteen seventy two")),
     ("And what is your date of birth?", ("um", 0.8, "june the twenty first", 0.7, "nineteen sixty five")),
-    ("What is the best phone number to reach you?", ("five five five", 0.8, "two one four", 0.7, "nine nine eight seven")),
-    ("What is the best phone number to reach you?", ("my number is", 0.7, "three one two", 0.9, "four four four one two one two")),
-    ("Would the coverage be just for you, or for you and your spouse?", ("it would be for me and", 0.8, "my husband")),
+    (
+        "What is the best phone number to reach you?",
+        ("five five five", 0.8, "two one four", 0.7, "nine nine eight seven"),
+    ),
+    (
+        "What is the best phone number to reach you?",
+        ("my number is", 0.7, "three one two", 0.9, "four four four one two one two"),
+    ),
+    (
+        "Would the coverage be just for you, or for you and your spouse?",
+        ("it would be for me and", 0.8, "my husband"),
+    ),
     ("What day and time works for you?", ("let me see", 1.0, "thursday afternoon would be good")),
     ("What day and time works for you?", ("maybe tuesday at", 0.7, "three thirty")),
-    ("Is there anything you wanted to ask about your plan?", ("well I was wondering about", 0.8, "the dental coverage")),
-    ("Could you please tell me your full name and date of birth?", ("john smith", 0.6, "born on", 0.9, "october fifth", 0.7, "nineteen fifty nine")),
+    (
+        "Is there anything you wanted to ask about your plan?",
+        ("well I was wondering about", 0.8, "the dental coverage"),
+    ),
+    (
+        "Could you please tell me your full name and date of birth?",
+        ("john smith", 0.6, "born on", 0.9, "october fifth", 0.7, "nineteen fifty nine"),
+    ),
     ("When would be a good time to call you back?", ("uh", 1.0, "friday morning")),
     ("What is your date of birth?", ("the", 0.6, "seventh of", 0.8, "august", 0.7, "nineteen ninety")),
 )
@@ -38,7 +61,10 @@ COMPLETE_ANSWERS: tuple[tuple[str, Parts], ...] = (
     ("Would you like to set up a short call with your broker?", ("yes",)),
     ("Would you like to set up a short call with your broker?", ("no thank you",)),
     ("What day and time works for you?", ("tuesday at ten in the morning",)),
-    ("Could you please tell me your full name and date of birth?", ("maria garcia april twelfth nineteen eighty",)),
+    (
+        "Could you please tell me your full name and date of birth?",
+        ("maria garcia april twelfth nineteen eighty",),
+    ),
     ("Shall I book the call for Tuesday at ten?", ("sure that works",)),
     ("Is this a good time to talk?", ("not really I'm at work",)),
     ("What is the best phone number to reach you?", ("five five five two one four nine nine eight seven",)),
@@ -48,7 +74,17 @@ STATEMENT = (
     "Your current plan renews next month, and there are a few options that could lower what you pay.",
     "Your broker can walk you through them in a short call, and it only takes about ten minutes.",
 )
-BACKCHANNELS: tuple[str, ...] = ("mm-hmm", "yeah", "right", "okay", "uh-huh", "I see", "sure", "cough", "knock")
+BACKCHANNELS: tuple[str, ...] = (
+    "mm-hmm",
+    "yeah",
+    "right",
+    "okay",
+    "uh-huh",
+    "I see",
+    "sure",
+    "cough",
+    "knock",
+)
 INTERRUPTIONS: tuple[str, ...] = (
     "wait, who is this?",
     "no, I already have coverage",
@@ -109,7 +145,7 @@ def render(scenario: Scenario, noise: str | None, noise_db: float, seed: int) ->
         start = int((scenario.emma_seconds + rng.uniform(0.4, 0.9)) * corpus.RATE)
     else:
         start = int(rng.uniform(1.0, max(1.2, scenario.emma_seconds - 1.5)) * corpus.RATE)
-    total = start + len(spoken.audio) + 4 * corpus.RATE
+    total = max(start + len(spoken.audio) + 4 * corpus.RATE, int((scenario.emma_seconds + 4) * corpus.RATE))
     line = np.zeros(total)
     if noise is not None:
         line += corpus.noise(noise, total, noise_db, rng)

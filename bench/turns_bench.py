@@ -83,7 +83,12 @@ class Outcome:
 
 
 async def _run_one(
-    scenario: sc.Scenario, noise: str | None, level: float, seed: int, config: SessionConfig, stt_kw: dict[str, Any]
+    scenario: sc.Scenario,
+    noise: str | None,
+    level: float,
+    seed: int,
+    config: SessionConfig,
+    stt_kw: dict[str, Any],
 ) -> Outcome:
     rendered = sc.render(scenario, noise, level, seed)
     agent = TimedAgent(scenario.question)
@@ -140,11 +145,13 @@ def run_corpus(
     config: SessionConfig | None = None,
     stt_kw: dict[str, Any] | None = None,
     only: Iterable[sc.Scenario] | None = None,
+    clean: bool = True,
 ) -> list[Outcome]:
     """Every scenario at every (noise, level), `seeds` renderings each (voice, speed, level, timing)."""
     config = config or session_config()
     stt_kw = stt_kw if stt_kw is not None else {"lag_ms": 0, "endpoint_ms": 300}
-    plan = [(None, -120.0)] + [(n, lv) for n in noises for lv in levels]
+    plan: list[tuple[str | None, float]] = [(None, -120.0)] if clean else []
+    plan += [(n, lv) for n in noises for lv in levels]
     cases = list(only) if only is not None else sc.scenarios()
     outcomes: list[Outcome] = []
 
@@ -227,7 +234,11 @@ def summarise(outcomes: list[Outcome]) -> list[dict[str, Any]]:
 def run(seeds: int = 2, levels: Iterable[float] = LEVELS) -> dict[str, Any]:
     started = time.perf_counter()
     outcomes = run_corpus(levels=levels, seeds=seeds)
-    return {"calls": len(outcomes), "seconds": round(time.perf_counter() - started, 1), "rows": summarise(outcomes)}
+    return {
+        "calls": len(outcomes),
+        "seconds": round(time.perf_counter() - started, 1),
+        "rows": summarise(outcomes),
+    }
 
 
 def write_table(result: dict[str, Any], path: Path = DOC_PATH) -> None:

@@ -197,7 +197,6 @@ class EndpointConfig:
     incomplete_ms: int = 1600
     filler_ms: int = 2000
     max_ms: int = 3000
-    stt_endpoint_ms: int = 400  # with the STT's own end-of-utterance and complete words
     stage_patience: dict[str, float] = field(default_factory=lambda: {"verify": 1.5, "schedule": 1.25})
 
     def __post_init__(self) -> None:

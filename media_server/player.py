@@ -91,7 +91,8 @@ class Player:
         self.underruns = 0
         self.closed = False
         self.held = False
-        self._recent: deque[tuple[Utterance, str]] = deque(maxlen=50)  # last frames sent (1 s)
+        # The last second sent (frames, and marks as (utterance, name)): what a hold may repeat.
+        self._recent: deque[tuple[Utterance, str] | tuple[Utterance, None, str]] = deque(maxlen=50)
 
     # --- queueing -------------------------------------------------------------------------------
 
@@ -179,6 +180,7 @@ class Player:
         utt = self._by_mark.get(name)
         if utt is not None:
             utt.mark_sent = True
+            self._recent.append((utt, None, name))
         self._send(protocol.mark_message(self._sid, name))
 
     def _send(self, text: str) -> bool:
@@ -225,18 +227,25 @@ class Player:
             self._send(protocol.clear_message(self._sid))
 
     def resume(self, rewind_frames: int = 0) -> None:
-        """Go on after a hold, first repeating up to `rewind_frames` of the sentence it cut."""
+        """Go on after a hold, first repeating the last `rewind_frames` frames sent. Twilio dropped
+        them on `clear` (and echoed the marks among them), so marks are repeated with their audio."""
         if not self.held:
             return
         self.held = False
-        again: list[tuple[Utterance, str]] = []
-        while self._recent and len(again) < rewind_frames:
-            utt, message = self._recent[-1]
-            if utt.mark_sent:  # that sentence was over before the hold: nothing of it to repeat
-                break
-            self._recent.pop()
-            utt.frames_sent -= 1
-            again.append((utt, message))
+        again: list[tuple[Utterance, str] | str] = []
+        frames = 0
+        while self._recent and frames < rewind_frames:
+            entry = self._recent.pop()
+            utt = entry[0]
+            if len(entry) == 3:  # a mark: its sentence is not over on the line after all
+                name = entry[2]
+                utt.mark_sent = utt.heard_all = False
+                self._by_mark[name] = utt
+                again.append(name)
+            else:
+                utt.frames_sent -= 1
+                frames += 1
+                again.append((utt, entry[1]))
         self._queue.extendleft(again)  # extendleft reverses: `again` is newest first
         self._recent.clear()
         self._kick()

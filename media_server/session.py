@@ -124,7 +124,7 @@ class CallSession:
         self._loop = asyncio.get_running_loop()
         self.report = SessionReport()
         self._turns = TurnTaker(TurnDetector(config.vad), config.turn)
-        self._last_text = ""  # the caller's last turn, for a barge-in while Emma is still thinking
+        self._last_text = ""  # the caller's last turn, for a barge-in while Emma is thinking
         self._last_rx = self._loop.time()
         self._heard: list[str] = []
         self._heard_event = asyncio.Event()
@@ -299,8 +299,7 @@ class CallSession:
 
     async def _on_media(self, payload: bytes) -> None:
         self.report.frames_in += 1
-        player = self._player
-        interruptible = player is None or player.interruptible
+        interruptible = self._player is None or self._player.interruptible
         action = self._turns.on_frame(payload, self._emma_talking(), interruptible)
         assert self._stt is not None
         await self._stt.send_audio(payload)
@@ -323,8 +322,7 @@ class CallSession:
             self._player.hold()
         elif action is Action.RESUME:
             self._player.resume(self._config.turn.resume_rewind_ms // FRAME_MS)
-            drop = getattr(self._stt, "drop_pending", None)
-            if drop is not None:
+            if (drop := getattr(self._stt, "drop_pending", None)) is not None:
                 self._tasks.append(asyncio.create_task(drop()))
         elif action is Action.BARGE_IN:
             self._barge_in()
@@ -334,19 +332,14 @@ class CallSession:
             self._start_turn()
 
     def _count_silence(self) -> None:
-        """Counts stream time in which nobody speaks; the agent re-prompts after the configured
-        silence. Busy checks run every 10 frames (200 ms), not per frame: this is the hot path."""
+        """Stream time in which nobody speaks; the agent re-prompts after the configured silence.
+        Busy checks run every 10 frames (200 ms), not per frame: this is the hot path."""
         self._quiet_frames += 1
-        if self._quiet_frames % 10 == 0 and (
-            self._turns.detector.speaking
-            or self._reply_active()
-            or (self._player is not None and self._player.speaking)
-        ):
+        if self._quiet_frames % 10 == 0 and (self._turns.detector.speaking or self._emma_talking()):
             self._quiet_frames = 0
         elif self._quiet_frames >= self._silence_frames:
             self._quiet_frames = 0
-            on_silence = getattr(self._agent, "on_silence", None)
-            if on_silence is not None:
+            if (on_silence := getattr(self._agent, "on_silence", None)) is not None:
                 self._start_reply(on_silence())
 
     def _on_dtmf(self, digit: str) -> None:
@@ -360,13 +353,12 @@ class CallSession:
         return self._reply_task is not None and not self._reply_task.done()
 
     def _barge_in(self) -> None:
-        """Caller speech onset while the agent talks: clear now, cancel work, keep what was heard."""
+        """A real interruption: clear (unless a hold did), cancel work, keep what was heard."""
         assert self._player is not None and self._agent is not None
         self.report.barge_ins += 1
         heard = self._player.clear()
         was_replying = self._agent_replying or bool(heard)
-        if self._reply_active():
-            assert self._reply_task is not None
+        if self._reply_task is not None and not self._reply_task.done():
             self._reply_task.cancel()
             if not heard and self._last_text:  # cut while thinking: the caller was not done
                 self._heard.insert(0, self._last_text)
@@ -432,9 +424,8 @@ class CallSession:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._config.transcript_grace_s):
                     await self._heard_event.wait()
-        text = " ".join(self._heard).strip()
+        self._last_text = text = " ".join(self._heard).strip()
         self._heard.clear()
-        self._last_text = text
         if not text:
             # Noise, a cough - or words whose transcript is still on its way (a loaded STT): if
             # one arrives before the caller speaks again, it starts this turn after all.

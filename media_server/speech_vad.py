@@ -125,7 +125,7 @@ class SpeechFrames:
     def __init__(
         self,
         webrtc_mode: int = 3,
-        snr_db: float = 4.0,
+        snr_db: float = 2.0,
         min_dbfs: float = -58.0,
         peak_margin_db: float = 1.0,
         history: int = 8,

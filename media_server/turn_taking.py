@@ -67,6 +67,7 @@ class TurnTaker:
         self.detector = detector
         self.config = config
         self.holding = False
+        self.deferred_turn = False
         self.holds = 0
         self.resumes = 0
         self.stage: str | None = None
@@ -76,6 +77,7 @@ class TurnTaker:
         self._final = ""  # final words of the current caller segment
         self._interim = ""
         self._stt_endpoint = False
+        self._words_at = 0  # frame at which the words last changed
         self._absorbing = False  # speech over a disclosure: never a turn
         self._emma_talking = False
         self._absorb_until = -1  # frame until which backchannel words are dropped
@@ -136,6 +138,9 @@ class TurnTaker:
         if self._stt_endpoint and detector.speaking and self._endpoint_agrees():
             detector.end_turn()
             return self._turn_over()
+        if self.deferred_turn and not emma_talking:  # words said over a disclosure: a turn now
+            self.deferred_turn = False
+            return Action.END_OF_TURN
         return Action.NONE
 
     def _hold(self) -> Action:
@@ -169,8 +174,9 @@ class TurnTaker:
         return Action.BARGE_IN
 
     def _turn_over(self) -> Action:
-        if self._absorbing and self._emma_talking:  # spoke over a disclosure, stopped: not a turn
+        if self._absorbing and self._emma_talking:  # spoke over a disclosure and stopped
             self._forget_segment()
+            self.deferred_turn = True  # the words are kept: they are a turn once Emma is done
             return Action.NONE
         self._final = self._interim = ""
         self._stt_endpoint = False
@@ -209,11 +215,14 @@ class TurnTaker:
                 self._absorb_until = -1  # late words of the "backchannel": it was an interruption
                 return Action.BARGE_IN
             return Action.NONE  # words of a turn already over (the flush) or not yet started
+        before = self.text
         if final:
             self._final = " ".join(t for t in (self._final, text) if t)
             self._interim = ""
         else:
             self._interim = text
+        if self.text.split() != before.split():
+            self._words_at = self.detector.frames
         if self.holding:
             return self._resolve_hold() if not is_backchannel(self.text) else Action.NONE
         self._retime()
@@ -229,8 +238,14 @@ class TurnTaker:
         return Action.NONE
 
     def _endpoint_agrees(self) -> bool:
-        enough = self.detector.silent_run * FRAME_MS >= self.config.endpoint.stt_endpoint_ms
-        return enough and self.state in (Completeness.COMPLETE, Completeness.YES_NO)
+        """The STT says the speaker stopped; the words are complete and none came for as long as
+        the endpointer would wait. Only 200 ms of VAD silence is needed then: noise (a TV) that
+        keeps the VAD voiced has gaps that long, a caller still saying a long word does not."""
+        state = self.state
+        if state not in (Completeness.COMPLETE, Completeness.YES_NO) or self.detector.silent_run < 10:
+            return False
+        wait = self.config.endpoint.wait_ms(state, self.stage)
+        return (self.detector.frames - self._words_at) * FRAME_MS >= wait
 
     def _retime(self) -> None:
         if self.holding:
@@ -260,7 +275,6 @@ def turn_settings(settings: Any) -> dict[str, Any]:
         incomplete_ms=settings.media_eot_incomplete_ms,
         filler_ms=settings.media_eot_filler_ms,
         max_ms=settings.media_eot_max_ms,
-        stt_endpoint_ms=settings.media_eot_stt_endpoint_ms,
         stage_patience=parse_patience(settings.media_eot_stage_patience),
     )
     turn = TurnConfig(

@@ -40,7 +40,7 @@ class VadConfig:
     eot_silence_ms: int = 500
     engine: str = "speech"
     webrtc_mode: int = 3  # 0-3; 3 rejects the most noise
-    snr_db: float = 4.0  # speech must stand this far above the call's noise floor (and its peaks)
+    snr_db: float = 2.0  # speech must stand this far above the call's noise floor (and its peaks)
     silero_threshold: float = 0.5
 
     def __post_init__(self) -> None:

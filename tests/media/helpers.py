@@ -12,10 +12,10 @@ from adapters.local_speech.providers import LocalSTT, LocalTTS
 from media_server import protocol
 from media_server.agent import Agent, AgentFactory, CallContext, EchoAgent
 from media_server.control import NullControl
+from media_server.endpointing import EndpointConfig
 from media_server.session import CallSession, SessionConfig, SessionServices, TransportClosed
 from media_server.session_store import MemorySessionStore
 from media_server.stream_token import mint
-from media_server.endpointing import EndpointConfig
 from media_server.turn_taking import TurnConfig
 from media_server.vad import VadConfig
 

@@ -135,7 +135,9 @@ class DeepgramStub:
                     and heard >= script.utterance_end_at
                 ):
                     utterance_end_sent = True
-                    await ws.send(json.dumps({"type": "UtteranceEnd", "channel": [0, 1], "last_word_end": 1.0}))
+                    await ws.send(
+                        json.dumps({"type": "UtteranceEnd", "channel": [0, 1], "last_word_end": 1.0})
+                    )
                 continue
             control = json.loads(message)
             self.controls.append(control)

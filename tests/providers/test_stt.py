@@ -106,7 +106,9 @@ async def test_deepgram_speech_final_ends_the_utterance_without_flush(deepgram: 
     await session.close()
 
 
-async def test_deepgram_a_flushed_final_is_not_an_endpoint_and_utterance_end_is(deepgram: DeepgramStub) -> None:
+async def test_deepgram_a_flushed_final_is_not_an_endpoint_and_utterance_end_is(
+    deepgram: DeepgramStub,
+) -> None:
     deepgram.script = DeepgramScript(interim_at=10**9, segment_at=320, utterance_end_at=1600)
     session = await dg(deepgram).open_session()
     stream = session.transcripts()
