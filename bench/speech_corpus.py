@@ -153,8 +153,8 @@ def noise(kind: str, samples: int, dbfs: float, rng: np.random.Generator) -> Aud
     elif kind == "hum":
         t = np.arange(samples) / RATE
         phase = rng.uniform(0, 2 * np.pi)
-        raw = sum(np.sin(2 * np.pi * 60 * k * t + phase * k) / k for k in (1, 2, 3, 5, 7))
-        raw = raw + 0.05 * rng.standard_normal(samples)
+        tones = [np.sin(2 * np.pi * 60 * k * t + phase * k) / k for k in (1, 2, 3, 5, 7)]
+        raw = np.sum(tones, axis=0) + 0.05 * rng.standard_normal(samples)
     else:
         raise ValueError(f"noise must be one of {', '.join(NOISES)}, got {kind!r}")
     return scaled(np.asarray(raw, dtype=np.float64), dbfs, active=False)

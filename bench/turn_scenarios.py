@@ -136,7 +136,8 @@ def render(scenario: Scenario, noise: str | None, noise_db: float, seed: int) ->
     sound = scenario.parts[0]
     if scenario.kind == "backchannel" and sound in ("cough", "knock"):
         make = corpus.cough if sound == "cough" else corpus.knock
-        audio, words = make(rng, level + float(rng.uniform(0, 6))), []
+        audio = make(rng, level + float(rng.uniform(0, 6)))
+        words: list[corpus.Word] = []
         loud = np.flatnonzero(np.abs(audio) > 200)
         spoken = corpus.Spoken(audio, words, int(loud[-1]) + 1 if len(loud) else len(audio))
     else:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.local_speech.providers import LocalTTS
+from bench import speech_corpus as corpus
 from bench import turn_scenarios as sc
 from bench.scripted_stt import ScriptedSTT
 from bench.virtual_call import drive_call, run_virtual
@@ -49,7 +50,7 @@ class TimedAgent(EchoAgent):
         super().__init__(greeting=greeting)
         self.turns: list[tuple[float, str]] = []
 
-    async def respond(self, caller_text: str):  # type: ignore[no-untyped-def, override]
+    async def respond(self, caller_text: str):  # type: ignore[no-untyped-def]
         import asyncio
 
         self.turns.append((asyncio.get_running_loop().time(), caller_text))
@@ -103,7 +104,7 @@ async def _run_one(
 
     started = asyncio.get_running_loop().time()  # the first caller frame goes out now
     trace = await drive_call(config, services, rendered.frames, SECRET)
-    end_s = rendered.speech_end / sc.corpus.RATE
+    end_s = rendered.speech_end / corpus.RATE
     extra = None
     if scenario.kind == "answer" and agent.turns:
         extra = round((agent.turns[-1][0] - started + 0.02 - end_s) * 1000.0, 1)
@@ -130,7 +131,7 @@ async def _run_one(
 def _stop_ms(played: list[int], onset_sample: int) -> float | None:
     """Stream time from the onset's frame (1-based, as frames are counted) to the first frame in
     which the phone plays nothing of Emma (a `clear`, or a hold that began before the onset)."""
-    onset_frame = onset_sample // sc.corpus.FRAME + 1
+    onset_frame = onset_sample // corpus.FRAME + 1
     playing = set(played)
     for frame in range(onset_frame, onset_frame + 100):
         if frame not in playing and frame + 1 not in playing:
@@ -140,7 +141,7 @@ def _stop_ms(played: list[int], onset_sample: int) -> float | None:
 
 def run_corpus(
     levels: Iterable[float] = LEVELS,
-    noises: Iterable[str] = sc.corpus.NOISES,
+    noises: Iterable[str] = corpus.NOISES,
     seeds: int = 2,
     config: SessionConfig | None = None,
     stt_kw: dict[str, Any] | None = None,
