@@ -59,8 +59,8 @@ YES_NO_WORDS = frozenset(
     "certainly fine alright".split()
 )
 BACKCHANNELS = frozenset(
-    "mm mhm mmhmm mm-hmm uh-huh uhhuh uh huh hmm hm yeah yep yes right okay ok sure got it i see "
-    "oh ah uh um alright cool great wow really".replace("-", " ").split()
+    "mm mhm mmhm mmhmm hmm hm uh huh um ah oh yeah yep yup yes ya right alright okay ok sure i see got "
+    "it gotcha exactly totally true indeed cool great nice perfect good fine wow really of course".split()
 )
 
 

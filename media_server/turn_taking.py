@@ -16,6 +16,7 @@ uninterruptible (disclosures) are never held; speech over them is absorbed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -35,6 +36,17 @@ from media_server.vad import FRAME_MS, TurnDetector, TurnEvent, VadConfig
 _ABSORB_FRAMES = 75  # after Emma resumes, 1.5 s in which late STT words of that sound still count
 _PROVISIONAL_FRAMES = 3  # 60 ms of sound over Emma holds her even before Silero calls it speech
 _UNCONFIRMED_RESUME_FRAMES = 5  # a sound that never became speech: go on 100 ms after it ends
+
+
+Flag = Callable[[], bool]
+
+
+def _YES() -> bool:
+    return True
+
+
+def _NO() -> bool:
+    return False
 
 
 class Action(Enum):
@@ -79,7 +91,7 @@ class TurnTaker:
         self._stt_endpoint = False
         self._words_at = 0  # frame at which the words last changed
         self._absorbing = False  # speech over a disclosure: never a turn
-        self._emma_talking = False
+        self._emma: Flag = _NO
         self._absorb_until = -1  # frame until which backchannel words are dropped
         self._commit_frames = max(1, config.barge_in_commit_ms // FRAME_MS)
         self._resume_frames = max(1, config.backchannel_resume_ms // FRAME_MS)
@@ -116,29 +128,31 @@ class TurnTaker:
 
     # --- audio ----------------------------------------------------------------------------------
 
-    def on_frame(self, frame: bytes, emma_talking: bool, interruptible: bool = True) -> Action:
+    def on_frame(self, frame: bytes, emma_talking: Flag, interruptible: Flag = _YES) -> Action:
+        """One inbound frame. `emma_talking` and `interruptible` are asked only when a decision
+        needs them (this runs for every frame of every call)."""
         detector = self.detector
-        self._emma_talking = emma_talking
+        self._emma = emma_talking
         event = detector.push(frame)
         if self.holding:
             return self._resolve_hold()
         if event is TurnEvent.SPEECH_START:
             self._stt_endpoint = False
-            if not emma_talking:
+            if not emma_talking():
                 self._retime()
                 return Action.SPEECH_START
-            if not interruptible:
+            if not interruptible():
                 self._absorbing = True
                 return Action.NONE
             return self._hold()
-        if emma_talking and interruptible and detector.candidate_frames >= _PROVISIONAL_FRAMES:
+        if detector.candidate_frames >= _PROVISIONAL_FRAMES and emma_talking() and interruptible():
             return self._hold()  # a sound Silero has not confirmed yet ("s", "st"): hold, then see
         if event is TurnEvent.END_OF_TURN:
             return self._turn_over()
         if self._stt_endpoint and detector.speaking and self._endpoint_agrees():
             detector.end_turn()
             return self._turn_over()
-        if self.deferred_turn and not emma_talking:  # words said over a disclosure: a turn now
+        if self.deferred_turn and not emma_talking():  # words said over a disclosure: a turn now
             self.deferred_turn = False
             return Action.END_OF_TURN
         return Action.NONE
@@ -174,7 +188,7 @@ class TurnTaker:
         return Action.BARGE_IN
 
     def _turn_over(self) -> Action:
-        if self._absorbing and self._emma_talking:  # spoke over a disclosure and stopped
+        if self._absorbing and self._emma():  # spoke over a disclosure and stopped
             self._forget_segment()
             self.deferred_turn = True  # the words are kept: they are a turn once Emma is done
             return Action.NONE
