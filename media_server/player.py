@@ -209,6 +209,11 @@ class Player:
         return not self.speaking
 
     @property
+    def queued_frames(self) -> int:
+        """Frames of Emma's audio not sent yet (held or waiting their turn)."""
+        return sum(1 for item in self._queue if not isinstance(item, str))
+
+    @property
     def interruptible(self) -> bool:
         """False while a disclosure is playing (its frames are next or still on the line)."""
         for item in (self._recent[-1] if self._recent else None, self._queue[0] if self._queue else None):

@@ -125,7 +125,7 @@ class CallSession:
         self.report = SessionReport()
         self._turns = TurnTaker(TurnDetector(config.vad), config.turn)
         self._last_text = ""  # the caller's last turn, for a barge-in while Emma is thinking
-        self._player_interruptible = lambda: self._player is None or self._player.interruptible
+        self._turns.watch(lambda: self._player, self._reply_active)
         self._last_rx = self._loop.time()
         self._heard: list[str] = []
         self._heard_event = asyncio.Event()
@@ -300,7 +300,7 @@ class CallSession:
 
     async def _on_media(self, payload: bytes) -> None:
         self.report.frames_in += 1
-        action = self._turns.on_frame(payload, self._emma_talking, self._player_interruptible)
+        action = self._turns.on_frame(payload, self._emma_talking)
         assert self._stt is not None
         await self._stt.send_audio(payload)
         if action is not Action.NONE:

@@ -23,6 +23,7 @@ import numpy as np
 from adapters.local_speech import mulaw
 
 FRAME_SAMPLES = 160
+TURN_RANGE_DB = 20.0  # in a turn, frames this far below the caller's loudest are not their voice
 _FULL_SCALE_POWER = 32768.0 * 32768.0
 
 
@@ -139,6 +140,7 @@ class SpeechFrames:
         self.peak_margin_db = peak_margin_db
         self.recent: deque[bytes] = deque(maxlen=history)
         self.last_dbfs = -120.0
+        self.turn_peak = -120.0  # the loudest frame of the caller's current turn
 
     @property
     def threshold_dbfs(self) -> float:
@@ -156,6 +158,9 @@ class SpeechFrames:
         self.last_dbfs = energy
         threshold = self.threshold_dbfs
         self.floor.update(energy, in_speech)
+        if in_speech:  # in the caller's turn, a sound far below their own voice is the room's
+            self.turn_peak = max(self.turn_peak, energy)
+            threshold = max(threshold, self.turn_peak - TURN_RANGE_DB)
         if energy < threshold:
             return False
         return bool(self._vad.is_speech(mulaw.decode(frame).tobytes(), 8000))

@@ -31,11 +31,14 @@ from media_server.endpointing import (
     is_backchannel,
     parse_patience,
 )
+from media_server.player import Player
 from media_server.vad import FRAME_MS, TurnDetector, TurnEvent, VadConfig
 
 _ABSORB_FRAMES = 75  # after Emma resumes, 1.5 s in which late STT words of that sound still count
 _PROVISIONAL_FRAMES = 3  # 60 ms of sound over Emma holds her even before Silero calls it speech
 _UNCONFIRMED_RESUME_FRAMES = 5  # a sound that never became speech: go on 100 ms after it ends
+_PROVISIONAL_DB = 2.0  # ... if it stands this far above the line's noise peaks (not a TV's burst)
+_ANSWER_FRAMES = 30  # speech over the last 600 ms of Emma's reply answers it
 
 
 Flag = Callable[[], bool]
@@ -92,9 +95,24 @@ class TurnTaker:
         self._words_at = 0  # frame at which the words last changed
         self._absorbing = False  # speech over a disclosure: never a turn
         self._emma: Flag = _NO
+        self._player: Callable[[], Player | None] = lambda: None
+        self._replying: Flag = _YES
         self._absorb_until = -1  # frame until which backchannel words are dropped
         self._commit_frames = max(1, config.barge_in_commit_ms // FRAME_MS)
         self._resume_frames = max(1, config.backchannel_resume_ms // FRAME_MS)
+
+    def watch(self, player: Callable[[], Player | None], replying: Flag) -> None:
+        """Where Emma's audio is (the call's player) and whether her reply is still being made."""
+        self._player, self._replying = player, replying
+
+    def _interruptible(self) -> bool:
+        player = self._player()
+        return player is None or player.interruptible
+
+    def emma_remaining(self) -> int:
+        """Frames of Emma's reply still to play (unbounded while it is still being made)."""
+        player = self._player()
+        return (10**6 if self._replying() else 0) + (player.queued_frames if player else 0)
 
     # --- context --------------------------------------------------------------------------------
 
@@ -128,9 +146,9 @@ class TurnTaker:
 
     # --- audio ----------------------------------------------------------------------------------
 
-    def on_frame(self, frame: bytes, emma_talking: Flag, interruptible: Flag = _YES) -> Action:
-        """One inbound frame. `emma_talking` and `interruptible` are asked only when a decision
-        needs them (this runs for every frame of every call)."""
+    def on_frame(self, frame: bytes, emma_talking: Flag) -> Action:
+        """One inbound frame. `emma_talking` is asked only when a decision needs it (this runs for
+        every frame of every call)."""
         detector = self.detector
         self._emma = emma_talking
         event = detector.push(frame)
@@ -139,14 +157,20 @@ class TurnTaker:
         if event is TurnEvent.SPEECH_START:
             self._stt_endpoint = False
             if not emma_talking():
+                self._absorb_until = -1
                 self._retime()
                 return Action.SPEECH_START
-            if not interruptible():
+            if not self._interruptible():
                 self._absorbing = True
                 return Action.NONE
             return self._hold()
-        if detector.candidate_frames >= _PROVISIONAL_FRAMES and emma_talking() and interruptible():
-            return self._hold()  # a sound Silero has not confirmed yet ("s", "st"): hold, then see
+        if (
+            detector.candidate_frames >= _PROVISIONAL_FRAMES
+            and detector.above_noise_peaks_db >= _PROVISIONAL_DB
+            and emma_talking()
+            and self._interruptible()
+        ):
+            return self._hold()  # a clear sound Silero has not confirmed yet ("s", "st"): hold, see
         if event is TurnEvent.END_OF_TURN:
             return self._turn_over()
         if self._stt_endpoint and detector.speaking and self._endpoint_agrees():
@@ -158,6 +182,7 @@ class TurnTaker:
         return Action.NONE
 
     def _hold(self) -> Action:
+        self._absorb_until = -1  # a new sound: words from now on are its words
         self.holding = True
         self.holds += 1
         self.detector.eot_frames = 10**6  # the hold decides; the turn cannot end under it
@@ -172,6 +197,8 @@ class TurnTaker:
         if not is_backchannel(self.text) or detector.voiced_frames >= self._commit_frames:
             return self._commit()
         if detector.silent_run >= self._resume_frames:
+            if self.emma_remaining() <= _ANSWER_FRAMES:
+                return self._commit()  # "yes" as her question ends is the answer, not a backchannel
             return self._resume()
         return Action.NONE
 

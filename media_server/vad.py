@@ -39,7 +39,7 @@ class VadConfig:
     start_ms: int = 40
     eot_silence_ms: int = 500
     engine: str = "speech"
-    webrtc_mode: int = 3  # 0-3; 3 rejects the most noise
+    webrtc_mode: int = 2  # 0-3; 3 rejects the most noise, and the hiss of an "s"
     snr_db: float = 2.0  # speech must stand this far above the call's noise floor (and its peaks)
     silero_threshold: float = 0.5
 
@@ -110,6 +110,11 @@ class TurnDetector:
         return self._voiced_run
 
     @property
+    def above_noise_peaks_db(self) -> float:
+        """How far the last frame stood above the noise's peaks (large for the energy engine)."""
+        return 99.0 if self._speech is None else self._speech.last_dbfs - self._speech.floor.peak
+
+    @property
     def noise_floor_dbfs(self) -> float | None:
         return None if self._speech is None else self._speech.floor.level
 
@@ -154,6 +159,8 @@ class TurnDetector:
         if self._voiced_run < self._start_frames or not self._confirm():
             return None
         self.speaking = True
+        if self._speech is not None:
+            self._speech.turn_peak = self._speech.last_dbfs
         self.voiced_frames = self._voiced_run
         self.speech_started_at = self.frames - self._voiced_run
         return TurnEvent.SPEECH_START
