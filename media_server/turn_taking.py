@@ -44,11 +44,11 @@ _ANSWER_FRAMES = 30  # speech over the last 600 ms of Emma's reply answers it
 Flag = Callable[[], bool]
 
 
-def _YES() -> bool:
+def _always() -> bool:
     return True
 
 
-def _NO() -> bool:
+def _never() -> bool:
     return False
 
 
@@ -94,9 +94,9 @@ class TurnTaker:
         self._stt_endpoint = False
         self._words_at = 0  # frame at which the words last changed
         self._absorbing = False  # speech over a disclosure: never a turn
-        self._emma: Flag = _NO
+        self._emma: Flag = _never
         self._player: Callable[[], Player | None] = lambda: None
-        self._replying: Flag = _YES
+        self._replying: Flag = _always
         self._absorb_until = -1  # frame until which backchannel words are dropped
         self._commit_frames = max(1, config.barge_in_commit_ms // FRAME_MS)
         self._resume_frames = max(1, config.backchannel_resume_ms // FRAME_MS)
