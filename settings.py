@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     media_vad_engine: Literal["auto", "speech", "energy"] = "auto"
     media_vad_threshold_dbfs: float = -45.0  # energy engine only
     media_vad_start_ms: int = Field(default=40, ge=20)
-    media_vad_webrtc_mode: int = Field(default=3, ge=0, le=3)
+    media_vad_webrtc_mode: int = Field(default=2, ge=0, le=3)
     media_vad_snr_db: float = Field(default=2.0, ge=0)
     media_vad_silero_threshold: float = Field(default=0.5, gt=0, lt=1)
     # End-of-turn silence by what the words so far say; no_text is media_eot_silence_ms.
