@@ -16,6 +16,7 @@ that releases the known words as they are spoken (bench/scripted_stt.py). Measur
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 import zlib
@@ -51,8 +52,6 @@ class TimedAgent(EchoAgent):
         self.turns: list[tuple[float, str]] = []
 
     async def respond(self, caller_text: str):  # type: ignore[no-untyped-def]
-        import asyncio
-
         self.turns.append((asyncio.get_running_loop().time(), caller_text))
         async for sentence in super().respond(caller_text):
             yield sentence
@@ -100,8 +99,6 @@ async def _run_one(
         control_factory=lambda ctx: NullControl(),
         store=MemorySessionStore(),
     )
-    import asyncio
-
     started = asyncio.get_running_loop().time()  # the first caller frame goes out now
     trace = await drive_call(config, services, rendered.frames, SECRET)
     end_s = rendered.speech_end / corpus.RATE
