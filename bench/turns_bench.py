@@ -189,7 +189,7 @@ class Row:
             "turns_split": self.split,
             "turns_missed": self.missed,
             "one_turn_share": round(1 - self.split / self.paused, 4) if self.paused else None,
-            "median_extra_wait_ms": statistics.median(self.waits) if self.waits else None,
+            "median_extra_wait_ms": round(statistics.median(self.waits), 1) if self.waits else None,
             "ended_within_700ms_share": round(within / len(self.waits), 4) if self.waits else None,
             "backchannels": self.backchannels,
             "false_barge_ins": self.false_barge_ins,
