@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,10 +47,26 @@ class Settings(BaseSettings):
     media_host: str = "127.0.0.1"
     media_port: int = 8765
 
-    # Media server turn-taking (media_server/vad.py); times are stream time (20 ms frames)
-    media_vad_threshold_dbfs: float = -45.0
+    # Media server turn-taking (media_server/vad.py, endpointing.py, turn_taking.py); times are
+    # stream time (20 ms frames). Engine: speech (noise floor + webrtcvad + Silero), energy (fixed
+    # threshold, for the simulator's codec), auto (energy when stt=local, else speech).
+    media_vad_engine: Literal["auto", "speech", "energy"] = "auto"
+    media_vad_threshold_dbfs: float = -45.0  # energy engine only
     media_vad_start_ms: int = Field(default=40, ge=20)
-    media_eot_silence_ms: int = Field(default=500, ge=40)
+    media_vad_webrtc_mode: int = Field(default=2, ge=0, le=3)
+    media_vad_snr_db: float = Field(default=2.0, ge=0)
+    media_vad_silero_threshold: float = Field(default=0.5, gt=0, lt=1)
+    # End-of-turn silence by what the words so far say; no_text is media_eot_silence_ms.
+    media_eot_silence_ms: int = Field(default=700, ge=40)
+    media_eot_complete_ms: int = Field(default=560, ge=20)
+    media_eot_yes_no_ms: int = Field(default=400, ge=20)
+    media_eot_incomplete_ms: int = Field(default=1600, ge=20)
+    media_eot_filler_ms: int = Field(default=2000, ge=20)
+    media_eot_max_ms: int = Field(default=3000, ge=20)
+    media_eot_stage_patience: str = "verify=1.5,schedule=1.25"  # stage=factor on uncertain waits
+    media_barge_in_commit_ms: int = Field(default=800, ge=20)
+    media_backchannel_resume_ms: int = Field(default=240, ge=20)
+    media_resume_rewind_ms: int = Field(default=300, ge=0)
     media_transcript_grace_ms: int = Field(default=400, ge=0)
     media_start_timeout_seconds: float = Field(default=10.0, gt=0)
     media_idle_timeout_seconds: float = Field(default=15.0, gt=0)

@@ -13,26 +13,37 @@ import logging
 import os
 import signal
 import statistics
+from typing import Any
 
 from adapters.local_speech.providers import LocalSTT, LocalTTS
+from bench.speech_workload import BenchSpeechSTT
 from media_server.agent import echo_agent_factory
 from media_server.control import NullControl
+from media_server.endpointing import EndpointConfig
 from media_server.server import MediaServer
 from media_server.session import SessionConfig, SessionServices
 from media_server.session_store import MemorySessionStore
+from media_server.turn_taking import TurnConfig
 from media_server.vad import VadConfig
 
 
-def build_server(secret: str, eot_ms: int) -> MediaServer:
+def build_server(secret: str, eot_ms: int, engine: str = "energy", audio: str = "codec") -> MediaServer:
+    """`engine`: the VAD engine ("energy" for the codec workload: tones, not speech). `audio`:
+    "speech" when the phones speak espeak-ng speech; its STT is a free stand-in then."""
+    if engine == "speech":
+        from media_server.speech_vad import warm_up
+
+        warm_up()
     config = SessionConfig(
         token_secret=secret,
-        vad=VadConfig(threshold_dbfs=-45.0, start_ms=40, eot_silence_ms=eot_ms),
+        vad=VadConfig(threshold_dbfs=-45.0, start_ms=40, eot_silence_ms=eot_ms, engine=engine),
+        turn=TurnConfig(endpoint=EndpointConfig.fixed(eot_ms)),
         start_timeout_s=10.0,
         idle_timeout_s=15.0,
         transcript_grace_s=0.4,
     )
     services = SessionServices(
-        stt=LocalSTT(),
+        stt=LocalSTT() if audio == "codec" else BenchSpeechSTT(),
         tts=LocalTTS(),
         agent_factory=echo_agent_factory,
         control_factory=lambda ctx: NullControl(),
@@ -44,6 +55,7 @@ def build_server(secret: str, eot_ms: int) -> MediaServer:
 
 
 LAG: list[float] = []
+SILERO_WINDOWS = [0]  # Silero windows run in this process (the speech VAD's cost driver)
 
 
 async def watch_loop_lag(period: float = 0.01) -> None:
@@ -53,6 +65,21 @@ async def watch_loop_lag(period: float = 0.01) -> None:
         target = loop.time() + period
         await asyncio.sleep(period)
         LAG.append(loop.time() - target)
+
+
+def count_silero_windows() -> None:
+    """Count every Silero window the server runs (wraps the confirmer; a few ns per call)."""
+    from media_server import speech_vad
+
+    inner = speech_vad.SileroConfirmer.is_speech
+
+    def counted(self: speech_vad.SileroConfirmer, frames: Any) -> bool:
+        before = self.windows
+        result = inner(self, frames)
+        SILERO_WINDOWS[0] += self.windows - before
+        return result
+
+    speech_vad.SileroConfirmer.is_speech = counted  # type: ignore[method-assign]
 
 
 def _pct(values: list[float], q: float) -> float | None:
@@ -90,12 +117,14 @@ def stats(server: MediaServer) -> dict[str, object]:
         ),
         "turns_interrupted": sum(1 for r in server.completed for t in r.turns if t.interrupted),
         "barge_ins": sum(r.barge_ins for r in server.completed),
+        "vad_silero_windows": SILERO_WINDOWS[0],
     }
 
 
-async def main(port: int, stats_path: str, eot_ms: int) -> None:
+async def main(port: int, stats_path: str, eot_ms: int, engine: str, audio: str) -> None:
     logging.basicConfig(level=logging.WARNING)
-    server = build_server(os.environ["GYDE_STREAM_TOKEN_SECRET"], eot_ms)
+    server = build_server(os.environ["GYDE_STREAM_TOKEN_SECRET"], eot_ms, engine, audio)
+    count_silero_windows()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -124,5 +153,7 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--stats", required=True)
     parser.add_argument("--eot-ms", type=int, default=500)
+    parser.add_argument("--vad", choices=("energy", "speech"), default="energy")
+    parser.add_argument("--audio", choices=("codec", "speech"), default="codec")
     ns = parser.parse_args()
-    asyncio.run(main(ns.port, ns.stats, ns.eot_ms))
+    asyncio.run(main(ns.port, ns.stats, ns.eot_ms, ns.vad, ns.audio))

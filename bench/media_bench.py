@@ -79,6 +79,10 @@ class Script:
     silence: str
     utterances: list[list[str]]
     expected_reply_frames: list[int]
+    noise: list[str] = field(default_factory=list)  # line noise between utterances (speech audio)
+
+    def quiet(self, index: int) -> str:
+        return self.noise[index % len(self.noise)] if self.noise else self.silence
 
     @classmethod
     def build(cls, stream_sid: str) -> Script:
@@ -148,7 +152,7 @@ class PhoneCall:
             self.silent_frames += 1
             if self.silent_frames == self.eot_frames and not self.greeting:
                 self.t_eot = now
-            self.send(self.script.silence)
+            self.send(self.script.quiet(self.stats.frames_sent))
             expected_marks = GREETING_SENTENCES if self.greeting else REPLY_SENTENCES
             if self.reply_started and (
                 self.reply_marks >= expected_marks or now - self.last_media > REPLY_STALL_S
@@ -161,7 +165,7 @@ class PhoneCall:
                 self.stats.missed += 1
                 self._pause()
         else:
-            self.send(self.script.silence)
+            self.send(self.script.quiet(self.stats.frames_sent))
             self.pos -= 1
             if self.pos <= 0:
                 self.phase, self.pos = self.SPEAK, 0
@@ -242,11 +246,13 @@ class ServerProcess:
     pinned: bool
 
 
-def start_server(secret: str, eot_ms: int, pin: bool) -> ServerProcess:
+def start_server(
+    secret: str, eot_ms: int, pin: bool, vad: str = "energy", audio: str = "codec"
+) -> ServerProcess:
     port = _free_port()
     stats_path = Path(tempfile.mkdtemp(prefix="gyde-bench-")) / "server-stats.json"
     cmd = [sys.executable, "-m", "bench.bench_server", "--port", str(port), "--stats", str(stats_path)]
-    cmd += ["--eot-ms", str(eot_ms)]
+    cmd += ["--eot-ms", str(eot_ms), "--vad", vad, "--audio", audio]
     pinned = pin and shutil.which("taskset") is not None
     if pinned:
         cmd = ["taskset", "-c", "0", *cmd]
@@ -275,12 +281,24 @@ def stop_server(server: ServerProcess) -> dict[str, Any]:
 
 
 async def drive(
-    url: str, secret: str, calls: int, seconds: float, eot_ms: int, server_pid: int | None, seed: int = 1
+    url: str,
+    secret: str,
+    calls: int,
+    seconds: float,
+    eot_ms: int,
+    server_pid: int | None,
+    seed: int = 1,
+    audio: str = "codec",
 ) -> dict[str, Any]:
     """Run the calls; returns raw measurements (see module docstring)."""
     loop = asyncio.get_running_loop()
     rng = random.Random(seed)
-    script = Script.build("MZ" + "0" * 32)
+    if audio == "speech":
+        from bench.speech_workload import speech_script
+
+        script = speech_script("MZ" + "0" * 32)
+    else:
+        script = Script.build("MZ" + "0" * 32)
     eot_frames = max(1, math.ceil(eot_ms / 20))
     phones = [PhoneCall(i, script, eot_frames, random.Random(rng.random())) for i in range(calls)]
     active: list[PhoneCall] = []
@@ -386,7 +404,13 @@ def _round(value: float | None) -> float | None:
 
 
 def run(
-    calls: int, seconds: float, url: str | None = None, eot_ms: int = 500, pin: bool = True
+    calls: int,
+    seconds: float,
+    url: str | None = None,
+    eot_ms: int = 500,
+    pin: bool = True,
+    vad: str = "energy",
+    audio: str = "codec",
 ) -> dict[str, Any]:
     """The whole benchmark: start a server process (unless `url`), drive the calls, summarise."""
     if calls < 1 or seconds <= 0:
@@ -394,7 +418,7 @@ def run(
     server: ServerProcess | None = None
     if url is None:
         secret = secrets.token_urlsafe(32)
-        server = start_server(secret, eot_ms, pin)
+        server = start_server(secret, eot_ms, pin, vad, audio)
         url = server.url
     else:
         from settings import get_settings
@@ -406,7 +430,8 @@ def run(
     gc.freeze()
     gc.disable()  # the measuring side must not pause to collect mid-run (the server keeps its GC)
     try:
-        result = asyncio.run(drive(url, secret, calls, seconds, eot_ms, server.proc.pid if server else None))
+        pid = server.proc.pid if server else None
+        result = asyncio.run(drive(url, secret, calls, seconds, eot_ms, pid, audio=audio))
     finally:
         gc.enable()
         server_stats = stop_server(server) if server else {}
@@ -415,6 +440,7 @@ def run(
     result["server_frames_in"] = frames_in
     result["frames_dropped"] = (dropped_in or 0) + result["reply_frames_missing"]
     result["server_pinned_one_core"] = bool(server and server.pinned)
+    result["vad"], result["audio"] = vad, audio
     cpu = result.pop("server_cpu_s")
     result["server_cpu_s_per_call_minute"] = (
         None if cpu is None else round(cpu / (calls * result["window_s"] / 60.0), 4)
@@ -427,6 +453,7 @@ def run(
         "turns_without_reply",
         "turns_interrupted",
         "barge_ins",
+        "vad_silero_windows",
         "loop_lag_ms_p50",
         "loop_lag_ms_p99",
     ):

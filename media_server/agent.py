@@ -47,6 +47,21 @@ class SilenceAware(Protocol):
         ...
 
 
+class Uninterruptible(str):
+    """A sentence the caller cannot talk over (a required disclosure): yield it instead of a plain
+    str and the media server plays it through any speech; the caller's words over it are dropped."""
+
+    interruptible = False
+
+
+class AnswerAware(Protocol):
+    """Optional: an agent that knows what kind of answer its last question asks for, one of
+    media_server.endpointing.AnswerKind's values ("yes_no", "date", "name_dob", "phone", "time",
+    "any"). Without it the media server reads Emma's last question itself."""
+
+    def expected_answer(self) -> str | None: ...
+
+
 AgentFactory = Callable[[CallContext, CallControl], Agent | Awaitable[Agent]]
 """Builds the agent of one call; may be async (loading the client's context takes a query)."""
 

@@ -30,6 +30,19 @@ class _Engine(Protocol):
     def ended(self) -> bool: ...
 
 
+# The engine's pending question (conversation.state.Pending values) -> the answer it waits for.
+_EXPECTED = {
+    "identity_confirm": "yes_no",
+    "verify": "name_dob",
+    "present": "yes_no",
+    "booking_confirm": "yes_no",
+    "callback_confirm": "yes_no",
+    "callback_time": "time",
+    "slot_choice": "time",
+    "wrong_person_time": "time",
+}
+
+
 class EngineAgent:
     """Implements media_server.agent.Agent over one ConversationEngine (one call)."""
 
@@ -47,6 +60,11 @@ class EngineAgent:
 
     def on_silence(self) -> AsyncIterator[str]:
         return self.engine.stream_silence()
+
+    def expected_answer(self) -> str | None:
+        """What the engine's open question asks for (turn-taking waits longer for a date)."""
+        pending = getattr(getattr(self.engine, "state", None), "pending", None)
+        return _EXPECTED.get(str(getattr(pending, "value", pending) or ""))
 
     @property
     def last_provider(self) -> str:

@@ -8,6 +8,10 @@ What the caller heard: every sentence is followed by a `mark`; Twilio echoes a m
 before it has played. On `clear`, sentences whose mark came back were heard in full, and the
 sentence in progress is cut to the share of its frames already sent (we pace in real time, so sent
 is within a frame or two of played).
+
+Hold and resume (media_server/turn_taking.py): speech over Emma stops her at once (`clear`, the
+queue kept); if it was only a backchannel she goes on, repeating the last few hundred ms of the
+sentence the hold cut, as a person does after an overlap.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ class Utterance:
     frames_sent: int = 0
     queued_all: bool = False
     heard_all: bool = False
+    mark_sent: bool = False
+    interruptible: bool = True  # False: a disclosure, played through whatever the caller says
 
     @property
     def mark_name(self) -> str:
@@ -84,6 +90,9 @@ class Player:
         self.frames_sent = 0
         self.underruns = 0
         self.closed = False
+        self.held = False
+        # The last second sent (frames, and marks as (utterance, name)): what a hold may repeat.
+        self._recent: deque[tuple[Utterance, str] | tuple[Utterance, None, str]] = deque(maxlen=50)
 
     # --- queueing -------------------------------------------------------------------------------
 
@@ -92,9 +101,9 @@ class Player:
         self._reply = []
         self._awaiting_first = True
 
-    def new_utterance(self, text: str) -> Utterance:
+    def new_utterance(self, text: str, interruptible: bool = True) -> Utterance:
         self._next_uid += 1
-        utt = Utterance(uid=self._next_uid, text=text)
+        utt = Utterance(uid=self._next_uid, text=text, interruptible=interruptible)
         self._reply.append(utt)
         return utt
 
@@ -131,7 +140,7 @@ class Player:
 
     def _kick(self) -> None:
         """Start sending now if idle: the first frame of a reply leaves as soon as it exists."""
-        if self._handle is None and self._queue and not self.closed:
+        if self._handle is None and self._queue and not self.closed and not self.held:
             self._next_at = self._loop.time()
             self._tick()
 
@@ -142,11 +151,12 @@ class Player:
         while self._queue:
             item = self._queue.popleft()
             if isinstance(item, str):
-                self._send(protocol.mark_message(self._sid, item))
+                self._send_mark(item)
                 continue
             utt, message = item
             if not self._send(message):
                 return
+            self._recent.append(item)
             utt.frames_sent += 1
             self.frames_sent += 1
             self._last_frame_at = self._loop.time()
@@ -155,7 +165,7 @@ class Player:
                 if self._on_first_frame is not None:
                     self._on_first_frame()
             while self._queue and isinstance(self._queue[0], str):  # a mark right after its sentence
-                self._send(protocol.mark_message(self._sid, str(self._queue.popleft())))
+                self._send_mark(str(self._queue.popleft()))
             break
         if not self._queue:
             return
@@ -165,6 +175,13 @@ class Player:
             self.underruns += 1
             self._next_at = now
         self._handle = self._loop.call_at(self._next_at, self._tick)
+
+    def _send_mark(self, name: str) -> None:
+        utt = self._by_mark.get(name)
+        if utt is not None:
+            utt.mark_sent = True
+            self._recent.append((utt, None, name))
+        self._send(protocol.mark_message(self._sid, name))
 
     def _send(self, text: str) -> bool:
         if self._sink.send_text(text):
@@ -191,12 +208,62 @@ class Player:
     def idle(self) -> bool:
         return not self.speaking
 
+    @property
+    def queued_frames(self) -> int:
+        """Frames of Emma's audio not sent yet (held or waiting their turn)."""
+        return sum(1 for item in self._queue if not isinstance(item, str))
+
+    @property
+    def interruptible(self) -> bool:
+        """False while a disclosure is playing (its frames are next or still on the line)."""
+        for item in (self._recent[-1] if self._recent else None, self._queue[0] if self._queue else None):
+            if isinstance(item, tuple) and not item[0].interruptible and not item[0].mark_sent:
+                return False
+        return True
+
+    def hold(self) -> None:
+        """Stop Emma now (the caller may be interrupting): Twilio drops what it buffered, our queue
+        stays, nothing more is sent until resume() or clear()."""
+        self.held = True
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        if not self.closed:
+            self._send(protocol.clear_message(self._sid))
+
+    def resume(self, rewind_frames: int = 0) -> None:
+        """Go on after a hold, first repeating the last `rewind_frames` frames sent. Twilio dropped
+        them on `clear` (and echoed the marks among them), so marks are repeated with their audio."""
+        if not self.held:
+            return
+        self.held = False
+        again: list[tuple[Utterance, str] | str] = []
+        frames = 0
+        while self._recent and frames < rewind_frames:
+            entry = self._recent.pop()
+            utt = entry[0]
+            if len(entry) == 3:  # a mark: its sentence is not over on the line after all
+                name = entry[2]
+                utt.mark_sent = utt.heard_all = False
+                self._by_mark[name] = utt
+                again.append(name)
+            else:
+                utt.frames_sent -= 1
+                frames += 1
+                again.append((utt, entry[1]))
+        self._queue.extendleft(again)  # extendleft reverses: `again` is newest first
+        self._recent.clear()
+        self._kick()
+
     def heard_text(self) -> str:
         return " ".join(t for t in (u.heard_text() for u in self._reply) if t)
 
     def clear(self) -> str:
-        """Barge-in: drop queued audio, tell Twilio to drop its buffer, return what was heard."""
+        """Barge-in: drop queued audio, tell Twilio to drop its buffer, return what was heard.
+        After a hold Twilio's buffer is already gone: no second `clear`."""
         heard = self.heard_text()
+        was_held, self.held = self.held, False
+        self._recent.clear()
         self._queue.clear()
         self._partial.clear()
         self._by_mark.clear()
@@ -205,7 +272,7 @@ class Player:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
-        if not self.closed:
+        if not self.closed and not was_held:
             self._send(protocol.clear_message(self._sid))
         return heard
 

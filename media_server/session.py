@@ -1,10 +1,10 @@
 """One live call: authenticate the stream, then caller audio -> VAD/STT -> agent -> TTS -> paced frames.
 
-The session owns turn-taking: end-of-turn starts a reply task; caller speech onset while the agent
-is talking (or thinking) is a barge-in: `clear` goes out in the same frame handler, the reply task
-(LLM and TTS in flight) is cancelled, and the agent is told what the caller actually heard. Every
-way a stream can go wrong ends here with one log line and a clean close, and the workflow is told
-the call dropped unless the agent had already reported an outcome.
+Turn-taking decisions (end of turn, hold, backchannel or barge-in) are media_server/turn_taking.py's;
+the session carries them out: end of turn starts a reply task; a barge-in cancels the reply task
+(LLM and TTS in flight) and the agent is told what the caller actually heard. Every way a stream
+can go wrong ends here with one log line and a clean close, and the workflow is told the call
+dropped unless the agent had already reported an outcome.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import contextlib
 import inspect
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from adapters.stt.base import STTProvider, STTSession
@@ -26,9 +25,12 @@ from media_server import protocol, start_guard
 from media_server.agent import Agent, AgentFactory, CallContext
 from media_server.control import TrackedControl
 from media_server.player import Player
+from media_server.session_config import EndReason, SessionConfig, SessionReport
 from media_server.session_store import LiveSession, SessionStore, TurnRecord
-from media_server.vad import FRAME_MS, TurnDetector, TurnEvent, VadConfig
-from security.stream_token import StreamTokenError, verify
+from media_server.turn_taking import Action, TurnTaker
+from media_server.vad import FRAME_MS, TurnDetector
+
+__all__ = ["CallSession", "EndReason", "SessionConfig", "SessionReport", "SessionServices", "TransportClosed"]
 
 log = logging.getLogger(__name__)
 
@@ -49,43 +51,6 @@ class Transport(Protocol):
     async def close(self, code: int = CLOSE_NORMAL, reason: str = "") -> None: ...
 
 
-class EndReason(StrEnum):
-    COMPLETED = "completed"  # the agent ended the call and its last words played
-    STOPPED = "stopped"  # Twilio sent `stop` (the caller hung up)
-    DISCONNECTED = "disconnected"  # the socket closed without `stop`
-    PROTOCOL_ERROR = "protocol_error"
-    START_TIMEOUT = "start_timeout"
-    UNAUTHORIZED = "unauthorized"
-    IDLE_TIMEOUT = "idle_timeout"
-    PROVIDER_FAILED = "provider_failed"
-    INTERNAL_ERROR = "internal_error"
-
-
-@dataclass(frozen=True)
-class SessionConfig:
-    token_secret: str
-    vad: VadConfig = field(default_factory=VadConfig)
-    start_timeout_s: float = 10.0
-    idle_timeout_s: float = 15.0
-    transcript_grace_s: float = 0.4
-    silence_reprompt_s: float = 8.0  # 0 = never re-prompt a silent caller
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> SessionConfig:
-        return cls(
-            token_secret=settings.stream_token_secret.get_secret_value(),
-            vad=VadConfig(
-                threshold_dbfs=settings.media_vad_threshold_dbfs,
-                start_ms=settings.media_vad_start_ms,
-                eot_silence_ms=settings.media_eot_silence_ms,
-            ),
-            start_timeout_s=settings.media_start_timeout_seconds,
-            idle_timeout_s=settings.media_idle_timeout_seconds,
-            transcript_grace_s=settings.media_transcript_grace_ms / 1000.0,
-            silence_reprompt_s=settings.media_silence_reprompt_seconds,
-        )
-
-
 @dataclass
 class SessionServices:
     """Everything a session needs from the composition root; shared by all calls of a server."""
@@ -95,19 +60,6 @@ class SessionServices:
     agent_factory: AgentFactory
     control_factory: Callable[[CallContext], CallControl]
     store: SessionStore
-
-
-@dataclass
-class SessionReport:
-    reason: EndReason | None = None
-    call_sid: str = ""
-    workflow_id: str = ""
-    frames_in: int = 0
-    frames_out: int = 0
-    barge_ins: int = 0
-    result: CallResult | None = None
-    turns: list[TurnRecord] = field(default_factory=list)
-    detail: str = ""
 
 
 class _Refused(Exception):
@@ -124,7 +76,9 @@ class CallSession:
         self._services = services
         self._loop = asyncio.get_running_loop()
         self.report = SessionReport()
-        self._turns = TurnDetector(config.vad)
+        self._turns = TurnTaker(TurnDetector(config.vad), config.turn)
+        self._last_text = ""  # the caller's last turn, for a barge-in while Emma is thinking
+        self._turns.watch(lambda: self._player, self._reply_active)
         self._last_rx = self._loop.time()
         self._heard: list[str] = []
         self._heard_event = asyncio.Event()
@@ -198,23 +152,14 @@ class CallSession:
             raise _Refused(EndReason.PROTOCOL_ERROR, f"{type(exc).__name__} before start") from exc
         except start_guard.StartRefused as exc:
             raise _Refused(EndReason.PROTOCOL_ERROR, exc.detail) from exc
-        self.report.call_sid = start_sid = event.call_sid
-        token = event.custom_parameters.get("token")
+        self.report.call_sid = event.call_sid
         try:
-            claims = verify(self._config.token_secret, token, call_sid=start_sid)
-        except StreamTokenError as exc:
-            raise _Refused(EndReason.UNAUTHORIZED, str(exc)) from exc
-        claimed_wf = event.custom_parameters.get("workflow_id")
-        if claimed_wf is not None and claimed_wf != claims.workflow_id:
-            raise _Refused(EndReason.UNAUTHORIZED, "workflow_id parameter does not match the token")
-        if event.encoding != "audio/x-mulaw" or event.sample_rate != 8000:
-            raise _Refused(EndReason.PROTOCOL_ERROR, "unsupported media format")
-        try:
-            await start_guard.claim_stream(self._services.store, token or "", claims, start_sid)
+            claims = await start_guard.admit(event, self._config.token_secret, self._services.store)
         except start_guard.StartRefused as exc:
-            reason = (
-                EndReason.INTERNAL_ERROR if exc.kind is start_guard.Refusal.STORE else EndReason.UNAUTHORIZED
-            )
+            reason = {
+                start_guard.Refusal.STORE: EndReason.INTERNAL_ERROR,
+                start_guard.Refusal.PROTOCOL: EndReason.PROTOCOL_ERROR,
+            }.get(exc.kind, EndReason.UNAUTHORIZED)
             raise _Refused(reason, exc.detail) from exc
         self.report.workflow_id = claims.workflow_id
         return event
@@ -314,33 +259,46 @@ class CallSession:
 
     async def _on_media(self, payload: bytes) -> None:
         self.report.frames_in += 1
-        event = self._turns.push(payload)
+        action = self._turns.on_frame(payload, self._emma_talking)
         assert self._stt is not None
         await self._stt.send_audio(payload)
-        if event is TurnEvent.SPEECH_START:
-            self._quiet_frames = 0
-            self._late_turn = False  # this speech gets its own end of turn
-            if self._reply_active() or (self._player is not None and self._player.speaking):
-                self._barge_in()
-        elif event is TurnEvent.END_OF_TURN:
-            self._start_turn()
+        if action is not Action.NONE:
+            self._on_turn_action(action)
         elif self._silence_frames:
             self._count_silence()
 
+    def _emma_talking(self) -> bool:
+        return self._reply_active() or (self._player is not None and self._player.speaking)
+
+    def _on_turn_action(self, action: Action) -> None:
+        """Carry out what turn-taking decided (media_server/turn_taking.py)."""
+        assert self._player is not None
+        if action in (Action.SPEECH_START, Action.HOLD):
+            self._quiet_frames, self._late_turn = 0, False  # this speech gets its own end of turn
+            self._turns.set_context_from(self._agent, self._control)
+        if action is Action.HOLD:
+            self.report.holds += 1
+            self._player.hold()
+        elif action is Action.RESUME:
+            self._player.resume(self._config.turn.resume_rewind_ms // FRAME_MS)
+            if (drop := getattr(self._stt, "drop_pending", None)) is not None:
+                self._tasks.append(asyncio.create_task(drop()))
+        elif action is Action.BARGE_IN:
+            self._barge_in()
+            if not self._turns.detector.speaking:  # late words of a sound Emma went on after
+                self._start_turn()
+        elif action is Action.END_OF_TURN:
+            self._start_turn()
+
     def _count_silence(self) -> None:
-        """Counts stream time in which nobody speaks; the agent re-prompts after the configured
-        silence. Busy checks run every 10 frames (200 ms), not per frame: this is the hot path."""
+        """Stream time in which nobody speaks; the agent re-prompts after the configured silence.
+        Busy checks run every 10 frames (200 ms), not per frame: this is the hot path."""
         self._quiet_frames += 1
-        if self._quiet_frames % 10 == 0 and (
-            self._turns.speaking
-            or self._reply_active()
-            or (self._player is not None and self._player.speaking)
-        ):
+        if self._quiet_frames % 10 == 0 and (self._turns.detector.speaking or self._emma_talking()):
             self._quiet_frames = 0
         elif self._quiet_frames >= self._silence_frames:
             self._quiet_frames = 0
-            on_silence = getattr(self._agent, "on_silence", None)
-            if on_silence is not None:
+            if (on_silence := getattr(self._agent, "on_silence", None)) is not None:
                 self._start_reply(on_silence())
 
     def _on_dtmf(self, digit: str) -> None:
@@ -354,14 +312,15 @@ class CallSession:
         return self._reply_task is not None and not self._reply_task.done()
 
     def _barge_in(self) -> None:
-        """Caller speech onset while the agent talks: clear now, cancel work, keep what was heard."""
+        """A real interruption: clear (unless a hold did), cancel work, keep what was heard."""
         assert self._player is not None and self._agent is not None
         self.report.barge_ins += 1
         heard = self._player.clear()
         was_replying = self._agent_replying or bool(heard)
-        if self._reply_active():
-            assert self._reply_task is not None
+        if self._reply_task is not None and not self._reply_task.done():
             self._reply_task.cancel()
+            if not heard and self._last_text:  # cut while thinking: the caller was not done
+                self._heard.insert(0, self._last_text)
         self._agent_replying = False
         if self._record is not None:
             self._record.interrupted = True
@@ -381,7 +340,7 @@ class CallSession:
 
     def _start_reply(self, sentences: AsyncIterator[str]) -> None:
         """The agent speaks unprompted (a silence re-prompt): a turn of its own in the report."""
-        self._eot_at = self._loop.time()
+        self._eot_at, self._last_text = self._loop.time(), ""
         self._record = TurnRecord(index=len(self.report.turns), silence_prompt=True)
         self.report.turns.append(self._record)
         self._reply_task = asyncio.create_task(self._speak(sentences, self._record))
@@ -390,13 +349,21 @@ class CallSession:
         assert self._stt is not None
         try:
             async for transcript in self._stt.transcripts():
-                if transcript.is_final and transcript.text.strip():
+                keep, actions = self._turns.on_transcript(transcript, self._emma_talking())
+                if keep:  # final words of the caller's (not a backchannel Emma talked through)
                     self._heard.append(transcript.text)
                     self._stt_provider = transcript.provider or getattr(self._stt, "provider", "") or ""
                     self._heard_event.set()
-                    if self._late_turn and not self._turns.speaking and not self._reply_active():
-                        self._late_turn = False
-                        self._start_turn()
+                for action in actions:
+                    self._on_turn_action(action)
+                if (
+                    keep
+                    and self._late_turn
+                    and not self._turns.detector.speaking
+                    and not self._reply_active()
+                ):
+                    self._late_turn = False
+                    self._start_turn()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -416,7 +383,7 @@ class CallSession:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._config.transcript_grace_s):
                     await self._heard_event.wait()
-        text = " ".join(self._heard).strip()
+        self._last_text = text = " ".join(self._heard).strip()
         self._heard.clear()
         if not text:
             # Noise, a cough - or words whose transcript is still on its way (a loaded STT): if
@@ -436,7 +403,8 @@ class CallSession:
             async for sentence in sentences:
                 if not sentence.strip():
                     continue
-                utt = player.new_utterance(sentence)
+                utt = player.new_utterance(sentence, getattr(sentence, "interruptible", True))
+                self._turns.agent_said(sentence)
                 try:
                     async for chunk in tts.synthesize(sentence):
                         player.enqueue_audio(utt, chunk)
@@ -463,6 +431,7 @@ class CallSession:
             await self._services.store.put(self._live)
 
     def _on_first_frame(self) -> None:
+        self._last_text = ""  # the caller hears the reply: a barge-in now is a new turn
         if self._record is not None and self._record.added_latency_ms is None:
             self._record.added_latency_ms = round((self._loop.time() - self._eot_at) * 1000.0, 2)
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import time
 from enum import StrEnum
 
+from media_server.protocol import Start
 from media_server.session_store import SessionStore
-from security.stream_token import StreamClaims, token_id
+from security.stream_token import StreamClaims, StreamTokenError, token_id, verify
 
 # Twilio sends exactly `connected` then `start`; the start carries a few parameters (< 4 KB).
 MAX_PRE_START_MESSAGES = 3
@@ -62,3 +63,21 @@ async def claim_stream(store: SessionStore, token: str, claims: StreamClaims, ca
         raise StartRefused(Refusal.UNAUTHORIZED, "stream token already used")
     if not call_first:
         raise StartRefused(Refusal.UNAUTHORIZED, "call already has a stream")
+
+
+async def admit(start: Start, token_secret: str, store: SessionStore) -> StreamClaims:
+    """A `start` message is admitted when its token is valid for this call (and matches the
+    workflow it names), the media format is Twilio's mu-law 8 kHz, and neither the token nor the
+    call has had a stream before; otherwise StartRefused says why."""
+    token = start.custom_parameters.get("token")
+    try:
+        claims = verify(token_secret, token, call_sid=start.call_sid)
+    except StreamTokenError as exc:
+        raise StartRefused(Refusal.UNAUTHORIZED, str(exc)) from exc
+    claimed_wf = start.custom_parameters.get("workflow_id")
+    if claimed_wf is not None and claimed_wf != claims.workflow_id:
+        raise StartRefused(Refusal.UNAUTHORIZED, "workflow_id parameter does not match the token")
+    if start.encoding != "audio/x-mulaw" or start.sample_rate != 8000:
+        raise StartRefused(Refusal.PROTOCOL, "unsupported media format")
+    await claim_stream(store, token or "", claims, start.call_sid)
+    return claims

@@ -5,7 +5,10 @@ barge-in; v1 takes `encoding=mulaw&sample_rate=8000&interim_results=true` direct
 `Results` messages: interim ones (`is_final=false`) are forwarded as they come; final segments
 are collected and one final Transcript per utterance is emitted when Deepgram ends the utterance
 (`speech_final`, `UtteranceEnd`) or when our VAD calls flush() (we send `Finalize` and Deepgram
-answers with `from_finalize=true`). Audio and transcripts are never logged.
+answers with `from_finalize=true`). Finals that Deepgram's own endpointing produced, and an
+`UtteranceEnd` with nothing left to emit, carry `endpoint=True`: turn-taking trusts them only when
+the words are complete (Deepgram's 300 ms endpointing alone cuts callers off mid-number).
+Audio and transcripts are never logged.
 """
 
 from __future__ import annotations
@@ -188,7 +191,8 @@ class DeepgramSession:
         if kind == "Results":
             self._on_results(message)
         elif kind == "UtteranceEnd":
-            self._emit_final()
+            if not self._emit_final(endpoint=True):
+                self._out.put_nowait(Transcript("", False, 0.0, self._provider, endpoint=True))
         elif kind == "Error":
             code = _field(message, "code") or _field(message, "variant") or "unknown"
             raise ProviderError(self._provider, f"server error ({code})")
@@ -203,20 +207,29 @@ class DeepgramSession:
             if text:
                 self._segments.append(text)
                 self._confidences.append(confidence)
-            if _field(message, "speech_final") or _field(message, "from_finalize"):
+            if _field(message, "speech_final"):
+                self._emit_final(endpoint=True)
+            elif _field(message, "from_finalize"):
                 self._emit_final()
         elif text:
             partial = " ".join([*self._segments, text])
             self._out.put_nowait(Transcript(partial, False, confidence, self._provider))
 
-    def _emit_final(self) -> None:
+    def _emit_final(self, endpoint: bool = False) -> bool:
+        """One final Transcript of the collected segments; False when there were none."""
         self._cancel_timer()
         if not self._segments:
-            return
+            return False
         text = " ".join(self._segments)
         confidence = sum(self._confidences) / len(self._confidences)
         self._segments, self._confidences = [], []
-        self._out.put_nowait(Transcript(text, True, confidence, self._provider))
+        self._out.put_nowait(Transcript(text, True, confidence, self._provider, endpoint=endpoint))
+        return True
+
+    async def drop_pending(self) -> None:
+        """A backchannel Emma talked through: finalise it now so its words are not carried into
+        the next turn (the session drops a final that is only a backchannel)."""
+        await self._send(self._socket.send_finalize)
 
     def _cancel_timer(self) -> None:
         if self._finalize_timer is not None:

@@ -101,6 +101,20 @@ class FallbackSTTSession:
         except Exception as exc:
             await self._failover(gen, exc)
 
+    async def drop_pending(self) -> None:
+        """A backchannel: its audio is neither replayed after a switch nor kept by the provider."""
+        self._raise_if_unusable()
+        self._current.clear()
+        inner, gen = self._inner, self._gen
+        drop = getattr(inner, "drop_pending", None)
+        if drop is None:
+            return
+        try:
+            async with asyncio.timeout(self._owner.timeout_s):
+                await drop()
+        except Exception as exc:
+            await self._failover(gen, exc)
+
     async def transcripts(self) -> AsyncIterator[Transcript]:
         while True:
             item = await self._out.get()

@@ -83,6 +83,10 @@ class OpenAISTTSession:
         if text:
             self._out.put_nowait(Transcript(text, True, 1.0, self._provider.name))
 
+    async def drop_pending(self) -> None:
+        """Forget the buffered audio (a backchannel): it is not uploaded with the next turn."""
+        self._buffer.clear()
+
     async def transcripts(self) -> AsyncIterator[Transcript]:
         while True:
             item = await self._out.get()

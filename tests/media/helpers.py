@@ -12,8 +12,10 @@ from adapters.local_speech.providers import LocalSTT, LocalTTS
 from media_server import protocol
 from media_server.agent import Agent, AgentFactory, CallContext, EchoAgent
 from media_server.control import NullControl
+from media_server.endpointing import EndpointConfig
 from media_server.session import CallSession, SessionConfig, SessionServices, TransportClosed
 from media_server.session_store import MemorySessionStore
+from media_server.turn_taking import TurnConfig
 from media_server.vad import VadConfig
 from security.stream_token import mint
 
@@ -97,7 +99,10 @@ def speech_frames(text: str) -> list[bytes]:
 def make_config(**overrides: object) -> SessionConfig:
     base: dict[str, object] = {
         "token_secret": SECRET,
-        "vad": VadConfig(threshold_dbfs=-45.0, start_ms=40, eot_silence_ms=200),
+        # The simulator's codec is tones, not speech: the energy engine (test_turn_taking.py runs
+        # real speech through the speech engine).
+        "vad": VadConfig(threshold_dbfs=-45.0, start_ms=40, eot_silence_ms=200, engine="energy"),
+        "turn": TurnConfig(endpoint=EndpointConfig.fixed(200)),
         "start_timeout_s": 2.0,
         "idle_timeout_s": 5.0,
         "transcript_grace_s": 0.05,

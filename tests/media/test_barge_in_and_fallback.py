@@ -78,6 +78,7 @@ async def test_caller_speaking_again_cancels_the_reply_in_flight():
     await h.silence(12)
     await asyncio.sleep(0.05)  # the agent is now "thinking"
     await h.frames(speech_frames("second"))
+    await h.silence(3)  # a hold until the words say it is not a backchannel
     await settle()
     agent = h.agents[0]
     assert isinstance(agent, SlowAgent)

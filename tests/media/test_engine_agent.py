@@ -77,6 +77,7 @@ async def test_barge_in_cuts_the_engine_history():
     await h.send(start_message())
     await h.silence(40, pace=0.02)  # about half the opening sentence
     await h.frames(speech_frames("hello?"), pace=0.02)
+    await h.silence(15, pace=0.02)  # Emma holds until the words say it is not a backchannel
     assert len(engine.cut) == 1 and engine.cut[0].startswith("A long")
     await h.send(None)
     report = await h.task

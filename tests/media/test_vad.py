@@ -26,7 +26,7 @@ def test_voiced_threshold():
 
 
 def test_speech_start_after_start_ms_and_end_of_turn_after_silence():
-    detector = TurnDetector(VadConfig(start_ms=40, eot_silence_ms=200))
+    detector = TurnDetector(VadConfig(start_ms=40, eot_silence_ms=200, engine="energy"))
     events = run(detector, [SILENCE] * 5 + [TONE] * 10 + [SILENCE] * 12)
     assert events == [(7, TurnEvent.SPEECH_START), (25, TurnEvent.END_OF_TURN)]
     assert detector.speech_started_at == 5
@@ -34,19 +34,19 @@ def test_speech_start_after_start_ms_and_end_of_turn_after_silence():
 
 
 def test_a_blip_shorter_than_start_ms_is_not_speech():
-    detector = TurnDetector(VadConfig(start_ms=60, eot_silence_ms=200))
+    detector = TurnDetector(VadConfig(start_ms=60, eot_silence_ms=200, engine="energy"))
     assert run(detector, [TONE, TONE, SILENCE] * 5 + [SILENCE] * 20) == []
 
 
 def test_pauses_shorter_than_the_threshold_keep_the_turn():
-    detector = TurnDetector(VadConfig(start_ms=20, eot_silence_ms=300))
+    detector = TurnDetector(VadConfig(start_ms=20, eot_silence_ms=300, engine="energy"))
     frames = [TONE] * 5 + [SILENCE] * 10 + [TONE] * 5 + [SILENCE] * 15
     assert [e for _, e in run(detector, frames)] == [TurnEvent.SPEECH_START, TurnEvent.END_OF_TURN]
 
 
 @pytest.mark.parametrize("eot_ms,expected_frame", [(100, 10), (500, 30), (1000, 55)])
 def test_end_of_turn_is_tunable(eot_ms: int, expected_frame: int):
-    detector = TurnDetector(VadConfig(start_ms=20, eot_silence_ms=eot_ms))
+    detector = TurnDetector(VadConfig(start_ms=20, eot_silence_ms=eot_ms, engine="energy"))
     events = run(detector, [TONE] * 5 + [SILENCE] * 60)
     assert events[-1] == (expected_frame, TurnEvent.END_OF_TURN)
 

@@ -55,6 +55,7 @@ class DeepgramScript:
     answer_finalize: bool = True
     speech_final_at: int | None = None  # send is_final+speech_final on its own after this many bytes
     segment_at: int | None = None  # send an is_final segment (not speech_final) after this many bytes
+    utterance_end_at: int | None = None  # send UtteranceEnd (1 s without words) after this many bytes
     close_at: int | None = None  # drop the socket (1011) after this many bytes
     error_at: int | None = None  # send an Error message after this many bytes
     reject_status: int | None = None  # refuse the handshake
@@ -94,7 +95,7 @@ class DeepgramStub:
 
     async def _handler(self, ws: ServerConnection) -> None:
         script = self.script
-        interim_sent = speech_final_sent = segment_sent = False
+        interim_sent = speech_final_sent = segment_sent = utterance_end_sent = False
         async for message in ws:
             if isinstance(message, bytes):
                 self.audio.extend(message)
@@ -128,6 +129,15 @@ class DeepgramStub:
                 ):
                     speech_final_sent = True
                     await ws.send(results(script.final, is_final=True, speech_final=True))
+                if (
+                    script.utterance_end_at is not None
+                    and not utterance_end_sent
+                    and heard >= script.utterance_end_at
+                ):
+                    utterance_end_sent = True
+                    await ws.send(
+                        json.dumps({"type": "UtteranceEnd", "channel": [0, 1], "last_word_end": 1.0})
+                    )
                 continue
             control = json.loads(message)
             self.controls.append(control)

@@ -100,7 +100,38 @@ async def test_deepgram_speech_final_ends_the_utterance_without_flush(deepgram: 
     deepgram.script = DeepgramScript(interim_at=10**9, speech_final_at=800, answer_finalize=False)
     session = await dg(deepgram).open_session()
     await send_frames(session, 5)
-    assert await next_transcript(session) == Transcript("Thursday around three.", True, 0.93, "deepgram")
+    final = await next_transcript(session)
+    # Deepgram's own endpointing made this final: turn-taking may end the turn on it (if complete)
+    assert final == Transcript("Thursday around three.", True, 0.93, "deepgram", endpoint=True)
+    await session.close()
+
+
+async def test_deepgram_a_flushed_final_is_not_an_endpoint_and_utterance_end_is(
+    deepgram: DeepgramStub,
+) -> None:
+    deepgram.script = DeepgramScript(interim_at=10**9, segment_at=320, utterance_end_at=1600)
+    session = await dg(deepgram).open_session()
+    stream = session.transcripts()
+    await send_frames(session, 10)  # a segment, then UtteranceEnd: the segment is emitted, as an endpoint
+    assert await next_transcript(session, stream) == Transcript(
+        "Thursday around three.", True, 0.93, "deepgram", endpoint=True
+    )
+    deepgram.script.utterance_end_at = None
+    await send_frames(session, 2)
+    await session.flush()  # our VAD's end of turn: a final, but not Deepgram's endpoint
+    flushed = await next_transcript(session, stream)
+    assert flushed.is_final and not flushed.endpoint
+    await session.close()
+
+
+async def test_deepgram_utterance_end_with_nothing_pending_is_an_empty_endpoint_event(
+    deepgram: DeepgramStub,
+) -> None:
+    deepgram.script = DeepgramScript(interim_at=10**9, utterance_end_at=320)
+    session = await dg(deepgram).open_session()
+    await send_frames(session, 3)
+    event = await next_transcript(session)
+    assert event == Transcript("", False, 0.0, "deepgram", endpoint=True)
     await session.close()
 
 
