@@ -107,6 +107,9 @@ async def _carrier_faults(ctx: ChaosContext) -> None:
 
 
 async def _clear_carrier_faults(ctx: ChaosContext) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        injected = (await http.get(f"{ctx.sim_url}/sim/faults")).json()["injected"]
+    ctx.log.append("injected: " + ", ".join(f"{k}={v}" for k, v in injected.items()))
     await ctx.sim_faults()
 
 
