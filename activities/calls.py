@@ -44,7 +44,14 @@ class CallActivities:
     @activity.defn
     async def record_attempt_result(self, request: RecordAttemptRequest) -> None:
         async with self._db.session() as session:
-            await attempts.finish_attempt(session, request.idempotency_key, request.status, request.result)
+            await attempts.finish_attempt(
+                session,
+                request.idempotency_key,
+                request.status,
+                request.result,
+                request.usage,
+                request.duration_seconds,
+            )
 
     @activity.defn
     async def hangup_call(self, request: HangupRequest) -> None:

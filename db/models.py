@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -97,6 +98,12 @@ class CallAttempt(Base):
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Wall-clock instant the carrier was first asked (a retry looks for calls made since then)
     dial_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # What the call consumed (CallUsage), the basis of cost per call
+    duration_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    stt_audio_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    llm_input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    llm_output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    tts_characters: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Appointment(Base):

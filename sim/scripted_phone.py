@@ -33,6 +33,7 @@ from domain.messages import (
     CallbackRequest,
     CallEnded,
     CallStatusEvent,
+    CallUsage,
     ConsentEvent,
     OptOutRequest,
     OutreachResult,
@@ -99,6 +100,7 @@ class OptOut:
 class End:
     result: CallResult
     callback_after: timedelta | None = None
+    usage: CallUsage | None = None
 
 
 Step = Status | Consent | EnterStage | Book | AskCallback | AskTransfer | OptOut | End | RecordingStarted
@@ -258,11 +260,10 @@ class ScriptedPhone:
                             )
                     case OptOut():
                         await handle.signal(ClientOutreachWorkflow.opt_out, OptOutRequest(sid))
-                    case End(result, callback_after):
+                    case End(result, callback_after, usage):
                         end_at = await self._now(handle) + callback_after if callback_after else None
-                        await handle.signal(
-                            ClientOutreachWorkflow.call_ended, CallEnded(sid, result, "scripted call", end_at)
-                        )
+                        ended = CallEnded(sid, result, "scripted call", end_at, usage=usage)
+                        await handle.signal(ClientOutreachWorkflow.call_ended, ended)
             except RPCError as err:
                 if err.status is RPCStatusCode.NOT_FOUND:
                     return  # the workflow already finished: later network events go nowhere

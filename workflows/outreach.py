@@ -381,7 +381,8 @@ class ClientOutreachWorkflow:
         outcome_text = (
             verdict.result.value if verdict.result else (verdict.unanswered or Outcome.FAILED).value
         )
-        await fx.record_attempt_result(task, attempt, sid, outcome_text)
+        usage = call.ended.usage if call.ended is not None else None
+        await fx.record_attempt_result(task, attempt, sid, outcome_text, usage, call.duration_seconds)
         return CallOver(verdict)
 
     async def _until_call_over(self, sid: str, call: CallState) -> bool:

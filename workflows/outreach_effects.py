@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         BrokerCallbackTask,
         CallbackConfirmation,
         CallbackRecordRequest,
+        CallUsage,
         ClientTask,
         ConsentEvent,
         CrmWriteRequest,
@@ -109,11 +110,26 @@ async def adopt_call(task: ClientTask, attempt: int, call_sid: str) -> PlaceCall
     )
 
 
-async def record_attempt_result(task: ClientTask, attempt: int, call_sid: str, outcome: str) -> None:
+async def record_attempt_result(
+    task: ClientTask,
+    attempt: int,
+    call_sid: str,
+    outcome: str,
+    usage: CallUsage | None = None,
+    duration_seconds: int = 0,
+) -> None:
     await workflow.execute_activity_method(
         CallSteps.record_attempt_result,
         RecordAttemptRequest(
-            attempt_key(attempt), task.campaign_id, task.client_id, attempt, call_sid, "ended", outcome
+            attempt_key(attempt),
+            task.campaign_id,
+            task.client_id,
+            attempt,
+            call_sid,
+            "ended",
+            outcome,
+            usage=usage,
+            duration_seconds=duration_seconds,
         ),
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,

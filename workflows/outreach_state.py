@@ -44,6 +44,7 @@ class CallState:
     final_status: CallStatus | None = None
     followed: bool = False
     hangup_requested: bool = False
+    duration_seconds: int = 0  # the carrier's, from the completed status callback
 
     @property
     def live(self) -> bool:
@@ -137,6 +138,8 @@ class OutreachState:
             state.machine = True
         elif event.status in FINAL_STATUSES:
             state.final_status = event.status
+        if event.detail.startswith("duration="):
+            state.duration_seconds = _int(event.detail.removeprefix("duration="))
         self.last_event = f"call {event.status.value}"
         return self.stray_to_hang_up(event.call_sid)
 
@@ -276,6 +279,10 @@ class OutreachState:
         if self.conversation_stage:
             lines.append(f"conversation stage: {self.conversation_stage.value}")
         return "\n".join(lines)
+
+
+def _int(text: str) -> int:
+    return int(text) if text.isdigit() else 0
 
 
 def callback_owner_is_broker(callback: CallbackConfirmation | None) -> bool:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CallAttempt
 from db.repositories.idempotent import find_by_key, insert_once
+from domain.messages import CallUsage
 
 PENDING = "pending"
 DIALING = "dialing"
@@ -70,11 +71,26 @@ async def record_attempt(
     )
 
 
-async def finish_attempt(session: AsyncSession, key: str, status: str, result: str) -> None:
+async def finish_attempt(
+    session: AsyncSession,
+    key: str,
+    status: str,
+    result: str,
+    usage: CallUsage | None = None,
+    duration_seconds: int = 0,
+) -> None:
+    """The attempt's result, and what the call consumed (the basis of cost per call)."""
     row = await find_by_key(session, CallAttempt, key)
-    if row is not None:
-        row.status, row.result = status, result
-        await session.commit()
+    if row is None:
+        return
+    row.status, row.result = status, result
+    row.duration_seconds = duration_seconds
+    if usage is not None:
+        row.stt_audio_seconds = usage.stt_audio_seconds
+        row.llm_input_tokens = usage.llm_input_tokens
+        row.llm_output_tokens = usage.llm_output_tokens
+        row.tts_characters = usage.tts_characters
+    await session.commit()
 
 
 async def try_lease(session: AsyncSession, key: str, owner: str, until: datetime) -> bool:

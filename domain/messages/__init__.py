@@ -11,6 +11,7 @@ from domain.messages.call_events import (
     CallbackRequest,
     CallEnded,
     CallStatusEvent,
+    CallUsage,
     ConsentEvent,
     OptOutRequest,
     RecordingEvent,
@@ -90,6 +91,7 @@ from domain.messages.retention import (
 )
 
 __all__ = [
+    "CallUsage",
     "DeleteRecordingRequest",
     "DeleteRecordingResult",
     "ExpiredRecordings",

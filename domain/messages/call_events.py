@@ -61,6 +61,20 @@ class StageChange:
 
 
 @dataclass(frozen=True)
+class CallUsage:
+    """What one call consumed, by provider kind (ids and counts only): the basis of cost per
+    call, per booking and per opt-out. Telephony minutes come from the carrier's call duration."""
+
+    stt_audio_seconds: float = 0.0
+    llm_input_tokens: int = 0
+    llm_output_tokens: int = 0
+    tts_characters: int = 0
+    stt_provider: str = ""
+    llm_provider: str = ""
+    tts_provider: str = ""
+
+
+@dataclass(frozen=True)
 class CallEnded:
     """The media server's verdict on a conversation. `summary` is PHI-redacted."""
 
@@ -69,6 +83,7 @@ class CallEnded:
     summary: str = ""
     callback_at: datetime | None = None
     prompt_version: str = ""
+    usage: CallUsage | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.enums import ClientStage, Outcome, ProductType, Stage
+from domain.messages.call_events import CallUsage
 from domain.messages.campaign import CallingWindow, FrequencyCaps, RetryPolicySpec
 
 
@@ -99,6 +100,8 @@ class RecordAttemptRequest:
     call_sid: str | None
     status: str
     result: str
+    usage: CallUsage | None = None  # what the call consumed (the media server's report)
+    duration_seconds: int = 0  # the carrier's call duration (telephony minutes)
 
 
 @dataclass(frozen=True)

@@ -342,3 +342,27 @@ async def test_an_invalid_phone_number_ends_as_failed_without_a_dial(
     assert world.phone.placed == []
     assert await count(database, CallAttempt) == 0
     assert await count(database, CrmNote, outcome="failed") == 1
+
+
+async def test_what_a_call_consumed_is_kept_on_its_attempt(time_env: WorkflowEnvironment, database: Database):
+    from domain.messages import CallUsage
+    from sim.scripted_phone import End, Status
+
+    usage = CallUsage(stt_audio_seconds=41.5, llm_input_tokens=900, llm_output_tokens=120, tts_characters=640)
+    script = [
+        *answered_call(Book(), result=CallResult.SCHEDULED)[:-2],
+        End(CallResult.SCHEDULED, usage=usage),
+        Status(CallStatus.COMPLETED),
+    ]
+    async with running_world(time_env.client, database, lambda _c, _a: script) as world:
+        result = await run(world, task_for(world))
+    assert result.outcome is Outcome.SCHEDULED
+    async with database.session() as session:
+        [attempt] = (await session.execute(select(CallAttempt))).scalars().all()
+    assert attempt.status == "ended" and attempt.result == "scheduled"
+    assert (attempt.stt_audio_seconds, attempt.llm_input_tokens, attempt.llm_output_tokens) == (
+        41.5,
+        900,
+        120,
+    )
+    assert attempt.tts_characters == 640
