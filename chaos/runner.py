@@ -20,7 +20,7 @@ from chaos.checks import ScenarioReport, check, client_states
 from chaos.scenarios import ChaosContext, Scenario
 from chaos.services import BlackHole, PrivatePostgres, PrivateRedis
 from domain.ids import outreach_workflow_id
-from domain.messages import CampaignInput, CampaignSpec
+from domain.messages import CampaignInput, CampaignSpec, CircuitBreakers
 from settings import Settings
 from stack.supervisor import Supervisor, free_port
 
@@ -31,7 +31,15 @@ def chaos_spec(campaign_id: str, concurrency: int) -> CampaignSpec:
     from stack.personas import demo_spec
 
     spec: CampaignSpec = demo_spec(campaign_id)
-    return replace(spec, max_concurrent_calls=concurrency, page_size=10, reconcile_seconds=20)
+    # Faults are injected on purpose: a campaign pausing itself on their error rate is right in
+    # production and would only hide what chaos wants to see here.
+    return replace(
+        spec,
+        max_concurrent_calls=concurrency,
+        page_size=10,
+        reconcile_seconds=20,
+        breakers=CircuitBreakers(enabled=False),
+    )
 
 
 async def run_chaos(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.messages import (
         CampaignCarry,
         CampaignInput,
+        CampaignLimits,
         CampaignProgress,
         CampaignSpec,
         CampaignStartRequest,
@@ -64,6 +66,8 @@ class CampaignWorkflow:
         self._in_call: set[str] = set(carry.in_call)
         self._finished: set[str] = set()
         self._closed_unreported: set[str] = set(carry.closed_unreported)
+        self._recent: deque[str] = deque(carry.recent_calls, maxlen=max(1, inp.spec.breakers.window_calls))
+        self._paused_because = carry.paused_because
         self._stopped_sent: set[str] = set()
         # The permit granter is stopped at a safe point before completion or continue-as-new:
         # never between popping a client and signalling it, never with a command after the CAN,
@@ -125,8 +129,33 @@ class CampaignWorkflow:
 
     @workflow.signal
     def resume(self) -> None:
+        """Also clears a circuit breaker: its window starts again from the next call."""
         self._paused = False
+        self._paused_because = ""
+        self._recent.clear()
         self._show("resumed")
+
+    @workflow.update
+    def throttle(self, limits: CampaignLimits) -> CampaignProgress:
+        """Change the pace live (an update: the operator learns at once what now applies)."""
+        self._spec = replace(
+            self._spec,
+            max_concurrent_calls=limits.max_concurrent_calls or self._spec.max_concurrent_calls,
+            dials_per_minute=limits.dials_per_minute or self._spec.dials_per_minute,
+        )
+        self._show(
+            f"throttled: {self._spec.max_concurrent_calls} live calls, {self._spec.dials_per_minute:g} dials/min"
+        )
+        return self.progress()
+
+    @throttle.validator
+    def _validate_throttle(self, limits: CampaignLimits) -> None:
+        if limits.max_concurrent_calls is not None and limits.max_concurrent_calls < 1:
+            raise ValueError("max_concurrent_calls must be at least 1")
+        if limits.dials_per_minute is not None and limits.dials_per_minute <= 0:
+            raise ValueError("dials_per_minute must be positive")
+        if limits.max_concurrent_calls is None and limits.dials_per_minute is None:
+            raise ValueError("nothing to change: give max_concurrent_calls or dials_per_minute")
 
     @workflow.signal
     def cancel(self) -> None:
@@ -150,6 +179,27 @@ class CampaignWorkflow:
         if release.seq and self._seqs.get(release.client_id, release.seq) != release.seq:
             return  # a release for an older request; the newer one stands
         self._free(release.client_id)
+        if release.call_result:
+            self._recent.append(release.call_result)
+            self._check_breakers()
+
+    def _check_breakers(self) -> None:
+        """Pause when too many of the last calls opted out, failed or reached a machine."""
+        breakers = self._spec.breakers
+        calls = len(self._recent)
+        if not breakers.enabled or self._paused or calls < breakers.min_calls:
+            return
+        for label, results, limit in (
+            ("opt-out", ("opted_out",), breakers.max_opt_out_rate),
+            ("error", ("failed", "dropped"), breakers.max_error_rate),
+            ("voicemail", ("voicemail",), breakers.max_voicemail_rate),
+        ):
+            rate = sum(1 for r in self._recent if r in results) / calls
+            if rate > limit:
+                self._paused = True
+                self._paused_because = f"{label} rate {rate:.0%} over the last {calls} calls (limit {limit:.0%}); resume to continue"
+                self._show(f"paused by circuit breaker: {self._paused_because}")
+                return
 
     @workflow.signal
     def client_finished(self, event: ClientFinished) -> None:
@@ -198,6 +248,9 @@ class CampaignWorkflow:
             paused=self._paused,
             cancelled=self._cancelled,
             pages_loaded=self._carry.page_number,
+            paused_because=self._paused_because,
+            max_concurrent_calls=self._spec.max_concurrent_calls,
+            dials_per_minute=self._spec.dials_per_minute,
         )
 
     # --- steps ------------------------------------------------------------------------------
@@ -219,7 +272,8 @@ class CampaignWorkflow:
                 lambda: (
                     self._cancelled
                     or (
-                        not self._paused and len(self._queue) + len(self._in_call) < spec.max_concurrent_calls
+                        not self._paused
+                        and len(self._queue) + len(self._in_call) < self._spec.max_concurrent_calls
                     )
                 )
             )
@@ -299,9 +353,8 @@ class CampaignWorkflow:
             self._count_closed_unreported(client_id)
 
     async def _grant_permits(self) -> None:
-        spec = self._spec
-        interval = timedelta(seconds=60.0 / spec.dials_per_minute)
         while True:
+            spec = self._spec  # a throttle update applies from the next grant
             await workflow.wait_condition(
                 lambda: (
                     self._draining
@@ -309,7 +362,7 @@ class CampaignWorkflow:
                         bool(self._queue)
                         and (
                             self._cancelled
-                            or (not self._paused and len(self._in_call) < spec.max_concurrent_calls)
+                            or (not self._paused and len(self._in_call) < self._spec.max_concurrent_calls)
                         )
                     )
                 )
@@ -326,7 +379,7 @@ class CampaignWorkflow:
             self._in_call.add(client_id)
             permit = DialPermit(True, seq=self._seqs.get(client_id, 0))
             await _quietly(handle.signal(outreach_wf.ClientOutreachWorkflow.dial_permit, permit))
-            await workflow.sleep(interval)
+            await workflow.sleep(timedelta(seconds=60.0 / spec.dials_per_minute), summary="pacing dials")
 
     async def _stop_granter(self, granter: asyncio.Task[None]) -> None:
         """Let the granter finish its current grant and pacing pause, then return."""
@@ -351,6 +404,8 @@ class CampaignWorkflow:
             queue_seqs={c: n for c, n in self._seqs.items() if c in self._queue or c in self._in_call},
             in_call=sorted(self._in_call),
             closed_unreported=sorted(self._closed_unreported),
+            recent_calls=list(self._recent),
+            paused_because=self._paused_because,
             exhausted=self._carry.exhausted,
         )
         workflow.continue_as_new(CampaignInput(self._spec, carry))
@@ -363,6 +418,7 @@ class CampaignWorkflow:
             f"**{text}**\nstarted {self._carry.started} · finished {self._carry.finished} · "
             f"live calls {len(self._in_call)} · page {self._carry.page_number}"
             + (" · PAUSED" if self._paused else "")
+            + (f" ({self._paused_because})" if self._paused_because else "")
             + (" · CANCELLED" if self._cancelled else "")
         )
 

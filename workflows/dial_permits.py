@@ -38,10 +38,12 @@ async def request(client_id: str, seq: int) -> bool:
     return True
 
 
-async def release(client_id: str, seq: int) -> None:
+async def release(client_id: str, seq: int, call_result: str = "") -> None:
+    """Give the slot back; `call_result` (how the call ended) feeds the campaign's breakers."""
     campaign = _campaign()
     if campaign is not None:
-        await campaign.signal(campaign_wf.CampaignWorkflow.release_dial, DialPermitRelease(client_id, seq))
+        release = DialPermitRelease(client_id, seq, call_result)
+        await campaign.signal(campaign_wf.CampaignWorkflow.release_dial, release)
 
 
 async def report_finished(client_id: str, outcome: Outcome) -> None:

@@ -80,6 +80,7 @@ class ClientOutreachWorkflow:
     def __init__(self, task: ClientTask) -> None:
         self._s = OutreachState(task=task)
         self._holding_permit = False
+        self._call_result = ""  # how the last call ended, for the campaign's breakers
 
     # --- run --------------------------------------------------------------------------------
 
@@ -301,7 +302,9 @@ class ClientOutreachWorkflow:
         delay = until - workflow.now()
         if delay > timedelta(0):
             try:
-                await workflow.wait_condition(lambda: self._s.opted_out or self._s.stopped, timeout=delay)
+                await workflow.wait_condition(
+                    lambda: self._s.opted_out or self._s.stopped, timeout=delay, timeout_summary=reason
+                )
             except TimeoutError:
                 pass
         return Waited()
@@ -333,7 +336,8 @@ class ClientOutreachWorkflow:
 
     async def _release_permit(self) -> None:
         self._holding_permit = False
-        await dial_permits.release(self._s.task.client_id, self._s.permit_seq)
+        result, self._call_result = self._call_result, ""
+        await dial_permits.release(self._s.task.client_id, self._s.permit_seq, result)
 
     async def _dial(self, attempt: int, delay: timedelta) -> Event:
         if delay > timedelta(0):
@@ -381,6 +385,7 @@ class ClientOutreachWorkflow:
         outcome_text = (
             verdict.result.value if verdict.result else (verdict.unanswered or Outcome.FAILED).value
         )
+        self._call_result = outcome_text
         usage = call.ended.usage if call.ended is not None else None
         await fx.record_attempt_result(task, attempt, sid, outcome_text, usage, call.duration_seconds)
         return CallOver(verdict)

@@ -65,6 +65,7 @@ async def screen(task: ClientTask) -> ScreeningResult:
     return await workflow.execute_activity_method(
         ScreeningSteps.screen_client,
         ScreeningRequest(task.campaign_id, task.client_id, task.products),
+        summary="screen: DNC, eligibility, number",
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,
     )
@@ -74,6 +75,7 @@ async def free_slots(task: ClientTask) -> list[datetime]:
     free = await workflow.execute_activity_method(
         BookingSteps.list_free_slots,
         FreeSlotsRequest(task.broker_id, workflow.now(), 14),
+        summary="broker slots for the next 14 days",
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,
     )
@@ -95,6 +97,7 @@ async def place_call(task: ClientTask, attempt: int) -> PlaceCallResult:
             caps=task.caps,
         ),
         task_queue=dial_task_queue(workflow.info().task_queue),
+        summary=f"dial attempt {attempt} (compliance gate at the dial)",
         start_to_close_timeout=timedelta(seconds=90),
         heartbeat_timeout=DIAL_HEARTBEAT,
         retry_policy=DIAL_ONCE,
@@ -105,6 +108,7 @@ async def adopt_call(task: ClientTask, attempt: int, call_sid: str) -> PlaceCall
     return await workflow.execute_activity_method(
         DialSteps.adopt_call,
         AdoptCallRequest(attempt_key(attempt), task.campaign_id, task.client_id, attempt, call_sid),
+        summary=f"adopt the call attempt {attempt} made",
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,
     )
@@ -131,6 +135,7 @@ async def record_attempt_result(
             usage=usage,
             duration_seconds=duration_seconds,
         ),
+        summary=f"record attempt {attempt}: {outcome}",
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,
     )
@@ -140,6 +145,7 @@ async def hangup(call_sid: str) -> None:
     await workflow.execute_activity_method(
         CallSteps.hangup_call,
         HangupRequest(call_sid),
+        summary="hang up",
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,
     )
@@ -149,6 +155,7 @@ async def add_to_dnc(task: ClientTask) -> None:
     await workflow.execute_activity_method(
         FollowUpSteps.add_to_dnc,
         DncAddRequest(_key("dnc"), task.client_id, task.campaign_id, "caller"),
+        summary="add to do-not-call",
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,
     )
@@ -162,6 +169,7 @@ async def record_callback(
         CallbackRecordRequest(
             _key(f"callback-{seq}-{owner.value}"), task.campaign_id, task.client_id, task.broker_id, at, owner
         ),
+        summary=f"record {owner.value} callback",
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,
     )
@@ -184,6 +192,7 @@ async def broker_availability(task: ClientTask) -> BrokerAvailabilityResult:
     return await workflow.execute_activity_method(
         BookingSteps.broker_availability,
         BrokerAvailabilityRequest(task.broker_id, workflow.now()),
+        summary="broker availability",
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,
     )
@@ -201,6 +210,7 @@ async def book(task: ClientTask, request: BookAppointmentRequest) -> BookingConf
             product=request.product,
             call_sid=request.call_sid,
         ),
+        summary="book the appointment",
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,
     )
@@ -210,6 +220,7 @@ async def transfer(task: ClientTask, attempt: int, call_sid: str) -> TransferRes
     return await workflow.execute_activity_method(
         CallSteps.transfer_call,
         TransferRequest(_key(f"transfer-{attempt}"), call_sid, task.broker_id, task.client_id),
+        summary="warm transfer to the broker",
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,
     )
@@ -225,6 +236,7 @@ async def register_recording(task: ClientTask, event: RecordingEvent) -> None:
             client_id=task.client_id,
             started_at=event.started_at or workflow.now(),
         ),
+        summary="register recording for retention",
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,
     )
@@ -242,6 +254,7 @@ async def record_recording_consent(task: ClientTask, event: ConsentEvent) -> Non
             method=event.method,
             at=workflow.now(),
         ),
+        summary="recording consent to the ledger",
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,
     )
@@ -257,6 +270,7 @@ async def send_confirmation_email(task: ClientTask, appointment_id: str) -> None
             appointment_id=appointment_id,
             broker_id=task.broker_id,
         ),
+        summary="confirmation email",
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,
     )
@@ -275,6 +289,7 @@ async def write_crm_outcome(
             f"Gyde campaign outcome: {outcome.value} ({note}); attempts: {attempts}",
             appointment_id,
         ),
+        summary=f"CRM outcome: {outcome.value}",
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,
     )

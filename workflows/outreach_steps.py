@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from domain.calling_window import clamp_into_window, next_window_open, retry_delay, window_closes_at
 from domain.enums import CallbackOwner, CallResult, CallStatus, ClientStage, Outcome
@@ -280,7 +281,13 @@ def _next_dial(state: OutreachState, now: datetime) -> Action:
         state.next_call_at = opens
         waiting = state.stage in (ClientStage.WAITING_RETRY, ClientStage.WAITING_CALLBACK)
         stage = state.stage if waiting else ClientStage.WAITING_WINDOW
-        return Sleep(opens, stage, state.last_event if waiting else "waiting for calling window")
+        when = f"{opens.astimezone(ZoneInfo(state.timezone)):%a %H:%M} {state.timezone}"
+        reason = (
+            f"{state.last_event}; next call {when}"
+            if waiting
+            else f"waiting for calling window: opens {when}"
+        )
+        return Sleep(opens, stage, reason)
     state.not_before = None
     state.next_call_at = None
     return AskPermit(window_closes_at(now, state.timezone, state.task.window))
@@ -404,7 +411,8 @@ def _retry_or_give_up(state: OutreachState, verdict: CallVerdict, now: datetime)
         return Finish(state.last_outcome, f"gave up after {state.unanswered} attempts")
     state.not_before = now + retry_delay(state.unanswered, state.task.retry)
     state.stage = ClientStage.WAITING_RETRY
-    state.last_event = f"retry after {state.last_outcome.value}"
+    said = state.last_outcome.value.replace("_", " ")
+    state.last_event = f"call {state.unanswered} of {state.task.max_attempts}: {said}, retrying"
     return _next_dial(state, now)
 
 

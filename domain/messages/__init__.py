@@ -24,11 +24,13 @@ from domain.messages.campaign import (
     CallingWindow,
     CampaignCarry,
     CampaignInput,
+    CampaignLimits,
     CampaignProgress,
     CampaignSpec,
     CampaignStartRequest,
     CampaignStartResult,
     CampaignSummary,
+    CircuitBreakers,
     ClientFinished,
     ClientPage,
     ClientPageRequest,
@@ -91,6 +93,8 @@ from domain.messages.retention import (
 )
 
 __all__ = [
+    "CampaignLimits",
+    "CircuitBreakers",
     "CallUsage",
     "DeleteRecordingRequest",
     "DeleteRecordingResult",

@@ -36,6 +36,28 @@ class RetryPolicySpec:
 
 
 @dataclass(frozen=True)
+class CircuitBreakers:
+    """When a campaign pauses itself: over its last `window_calls` calls (once at least
+    `min_calls` ended), a share of opt-outs, errors (failed or dropped calls) or voicemails above
+    these limits pauses dialling until an operator resumes. `enabled=False` never pauses."""
+
+    enabled: bool = True
+    window_calls: int = 20
+    min_calls: int = 10
+    max_opt_out_rate: float = 0.3
+    max_error_rate: float = 0.5
+    max_voicemail_rate: float = 0.9
+
+
+@dataclass(frozen=True)
+class CampaignLimits:
+    """A live change of a running campaign's pace (the `throttle` update); None keeps a value."""
+
+    max_concurrent_calls: int | None = None
+    dials_per_minute: float | None = None
+
+
+@dataclass(frozen=True)
 class CampaignSpec:
     campaign_id: str
     max_concurrent_calls: int = 10
@@ -48,6 +70,7 @@ class CampaignSpec:
     caps: FrequencyCaps = field(default_factory=FrequencyCaps)
     # How often the campaign asks Temporal's visibility for clients that closed without an outcome.
     reconcile_seconds: float = 300.0
+    breakers: CircuitBreakers = field(default_factory=CircuitBreakers)
 
 
 @dataclass
@@ -67,6 +90,8 @@ class CampaignCarry:
     in_call: list[str] = field(default_factory=list)
     exhausted: bool = False
     closed_unreported: list[str] = field(default_factory=list)
+    recent_calls: list[str] = field(default_factory=list)  # the last calls' results (breakers)
+    paused_because: str = ""  # why a breaker paused the campaign ("" = an operator or nobody)
 
 
 @dataclass
@@ -85,6 +110,9 @@ class CampaignProgress:
     paused: bool
     cancelled: bool
     pages_loaded: int
+    paused_because: str = ""
+    max_concurrent_calls: int = 0
+    dials_per_minute: float = 0.0
 
 
 @dataclass
@@ -148,10 +176,12 @@ class DialPermitRequest:
 
 @dataclass(frozen=True)
 class DialPermitRelease:
-    """The slot is given back: the call ended, or the request is withdrawn (window closed)."""
+    """The slot is given back: the call ended (`call_result` says how: the campaign's circuit
+    breakers count it), or the request is withdrawn (window closed; no result)."""
 
     client_id: str
     seq: int = 0
+    call_result: str = ""
 
 
 @dataclass(frozen=True)

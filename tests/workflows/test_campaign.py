@@ -375,3 +375,51 @@ async def test_invalid_spec_fails_before_any_work(
     assert error.non_retryable
     assert not any(e.activity_task_scheduled_event_attributes.activity_id for e in history.events)
     assert world.phone.placed == []
+
+
+# --- live throttle and circuit breakers (issue 15) ----------------------------------------------
+
+
+async def test_throttle_changes_the_pace_of_a_running_campaign(
+    time_env: WorkflowEnvironment, database: Database
+):
+    from temporalio.client import WorkflowUpdateFailedError
+
+    from domain.messages import CampaignLimits
+
+    async with running_world(time_env.client, database, scripts({}), clients=3, phone_type=GatedPhone) as world:
+        phone = world.phone
+        assert isinstance(phone, GatedPhone)
+        handle = await start(world, spec(max_concurrent_calls=1))
+        await until(lambda: len(phone.dialed) == 1)  # one live call: the cap
+        after = await handle.execute_update(CampaignWorkflow.throttle, CampaignLimits(max_concurrent_calls=3))
+        assert after.max_concurrent_calls == 3 and after.dials_per_minute == 600.0
+        await until(lambda: len(phone.dialed) == 3)  # the new cap lets the others dial now
+        for bad in (CampaignLimits(max_concurrent_calls=0), CampaignLimits(dials_per_minute=-1), CampaignLimits()):
+            with pytest.raises(WorkflowUpdateFailedError):
+                await handle.execute_update(CampaignWorkflow.throttle, bad)
+        phone.gate.set()
+        summary = await asyncio.wait_for(handle.result(), SAFETY_NET)
+    assert summary.outcomes == {"declined": 3}
+
+
+async def test_a_circuit_breaker_pauses_the_campaign_on_opt_outs_until_resumed(
+    time_env: WorkflowEnvironment, database: Database
+):
+    from domain.messages import CircuitBreakers
+
+    breakers = CircuitBreakers(window_calls=4, min_calls=4, max_opt_out_rate=0.5)
+    async with running_world(time_env.client, database, scripts({}, OPTS_OUT), clients=8) as world:
+        handle = await start(world, spec(max_concurrent_calls=1, breakers=breakers))
+        tripped = await progress_when(handle, time_env, lambda p: p.paused)
+        assert "opt-out rate 100% over the last 4 calls (limit 50%)" in tripped.paused_because
+        dialled_when_tripped = len(world.phone.placed)
+        assert dialled_when_tripped == 4
+        await asyncio.sleep(0.5)
+        assert len(world.phone.placed) == dialled_when_tripped  # nothing dials while paused
+        await handle.signal(CampaignWorkflow.resume)
+        again = await progress_when(handle, time_env, lambda p: p.paused and len(world.phone.placed) == 8)
+        assert again.paused_because  # the next window tripped it again
+        await handle.signal(CampaignWorkflow.resume)
+        summary = await asyncio.wait_for(handle.result(), SAFETY_NET)
+    assert summary.outcomes == {"opted_out": 8}

@@ -394,3 +394,16 @@ def test_random_timelines_keep_the_ordering_promises(steps, window, max_attempts
     elif s.opted_out:
         assert action.outcome is Outcome.OPTED_OUT
     assert s.unanswered <= max_attempts
+
+
+def test_what_the_console_says_is_plain_words_in_the_clients_zone():
+    s = state(window=CallingWindow(8, 21))
+    next_step(s, Started(), NIGHT)
+    wait = next_step(s, Screened(OK), NIGHT)
+    assert isinstance(wait, Sleep)
+    assert wait.reason == "waiting for calling window: opens Tue 08:00 America/New_York"
+    s2 = state(max_attempts=3, retry=RetryPolicySpec(base_minutes=90))
+    dialled(s2)
+    retry = next_step(s2, CallOver(CallVerdict(unanswered=Outcome.NO_ANSWER)), NOON)
+    assert isinstance(retry, Sleep)
+    assert retry.reason == "call 1 of 3: no answer, retrying; next call Mon 13:30 America/New_York"
