@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from adapters.local_speech import mulaw
+from adapters import audio as mulaw
+from adapters.audio import Resampler
 from adapters.tts.espeak_tts import WavStream
-from adapters.tts.mulaw import Resampler
 
 RATE = 8000
 FRAME = 160

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from adapters.local_speech import mulaw
+from adapters import audio as mulaw
 
 FRAME_SAMPLES = 160
 TURN_RANGE_DB = 20.0  # in a turn, frames this far below the caller's loudest are not their voice

@@ -17,7 +17,7 @@ from enum import Enum
 
 import numpy as np
 
-from adapters.local_speech import mulaw
+from adapters import audio as mulaw
 from media_server.speech_vad import Confirmer, SileroConfirmer, SpeechFrames
 
 FRAME_MS = 20

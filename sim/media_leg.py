@@ -14,8 +14,8 @@ from enum import StrEnum
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from adapters.audio import SILENCE_BYTE
 from adapters.local_speech import fsk_codec
-from adapters.local_speech.mulaw import SILENCE_BYTE
 from media_server import protocol
 from sim.callee import Callee
 from sim.personas import HANGUP

@@ -18,7 +18,7 @@ from enum import Enum
 import numpy as np
 import numpy.typing as npt
 
-from adapters.local_speech import mulaw
+from adapters import audio as mulaw
 
 SAMPLE_RATE = 8000
 BAUD = 500

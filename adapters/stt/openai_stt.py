@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+from adapters.audio import mulaw_to_wav
 from adapters.llm.openai_common import make_openai_client, openai_error
 from adapters.stt.base import ProviderError, Transcript
-from adapters.tts.mulaw import mulaw_to_wav
 
 MAX_UTTERANCE_BYTES = 60 * 8000  # 60 s of 8 kHz mu-law; older audio is dropped, not sent
 MIN_UTTERANCE_BYTES = 800  # under 100 ms is a click, not speech: nothing to transcribe

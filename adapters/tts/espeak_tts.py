@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from adapters.audio import Resampler, encode_float
 from adapters.tts.base import ProviderError
-from adapters.tts.mulaw import Resampler, encode_float
 
 DEFAULT_BINARY = "espeak-ng"
 READ_BYTES = 4096  # ~93 ms of 22050 Hz audio per read: small enough to stream, large enough for NumPy

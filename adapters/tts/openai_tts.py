@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from adapters.audio import PCM24kToMulaw8k
 from adapters.llm.openai_common import make_openai_client, openai_error
 from adapters.tts.base import ProviderError
-from adapters.tts.mulaw import PCM24kToMulaw8k
 
 
 class OpenAITTS:

@@ -1,6 +1,6 @@
 import numpy as np
 
-from adapters.local_speech import mulaw
+from adapters import audio as mulaw
 
 
 def test_silence_is_0xff_and_decodes_to_zero():

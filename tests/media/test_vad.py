@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from adapters.local_speech import fsk_codec, mulaw
+from adapters import audio as mulaw
+from adapters.local_speech import fsk_codec
 from media_server.vad import TurnDetector, TurnEvent, VadConfig, is_voiced
 
 SILENCE = b"\xff" * 160

@@ -21,12 +21,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from adapters.audio import Resampler, decode, frame_energy_dbfs
 from adapters.llm.base import ProviderError
-from adapters.local_speech.mulaw import frame_energy_dbfs
 from adapters.providers import TTS_CHOICES, build_tts
 from adapters.tts.espeak_tts import EspeakTTS, WavFormatError, WavStream, espeak_available
 from adapters.tts.fallback import TTSFallback
-from adapters.tts.mulaw import Resampler, decode
 from settings import Settings
 from tests.providers.local import ConstantTTS
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from adapters.audio import PCM24kToMulaw8k, decode, encode, mulaw_to_wav
 from adapters.fallback import BreakerState
 from adapters.llm.base import ProviderError
 from adapters.tts.elevenlabs_tts import ElevenLabsTTS
 from adapters.tts.fallback import TTSFallback
-from adapters.tts.mulaw import PCM24kToMulaw8k, decode, encode, mulaw_to_wav
 from adapters.tts.openai_tts import OpenAITTS
 from tests.providers.conftest import FakeClock
 from tests.providers.local import ConstantTTS

@@ -387,7 +387,9 @@ async def test_throttle_changes_the_pace_of_a_running_campaign(
 
     from domain.messages import CampaignLimits
 
-    async with running_world(time_env.client, database, scripts({}), clients=3, phone_type=GatedPhone) as world:
+    async with running_world(
+        time_env.client, database, scripts({}), clients=3, phone_type=GatedPhone
+    ) as world:
         phone = world.phone
         assert isinstance(phone, GatedPhone)
         handle = await start(world, spec(max_concurrent_calls=1))
@@ -395,7 +397,11 @@ async def test_throttle_changes_the_pace_of_a_running_campaign(
         after = await handle.execute_update(CampaignWorkflow.throttle, CampaignLimits(max_concurrent_calls=3))
         assert after.max_concurrent_calls == 3 and after.dials_per_minute == 600.0
         await until(lambda: len(phone.dialed) == 3)  # the new cap lets the others dial now
-        for bad in (CampaignLimits(max_concurrent_calls=0), CampaignLimits(dials_per_minute=-1), CampaignLimits()):
+        for bad in (
+            CampaignLimits(max_concurrent_calls=0),
+            CampaignLimits(dials_per_minute=-1),
+            CampaignLimits(),
+        ):
             with pytest.raises(WorkflowUpdateFailedError):
                 await handle.execute_update(CampaignWorkflow.throttle, bad)
         phone.gate.set()

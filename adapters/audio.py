@@ -1,8 +1,11 @@
-"""G.711 mu-law encode/decode and a streaming 24 kHz -> 8 kHz resampler, in NumPy.
+"""Telephone audio in one place: G.711 mu-law (NumPy lookup tables; `audioop` is gone in Python
+3.13), frame energy, WAV framing and streaming resampling to Twilio's 8 kHz.
 
-Why here: OpenAI TTS returns 24 kHz 16-bit PCM and Twilio wants 8 kHz mu-law; OpenAI STT wants a
-WAV. `audioop` is gone in Python 3.13, so both directions are table lookups over NumPy arrays.
-`Resampler` covers any other input rate (espeak-ng's 22050 Hz) with a polyphase windowed sinc.
+Why one module: the media server, the local codec, every TTS adapter and the STT adapters that
+want a WAV all speak the same mu-law; one table pair means one behaviour to test. Both codec
+directions are a single table lookup (a 20 ms frame costs a couple of microseconds).
+OpenAI TTS returns 24 kHz 16-bit PCM (`PCM24kToMulaw8k`); any other rate, e.g. espeak-ng's
+22050 Hz, goes through `Resampler` (polyphase windowed sinc).
 """
 
 from __future__ import annotations
@@ -14,40 +17,60 @@ import wave
 import numpy as np
 import numpy.typing as npt
 
+SILENCE_BYTE = 0xFF  # mu-law code of linear 0
 _BIAS = 0x84
 _CLIP = 32635
 
 
-def _decode_table() -> npt.NDArray[np.int16]:
+def _build_decode_table() -> npt.NDArray[np.int16]:
     codes = ~np.arange(256, dtype=np.int32) & 0xFF
+    sign = codes & 0x80
     exponent = (codes >> 4) & 0x07
-    magnitude = ((((codes & 0x0F) << 3) + _BIAS) << exponent) - _BIAS
-    return np.where(codes & 0x80, -magnitude, magnitude).astype(np.int16)
+    mantissa = codes & 0x0F
+    magnitude = (((mantissa << 3) + _BIAS) << exponent) - _BIAS
+    return np.where(sign != 0, -magnitude, magnitude).astype(np.int16)
 
 
-def _encode_table() -> npt.NDArray[np.uint8]:
-    pcm = np.arange(-32768, 32768, dtype=np.int32)
-    sign = np.where(pcm < 0, 0x80, 0)
+def _encode_array(pcm: npt.NDArray[np.int32]) -> npt.NDArray[np.uint8]:
+    sign = np.where(pcm < 0, 0x80, 0).astype(np.int32)
     magnitude = np.minimum(np.abs(pcm), _CLIP) + _BIAS
-    exponent = np.clip(np.floor(np.log2(magnitude)).astype(np.int32) - 7, 0, 7)
+    exponent = np.floor(np.log2(magnitude)).astype(np.int32) - 7
+    exponent = np.clip(exponent, 0, 7)
     mantissa = (magnitude >> (exponent + 3)) & 0x0F
-    table: npt.NDArray[np.uint8] = (~(sign | (exponent << 4) | mantissa) & 0xFF).astype(np.uint8)
-    return table
+    codes: npt.NDArray[np.uint8] = (~(sign | (exponent << 4) | mantissa) & 0xFF).astype(np.uint8)
+    return codes
 
 
-_DECODE = _decode_table()
-_ENCODE = _encode_table()  # indexed by pcm + 32768
-
-
-def encode(pcm: npt.NDArray[np.int16]) -> bytes:
-    """int16 linear PCM -> mu-law bytes (G.711, with the standard bias and clipping)."""
-    index = pcm.astype(np.int32) + 32768
-    return _ENCODE[index].tobytes()
+DECODE_TABLE: npt.NDArray[np.int16] = _build_decode_table()
+DECODE_TABLE_F32: npt.NDArray[np.float32] = (DECODE_TABLE / 32768.0).astype(np.float32)
+ENERGY_TABLE: npt.NDArray[np.float64] = DECODE_TABLE.astype(np.float64) ** 2
+_ENCODE_TABLE: npt.NDArray[np.uint8] = _encode_array(np.arange(-32768, 32768, dtype=np.int32))
 
 
 def decode(mulaw: bytes) -> npt.NDArray[np.int16]:
     """mu-law bytes -> int16 linear PCM."""
-    return _DECODE[np.frombuffer(mulaw, dtype=np.uint8)]
+    return DECODE_TABLE[np.frombuffer(mulaw, dtype=np.uint8)]
+
+
+def decode_float(mulaw: bytes) -> npt.NDArray[np.float32]:
+    """mu-law bytes -> float32 PCM in [-1, 1)."""
+    return DECODE_TABLE_F32[np.frombuffer(mulaw, dtype=np.uint8)]
+
+
+def encode(pcm: npt.ArrayLike) -> bytes:
+    """int16 linear PCM (any int array, clipped to int16) -> mu-law bytes."""
+    samples = np.clip(np.asarray(pcm, dtype=np.int32), -32768, 32767)
+    return bytes(_ENCODE_TABLE[samples + 32768].tobytes())
+
+
+def frame_energy_dbfs(mulaw: bytes) -> float:
+    """Mean power of a mu-law frame in dBFS (full-scale sine ~ -3 dBFS); -120 for silence."""
+    if not mulaw:
+        return -120.0
+    power = float(ENERGY_TABLE[np.frombuffer(mulaw, dtype=np.uint8)].mean())
+    if power <= 0.0:
+        return -120.0
+    return float(10.0 * np.log10(power / (32768.0 * 32768.0)))
 
 
 def mulaw_to_wav(mulaw: bytes, sample_rate: int = 8000) -> bytes:
