@@ -11,8 +11,9 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar, get_type_hints
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
@@ -58,54 +59,6 @@ logger = logging.getLogger(__name__)
 MAX_SLOTS_RETURNED = 6
 
 
-_DESCRIPTIONS: dict[str, tuple[str, type[ToolArgs]]] = {
-    "get_client_eligibility": (
-        "Is the client eligible for a product? Only after identity is verified.",
-        EligibilityArgs,
-    ),
-    "get_product_pricing": (
-        "Monthly premium of a product. The only source of any price you say.",
-        PricingArgs,
-    ),
-    "check_broker_availability": (
-        "Free appointment slots of the client's broker. The only source of any time slot you offer.",
-        AvailabilityArgs,
-    ),
-    "schedule_appointment": ("Book a slot the caller accepted (must come from availability).", ScheduleArgs),
-    "update_client_notes": (
-        "Add a short note for the broker. Never health details or ID numbers.",
-        NotesArgs,
-    ),
-    "transfer_to_broker": ("Transfer the caller to their broker if the broker is free now.", NoArgs),
-    "request_callback": ("Schedule a callback at a time the caller confirmed.", CallbackArgs),
-    "add_to_dnc": ("The caller asked not to be called again: add them to the do-not-call list.", NoArgs),
-    "end_call": ("End the call with its result once you have said goodbye.", EndCallArgs),
-    "interpret_time": (
-        "Read a day and time in the caller's own words, in their time zone: the days, an exact time or "
-        "a range, and the first matching instant. Use it before check_broker_availability (near, "
-        "earliest, latest) or request_callback; read the result back if needs_confirmation.",
-        InterpretTimeArgs,
-    ),
-}
-
-# Tools that touch the client's record or plan need a verified caller.
-_NEEDS_VERIFICATION = frozenset(
-    {
-        "get_client_eligibility",
-        "get_product_pricing",
-        "check_broker_availability",
-        "schedule_appointment",
-        "update_client_notes",
-    }
-)
-# A successful tool moves the stage forward when the table allows it.
-_STAGE_AFTER: dict[str, Stage] = {
-    "get_client_eligibility": Stage.QUALIFY,
-    "get_product_pricing": Stage.QUALIFY,
-    "check_broker_availability": Stage.SCHEDULE,
-    "schedule_appointment": Stage.CONFIRM,
-    "end_call": Stage.CLOSE,
-}
 _SSN = re.compile(r"\b\d{3}[- ]?\d{2}[- ]?\d{4}\b")
 
 
@@ -133,10 +86,38 @@ def tool_schema(model: type[BaseModel]) -> dict[str, Any]:
     return dict(schema)
 
 
-TOOL_SPECS: tuple[ToolSpec, ...] = tuple(
-    ToolSpec(name=name, description=description, parameters=tool_schema(model))
-    for name, (description, model) in _DESCRIPTIONS.items()
-)
+@dataclass(frozen=True)
+class ToolDef:
+    """One agent tool, declared once on its handler (as LiveKit's `@function_tool` does): its
+    name, what the model is told, its argument model (the handler's parameter type), whether it
+    needs a verified caller, and the stage a success moves the call to."""
+
+    name: str
+    description: str
+    args: type[ToolArgs]
+    handler: str
+    needs_verification: bool = False
+    advances_to: Stage | None = None
+
+    @property
+    def spec(self) -> ToolSpec:
+        return ToolSpec(name=self.name, description=self.description, parameters=tool_schema(self.args))
+
+
+_Handler = TypeVar("_Handler", bound=Callable[..., Awaitable[BaseModel]])
+
+
+def tool(
+    name: str, description: str, *, needs_verification: bool = False, advances_to: Stage | None = None
+) -> Callable[[_Handler], _Handler]:
+    """Declare a ToolBox method as the tool `name`; its one argument's type is the argument model."""
+
+    def declare(handler: _Handler) -> _Handler:
+        args = next(t for p, t in get_type_hints(handler).items() if p not in ("self", "return"))
+        handler.__tool__ = ToolDef(name, description, args, handler.__name__, needs_verification, advances_to)  # type: ignore[attr-defined]
+        return handler
+
+    return declare
 
 
 async def advance_stage(state: CallState, control: CallControl, target: Stage) -> bool:
@@ -161,8 +142,6 @@ def summary_for(state: CallState, result: CallResult) -> str:
 class ToolBox:
     """Runs tools for one call against its context, state, data port and call control."""
 
-    specs = TOOL_SPECS
-
     def __init__(
         self,
         context: AgentContext,
@@ -178,34 +157,23 @@ class ToolBox:
         self.control = control
         self.clock = clock
         self.window = window or CallingWindow()
-        self._handlers: dict[str, Callable[[Any], Awaitable[BaseModel]]] = {
-            "get_client_eligibility": self._eligibility,
-            "get_product_pricing": self._pricing,
-            "check_broker_availability": self._availability,
-            "schedule_appointment": self._schedule,
-            "update_client_notes": self._notes,
-            "transfer_to_broker": self._transfer,
-            "request_callback": self._callback,
-            "add_to_dnc": self._dnc,
-            "end_call": self._end_call,
-            "interpret_time": self._interpret_time,
-        }
 
     async def call(self, name: str, arguments: dict[str, Any] | None = None) -> tuple[bool, dict[str, Any]]:
         """Validate, run and record one tool call: (ok, JSON-able result or {'error': ...})."""
         arguments = dict(arguments or {})
         try:
-            if name not in self._handlers:
+            declared = TOOLS.get(name)
+            if declared is None:
                 raise ToolError(f"unknown tool {name!r}")
-            if name in _NEEDS_VERIFICATION and not self.state.verified:
+            if declared.needs_verification and not self.state.verified:
                 raise ToolError("identity not verified yet: verify name and date of birth first")
             if self.state.ended:
                 raise ToolError("the call has ended")
             try:
-                args = _DESCRIPTIONS[name][1].model_validate(arguments)
+                args = declared.args.model_validate(arguments)
             except ValidationError as exc:
                 raise ToolError(_validation_message(exc)) from None
-            result = await self._handlers[name](args)
+            result = await getattr(self, declared.handler)(args)
             content = result.model_dump(mode="json")
         except ValidationError as exc:  # the data source answered something malformed
             logger.warning("tool %s got an invalid result: %d errors", name, exc.error_count())
@@ -219,8 +187,8 @@ class ToolBox:
             return self._record(
                 name, arguments, False, error=f"{name} is unavailable right now ({type(exc).__name__})"
             )
-        if name in _STAGE_AFTER:
-            await advance_stage(self.state, self.control, _STAGE_AFTER[name])
+        if declared.advances_to is not None:
+            await advance_stage(self.state, self.control, declared.advances_to)
         return self._record(name, arguments, True, result=content)
 
     async def execute(self, call: ToolCall) -> ChatMessage:
@@ -261,6 +229,12 @@ class ToolBox:
 
     # --- handlers ---------------------------------------------------------------------------
 
+    @tool(
+        "interpret_time",
+        "Read a day and time in the caller's own words, in their time zone: the days, an exact time or "
+        "a range, and the first matching instant. Use it before check_broker_availability (near, "
+        "earliest, latest) or request_callback; read the result back if needs_confirmation.",
+    )
     async def _interpret_time(self, args: InterpretTimeArgs) -> InterpretTimeOut:
         zone = ZoneInfo(self.context.timezone)
         request = parse_time_request(args.words, self.clock().astimezone(zone).date())
@@ -277,6 +251,12 @@ class ToolBox:
             needs_confirmation=bool(resolved and resolved.ambiguous),
         )
 
+    @tool(
+        "get_client_eligibility",
+        "Is the client eligible for a product? Only after identity is verified.",
+        needs_verification=True,
+        advances_to=Stage.QUALIFY,
+    )
     async def _eligibility(self, args: EligibilityArgs) -> EligibilityResult:
         if args.client_id != self.context.client_id:
             raise ToolError("client_id does not match the client on this call")
@@ -286,6 +266,12 @@ class ToolBox:
         self.state.facts.eligibility[args.product_type] = result.eligible
         return result
 
+    @tool(
+        "get_product_pricing",
+        "Monthly premium of a product. The only source of any price you say.",
+        needs_verification=True,
+        advances_to=Stage.QUALIFY,
+    )
     async def _pricing(self, args: PricingArgs) -> PriceQuote:
         quote = PriceQuote.model_validate(
             await self.data.pricing(args.product, args.coverage_level, args.has_spouse)
@@ -295,6 +281,12 @@ class ToolBox:
         self.state.facts.prices.add(quote.monthly_premium)
         return quote
 
+    @tool(
+        "check_broker_availability",
+        "Free appointment slots of the client's broker. The only source of any time slot you offer.",
+        needs_verification=True,
+        advances_to=Stage.SCHEDULE,
+    )
     async def _availability(self, args: AvailabilityArgs) -> AvailabilityOut:
         if args.broker_id != self.context.broker_id:
             raise ToolError("broker_id does not match the client's broker")
@@ -337,6 +329,12 @@ class ToolBox:
         agent offers is what book_appointment accepts, whatever calendar the broker uses."""
         return sorted(s.astimezone(UTC) for s in await self.control.free_slots(start, end))
 
+    @tool(
+        "schedule_appointment",
+        "Book a slot the caller accepted (must come from availability).",
+        needs_verification=True,
+        advances_to=Stage.CONFIRM,
+    )
     async def _schedule(self, args: ScheduleArgs) -> BookingOut:
         slot = args.slot_start.astimezone(UTC)
         if slot not in {s.astimezone(UTC) for s in self.state.facts.slots}:
@@ -357,11 +355,17 @@ class ToolBox:
             confirmation_code=confirmation.confirmation_code,
         )
 
+    @tool(
+        "update_client_notes",
+        "Add a short note for the broker. Never health details or ID numbers.",
+        needs_verification=True,
+    )
     async def _notes(self, args: NotesArgs) -> NoteOut:
         if _SSN.search(args.note):
             raise ToolError("notes must not contain identification numbers")
         return NoteOut(note_id=await self.data.add_note(self.context.client_id, args.note))
 
+    @tool("transfer_to_broker", "Transfer the caller to their broker if the broker is free now.")
     async def _transfer(self, _: NoArgs) -> TransferOut:
         connected = await self.control.transfer_to_broker()
         self.state.facts.broker_available_now = connected
@@ -370,6 +374,7 @@ class ToolBox:
             return TransferOut(transferring=True)
         return TransferOut(transferring=False, advice="The broker is not free now: offer a broker callback.")
 
+    @tool("request_callback", "Schedule a callback at a time the caller confirmed.")
     async def _callback(self, args: CallbackArgs) -> CallbackOut:
         at = _parse_iso(args.when, self.context.timezone)
         moved = False
@@ -395,12 +400,14 @@ class ToolBox:
             moved_into_calling_hours=moved,
         )
 
+    @tool("add_to_dnc", "The caller asked not to be called again: add them to the do-not-call list.")
     async def _dnc(self, _: NoArgs) -> DncOut:
         await self.control.opt_out()
         self.state.opted_out = True
         self.state.outcome = CallResult.OPTED_OUT
         return DncOut(added=True)
 
+    @tool("end_call", "End the call with its result once you have said goodbye.", advances_to=Stage.CLOSE)
     async def _end_call(self, args: EndCallArgs) -> EndOut:
         reason = args.reason
         required = {
@@ -418,6 +425,13 @@ class ToolBox:
         self.state.outcome = reason
         self.state.ended = True
         return EndOut(ended=True, reason=reason)
+
+
+# Every tool, in declaration order (the order the model sees them in).
+TOOLS: dict[str, ToolDef] = {
+    d.name: d for d in (getattr(m, "__tool__", None) for m in vars(ToolBox).values()) if d is not None
+}
+TOOL_SPECS: tuple[ToolSpec, ...] = tuple(d.spec for d in TOOLS.values())
 
 
 def _spread_over_days(slots: list[datetime], zone: ZoneInfo, limit: int) -> list[datetime]:

@@ -278,3 +278,23 @@ async def test_interpret_time_reads_the_callers_words_in_their_zone() -> None:
     assert ok and result["earliest"] == "15:00:00" and result["clock"] is None
     ok, result = await s.engine.tools.call("interpret_time", {"words": "whenever"})
     assert ok and result["instant"] is None
+
+
+def test_each_tool_is_declared_once_on_its_handler():
+    """Name, description, argument model, verification and stage live on the handler (@tool):
+    the spec the model sees is derived from the same declaration the ToolBox dispatches on."""
+    from conversation.tools import TOOLS, ToolBox
+
+    assert [d.name for d in TOOLS.values()] == [s.name for s in TOOL_SPECS]
+    for declared in TOOLS.values():
+        handler = getattr(ToolBox, declared.handler)
+        assert handler.__tool__ is declared
+        assert next(s for s in TOOL_SPECS if s.name == declared.name).description == declared.description
+    needing = {n for n, d in TOOLS.items() if d.needs_verification}
+    assert needing == {
+        "get_client_eligibility",
+        "get_product_pricing",
+        "check_broker_availability",
+        "schedule_appointment",
+        "update_client_notes",
+    }
