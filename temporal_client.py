@@ -23,8 +23,9 @@ async def connect(settings: Settings) -> Client:
     )
 
 
-async def ensure_search_attributes(client: Client, namespace: str = "default") -> None:
-    """Register our custom search attributes (idempotent: already-present ones are skipped)."""
+async def ensure_search_attributes(client: Client, namespace: str = "default") -> list[str]:
+    """Register our custom search attributes (idempotent: already-present ones are skipped);
+    returns the names it added."""
     from temporalio.api.enums.v1 import IndexedValueType
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
     from temporalio.common import SearchAttributeIndexedValueType
@@ -50,6 +51,7 @@ async def ensure_search_attributes(client: Client, namespace: str = "default") -
         await client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
         )
+    return sorted(missing)
 
 
 class TemporalVisibility:

@@ -32,6 +32,12 @@ def add_parser(sub: Any) -> None:
         default="engine",
         help="who talks: the conversation engine or an echo",
     )
+    serve.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=0.0,
+        help="on SIGTERM, refuse new streams and let live calls finish for up to this long (default 0)",
+    )
     serve.set_defaults(func=run_serve)
 
     token = media_sub.add_parser("token", help="Mint a short-lived signed stream token.")
@@ -65,7 +71,7 @@ def run_token(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _serve(host: str, port: int, temporal: bool, agent: str) -> None:
+async def _serve(host: str, port: int, temporal: bool, agent: str, drain_seconds: float) -> None:
     from media_server.app import media_server
     from media_server.server import run_forever
 
@@ -75,11 +81,14 @@ async def _serve(host: str, port: int, temporal: bool, agent: str) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with media_server(settings, temporal=temporal, agent=agent) as server:
-        await run_forever(server, host, port, stop)
+        await run_forever(server, host, port, stop, drain_seconds)
 
 
 def run_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
+    if args.drain_seconds < 0:
+        print("error: --drain-seconds must be >= 0", file=sys.stderr)
+        return 2
     if refused := insecure_start(settings, "media"):
         return refused
     setup_process(settings, "media")  # masks phones, names, dates and emails in every log line
@@ -94,6 +103,7 @@ def run_serve(args: argparse.Namespace) -> int:
             args.port or settings.media_port,
             not args.no_temporal,
             args.agent,
+            args.drain_seconds,
         )
     )
     return 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 from typing import Any
 
 from cli.common import add_database_flag, insecure_start, run_async, settings_from, setup_process
@@ -14,10 +16,17 @@ def add_parser(sub: Any) -> None:
     add_database_flag(parser)
     parser.add_argument("--temporal-address", default=None)
     parser.add_argument("--task-queue", default=None)
+    parser.add_argument(
+        "--health-port",
+        type=int,
+        default=None,
+        help="serve /healthz and /readyz (200 while polling its task queues) on this port",
+    )
+    parser.add_argument("--health-host", default="0.0.0.0", help="bind address of the health endpoint")
     parser.set_defaults(func=run)
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, health: tuple[str, int] | None = None) -> None:
     import temporal_client
     from db.session import Database
     from security.field_crypto import configure_field_encryption
@@ -39,16 +48,28 @@ async def serve(settings: Settings) -> None:
     await ensure_retention_schedule(
         client, task_queue=settings.task_queue, retention_days=settings.recording_retention_days
     )
+    workers = build_workers(client, settings, build_adapters(settings, db, telephony))
     try:
-        await run_workers(build_workers(client, settings, build_adapters(settings, db, telephony)))
+        async with contextlib.AsyncExitStack() as stack:
+            if health is not None:
+                from stack.health import health_server
+
+                await stack.enter_async_context(
+                    health_server(*health, ready=lambda: all(w.is_running for w in workers))
+                )
+            await run_workers(workers)
     finally:
         await db.dispose()
 
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    if args.health_port is not None and not 0 < args.health_port < 65536:
+        print("error: --health-port must be 1-65535", file=sys.stderr)
+        return 2
     if refused := insecure_start(settings, "worker"):
         return refused
     setup_process(settings, "worker")
-    run_async(serve(settings))
+    health = (args.health_host, args.health_port) if args.health_port is not None else None
+    run_async(serve(settings, health))
     return 0

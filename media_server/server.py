@@ -4,6 +4,10 @@ Permessage-deflate is off (Twilio does not use it and it would cost CPU on every
 but `/media` gets 404 before the WebSocket handshake, and a connection over `max_connections`
 (admitted handshakes plus live calls) gets 503 there, before it costs a session. What a peer may
 send before `start` is bounded in media_server/start_guard.py.
+
+Plain HTTP on the same port, for the orchestrator: `/healthz` (the process serves), `/readyz` (it
+takes new streams: 503 while draining) and `/metrics` (live calls, Prometheus text, what KEDA
+scales on). `drain()` is the shutdown: refuse new streams, let live calls finish.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from media_server.session import (
 log = logging.getLogger(__name__)
 
 MEDIA_PATH = "/media"
+HEALTH_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _MAX_MESSAGE_BYTES = 64 * 1024  # a 20 ms media message is ~300 bytes; start with params < 4 KB
 _MAX_WRITE_BUFFER = 1 << 20  # a peer that stops reading for ~30 s of audio is treated as gone
 DEFAULT_MAX_CONNECTIONS = 1000
@@ -87,10 +92,20 @@ class MediaServer:
         self.keep_reports = False
         self.frames_in = 0
         self.sessions = 0
+        self.draining = False
+        self.refused_draining = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        if request.path.split("?", 1)[0] != MEDIA_PATH:
+        path = request.path.split("?", 1)[0]
+        if path in HEALTH_PATHS:
+            return self._health(connection, path)
+        if path != MEDIA_PATH:
             return connection.respond(HTTPStatus.NOT_FOUND, "not found\n")
+        if self.draining:
+            self.refused_draining += 1
+            return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "media server draining\n")
         if self.admitted >= self.max_connections:
             self.refused_at_capacity += 1
             log.warning("media connection refused: at capacity (%d)", self.max_connections)
@@ -100,11 +115,47 @@ class MediaServer:
         task = asyncio.current_task()
         if task is not None:
             self.admitted += 1
+            self._idle.clear()
             task.add_done_callback(self._release)
         return None
 
     def _release(self, _task: asyncio.Task[Any]) -> None:
         self.admitted -= 1
+        if self.admitted == 0:
+            self._idle.set()
+
+    def _health(self, connection: ServerConnection, path: str) -> Response:
+        if path == "/healthz":
+            return connection.respond(HTTPStatus.OK, "ok\n")
+        if path == "/readyz":
+            if self.draining:
+                return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "draining\n")
+            if self.admitted >= self.max_connections:
+                return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "at capacity\n")
+            return connection.respond(HTTPStatus.OK, "ready\n")
+        lines = (
+            "# TYPE gyde_media_live_calls gauge",
+            f"gyde_media_live_calls {self.active}",
+            "# TYPE gyde_media_connections gauge",
+            f"gyde_media_connections {self.admitted}",
+            "# TYPE gyde_media_max_connections gauge",
+            f"gyde_media_max_connections {self.max_connections}",
+            "# TYPE gyde_media_draining gauge",
+            f"gyde_media_draining {int(self.draining)}",
+            "# TYPE gyde_media_refused_total counter",
+            f'gyde_media_refused_total{{reason="capacity"}} {self.refused_at_capacity}',
+            f'gyde_media_refused_total{{reason="draining"}} {self.refused_draining}',
+        )
+        return connection.respond(HTTPStatus.OK, "\n".join(lines) + "\n")
+
+    async def drain(self, timeout: float) -> int:
+        """Stop taking new streams and wait (up to `timeout` seconds) for the live ones to end;
+        returns how many were still open when the wait ended (0: a clean drain)."""
+        self.draining = True
+        log.info("media server draining: %d live connections", self.admitted)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        return self.admitted
 
     async def handler(self, ws: ServerConnection) -> None:
         self.active += 1
@@ -130,10 +181,23 @@ class MediaServer:
         )
 
 
-async def run_forever(server: MediaServer, host: str, port: int, stop: asyncio.Event | None = None) -> None:
-    """Serve until `stop` is set (or forever); used by `gyde media serve`."""
+async def run_forever(
+    server: MediaServer,
+    host: str,
+    port: int,
+    stop: asyncio.Event | None = None,
+    drain_seconds: float = 0.0,
+) -> None:
+    """Serve until `stop` is set (or forever), then drain for up to `drain_seconds` while still
+    listening (health answers, new streams get 503); used by `gyde media serve`."""
     ws_server: Server
     async with server.serve(host, port) as ws_server:
         bound = ", ".join(str(s.getsockname()) for s in ws_server.sockets)
         log.info("media server listening on %s%s", bound, MEDIA_PATH)
         await (stop or asyncio.Event()).wait()
+        if drain_seconds > 0:
+            left = await server.drain(drain_seconds)
+            if left:
+                log.warning("media server drain timed out with %d connections open", left)
+            else:
+                log.info("media server drained: no live calls")
