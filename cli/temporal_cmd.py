@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from cli.common import run_async, settings_from
 from settings import Settings
+
+T = TypeVar("T")
 
 
 def add_parser(sub: Any) -> None:
@@ -40,11 +43,28 @@ async def setup(settings: Settings, namespace: str, retention_days: int, registe
     if register:
         created = await ensure_namespace(client, namespace, retention_days)
         done.append(f"namespace {namespace}: {'registered' if created else 'already there'}")
-    added = await temporal_client.ensure_search_attributes(client, namespace)
+    added = await _when_namespace_visible(lambda: temporal_client.ensure_search_attributes(client, namespace))
     done.append(
         f"search attributes: {', '.join(added) + ' added' if added else 'all already registered'}"
     )
     return done
+
+
+async def _when_namespace_visible(call: Callable[[], Awaitable[T]], wait_s: float = 60.0) -> T:
+    """A namespace just registered reaches the frontend's cache some seconds later (NOT_FOUND
+    until then); retry until it does."""
+    import asyncio
+
+    from temporalio.service import RPCError, RPCStatusCode
+
+    for _ in range(int(wait_s)):
+        try:
+            return await call()
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+        await asyncio.sleep(1.0)
+    return await call()
 
 
 async def ensure_namespace(client: Any, namespace: str, retention_days: int) -> bool:
