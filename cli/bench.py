@@ -42,6 +42,7 @@ def add_parser(sub: Any) -> None:
     turns.add_argument("--no-write", action="store_true", help="do not update docs/performance.md")
     turns.add_argument("--json", action="store_true", help="print one JSON object")
     turns.set_defaults(func=run_turns)
+    add_campaign_parser(bench_sub)
 
 
 def run_media(args: argparse.Namespace) -> int:
@@ -90,4 +91,36 @@ def run_turns(args: argparse.Namespace) -> int:
     else:
         for row in result["rows"]:
             print(json.dumps(row))
+    return 0
+
+
+def add_campaign_parser(bench_sub: Any) -> None:
+    campaign = bench_sub.add_parser(
+        "campaign", help="A campaign of N clients (instant calls) against bare workflows on the same server."
+    )
+    campaign.add_argument("--clients", type=int, default=1000, help="clients in the campaign (default 1000)")
+    campaign.add_argument("--seed", type=int, default=1, help="seed of the generated clients")
+    campaign.add_argument("--no-write", action="store_true", help="do not update docs/performance.md")
+    campaign.add_argument("--json", action="store_true", help="print one JSON object")
+    campaign.set_defaults(func=run_campaign)
+
+
+def run_campaign(args: argparse.Namespace) -> int:
+    from bench.campaign_bench import bench_campaign
+    from cli.common import run_async
+    from settings import get_settings
+
+    if args.clients < 1:
+        print("error: --clients must be at least 1", file=sys.stderr)
+        return 2
+    result = run_async(bench_campaign(get_settings(), args.clients, args.seed))
+    if not args.no_write:
+        from bench.campaign_report import write_campaign_table
+
+        write_campaign_table(result)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:32} {value}")
     return 0

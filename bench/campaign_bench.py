@@ -1,0 +1,258 @@
+"""`gyde bench campaign --clients N`: one campaign of N clients through the real workflows and
+activities (scripted phone in instant mode, the product's database: PostgreSQL when
+GYDE_DATABASE_URL names it, else a fresh SQLite file), then, on the same Temporal dev server,
+N bare workflows running the same number of no-op activities each. Both worker processes are
+children, so their CPU and peak memory are measured alone; per-client costs are counted from
+the recorded histories."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from settings import Settings
+from stack.supervisor import Service, Supervisor, free_port, temporal_dev_server_command
+
+HISTORY_SAMPLE = 200  # client histories read for the per-client counts
+START_CONCURRENCY = 200  # bare workflows started at once
+
+
+def phase_timeout(clients: int) -> float:
+    """Give up on a phase (a stuck worker, a failing workflow task) instead of waiting forever."""
+    return 300.0 + clients * 0.5
+
+
+def database_for(settings: Settings, workdir: Path) -> str:
+    url = settings.database_url
+    return url if url.startswith("postgresql") else f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+
+
+@asynccontextmanager
+async def worker_process(
+    workdir: Path, mode: str, temporal_address: str, task_queue: str, database_url: str = ""
+) -> AsyncIterator[dict[str, float]]:
+    """A bench worker child; the dict it yields is filled with its stats once it stopped."""
+    config = {
+        "mode": mode,
+        "temporal_address": temporal_address,
+        "task_queue": task_queue,
+        "database_url": database_url,
+        "ready_path": str(workdir / f"{mode}.ready"),
+        "stats_path": str(workdir / f"{mode}.stats.json"),
+    }
+    path = workdir / f"{mode}.json"
+    path.write_text(json.dumps(config))
+    log = (workdir / f"{mode}.log").open("wb")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.campaign_worker", str(path), stdout=log, stderr=log
+    )
+    stats: dict[str, float] = {}
+    try:
+        for _ in range(600):
+            if Path(config["ready_path"]).exists() or proc.returncode is not None:
+                break
+            await asyncio.sleep(0.1)
+        if proc.returncode is not None or not Path(config["ready_path"]).exists():
+            raise RuntimeError(f"bench worker ({mode}) did not start; see {workdir / (mode + '.log')}")
+        yield stats
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            await proc.wait()
+        log.close()
+        stats_file = Path(config["stats_path"])
+        if stats_file.exists():
+            stats.update(json.loads(stats_file.read_text()))
+
+
+async def seed_campaign(database_url: str, campaign_id: str, clients: int, brokers: int, seed: int) -> None:
+    from sqlalchemy import update
+
+    from db.migrate import upgrade
+    from db.models import Broker, Client
+    from db.seed import create_campaign
+    from db.seed import seed as seed_rows
+    from db.session import Database
+
+    await upgrade(database_url)
+    db = Database(database_url)
+    try:
+        async with db.session() as session:
+            seeded = await seed_rows(session, brokers, clients, seed)
+            await session.execute(update(Client).where(Client.id.in_(seeded.client_ids)).values(eligible=True))
+            # Brokers take appointments at any hour, so booking never depends on when the bench runs.
+            await session.execute(
+                update(Broker)
+                .where(Broker.id.in_(seeded.broker_ids))
+                .values(work_start_hour=0, work_end_hour=24, work_days="0,1,2,3,4,5,6", slot_minutes=15)
+            )
+            await session.commit()
+            await create_campaign(session, campaign_id, "bench", seeded.client_ids)
+    finally:
+        await db.dispose()
+
+
+def bench_spec(campaign_id: str, clients: int) -> Any:
+    from domain.messages import CallingWindow, RetryPolicySpec
+    from stack.personas import demo_spec
+
+    return replace(
+        demo_spec(campaign_id),
+        max_concurrent_calls=min(clients, 500),
+        dials_per_minute=1_000_000.0,
+        max_attempts=2,
+        window=CallingWindow(start_hour=0, end_hour=24),
+        retry=RetryPolicySpec(base_minutes=0.01, multiplier=1.0, max_minutes=0.01),
+        page_size=500,
+    )
+
+
+async def history_counts(client: Any, campaign_id: str, campaign_wid: str) -> dict[str, float]:
+    """Per-client costs (median over a sample of client histories) and the longest campaign run."""
+    from temporalio.api.enums.v1 import EventType as E
+
+    counted = {
+        "activities": (E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,),
+        "local_activities": (E.EVENT_TYPE_MARKER_RECORDED,),
+        "signals": (E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,),
+        "updates": (E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,),
+        "timers": (E.EVENT_TYPE_TIMER_STARTED,),
+    }
+    per: dict[str, list[int]] = {name: [] for name in [*counted, "events"]}
+    query = f'CampaignId = "{campaign_id}" AND WorkflowType = "ClientOutreachWorkflow"'
+    async for execution in client.list_workflows(query, limit=HISTORY_SAMPLE):
+        history = await client.get_workflow_handle(execution.id, run_id=execution.run_id).fetch_history()
+        types = [event.event_type for event in history.events]
+        per["events"].append(len(types))
+        for name, wanted in counted.items():
+            per[name].append(sum(1 for t in types if t in wanted))
+    campaign_max = 0
+    async for run in client.list_workflows(f'WorkflowId = "{campaign_wid}"'):
+        history = await client.get_workflow_handle(run.id, run_id=run.run_id).fetch_history()
+        campaign_max = max(campaign_max, len(history.events))
+    out = {f"{name}_per_client": round(statistics.mean(v), 2) if v else 0.0 for name, v in per.items()}
+    out["history_events_per_client_p50"] = statistics.median(per["events"]) if per["events"] else 0
+    out["campaign_history_events_max"] = campaign_max
+    out["histories_sampled"] = len(per["events"])
+    return out
+
+
+async def run_lifecycle(client: Any, spec: Any, task_queue: str) -> tuple[float, Any]:
+    from domain.ids import campaign_workflow_id
+    from domain.messages import CampaignInput
+    from workflows.campaign import CampaignWorkflow
+
+    started = time.monotonic()
+    handle = await client.start_workflow(
+        CampaignWorkflow.run,
+        CampaignInput(spec),
+        id=campaign_workflow_id(spec.campaign_id),
+        task_queue=task_queue,
+    )
+    summary = await handle.result()
+    return time.monotonic() - started, summary
+
+
+async def run_bare(client: Any, clients: int, activities: int, task_queue: str) -> float:
+    from bench.bare_workflow import BareWorkflow
+
+    gate = asyncio.Semaphore(START_CONCURRENCY)
+    prefix = f"bench-bare-{os.getpid()}-{time.time_ns()}"
+
+    async def one(index: int) -> None:
+        async with gate:
+            handle = await client.start_workflow(
+                BareWorkflow.run, activities, id=f"{prefix}-{index}", task_queue=task_queue
+            )
+        await handle.result()
+
+    started = time.monotonic()
+    await asyncio.gather(*(one(i) for i in range(clients)))
+    return time.monotonic() - started
+
+
+async def count_completed(client: Any, campaign_id: str) -> int:
+    query = (
+        f'CampaignId = "{campaign_id}" AND WorkflowType = "ClientOutreachWorkflow" '
+        f'AND ExecutionStatus = "Completed"'
+    )
+    for _ in range(50):  # visibility trails the histories by a moment
+        count = int((await client.count_workflows(query)).count)
+        if count:
+            return count
+        await asyncio.sleep(0.2)
+    return 0
+
+
+async def bench_campaign(settings: Settings, clients: int, seed: int = 1) -> dict[str, Any]:
+    import temporal_client
+
+    if clients < 1:
+        raise ValueError("--clients must be at least 1")
+    began = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="gyde-bench-") as tmp:
+        workdir = Path(tmp)
+        port = free_port()
+        address = f"127.0.0.1:{port}"
+        local = settings.model_copy(update={"temporal_address": address, "temporal_ui_port": free_port()})
+        database_url = database_for(settings, workdir)
+        campaign_id = f"bench-{clients}-{time.strftime('%Y%m%d%H%M%S')}"
+        seed_value = seed if not database_url.startswith("postgresql") else int(time.time()) % 90_000
+        supervisor = Supervisor(quiet=True, log_dir=workdir)
+        try:
+            command = temporal_dev_server_command(local, db_path=workdir / "temporal.db")
+            await supervisor.start(Service("temporal", command, port, restart=False), ready_within=90)
+            await seed_campaign(database_url, campaign_id, clients, max(2, clients // 40), seed_value)
+            client = await temporal_client.connect(local)
+            queue = f"bench-lifecycle-{time.time_ns()}"
+            async with worker_process(workdir, "lifecycle", address, queue, database_url) as life:
+                life_s, summary = await asyncio.wait_for(
+                    run_lifecycle(client, bench_spec(campaign_id, clients), queue), phase_timeout(clients)
+                )
+            completed = await count_completed(client, campaign_id)
+            from domain.ids import campaign_workflow_id
+
+            counts = await history_counts(client, campaign_id, campaign_workflow_id(campaign_id))
+            activities = max(1, round(counts["activities_per_client"] + counts["local_activities_per_client"]))
+            bare_queue = f"bench-bare-{time.time_ns()}"
+            async with worker_process(workdir, "bare", address, bare_queue) as bare:
+                bare_s = await asyncio.wait_for(
+                    run_bare(client, clients, activities, bare_queue), phase_timeout(clients)
+                )
+        finally:
+            await supervisor.stop()
+    clients_per_s = completed / life_s if life_s else 0.0
+    bare_per_s = clients / bare_s if bare_s else 0.0
+    return {
+        "clients": clients,
+        "completed": completed,
+        "clients_per_s": round(clients_per_s, 2),
+        "bare_workflows_per_s": round(bare_per_s, 2),
+        "ratio": round(clients_per_s / bare_per_s, 3) if bare_per_s else 0.0,
+        "activities_per_client": round(counts["activities_per_client"] + counts["local_activities_per_client"], 2),
+        "signals_per_client": counts["signals_per_client"],
+        "history_events_per_client_p50": counts["history_events_per_client_p50"],
+        "campaign_history_events_max": counts["campaign_history_events_max"],
+        "worker_cpu_s": life.get("cpu_s", 0.0),
+        "worker_peak_rss_mb": life.get("peak_rss_mb", 0.0),
+        "duration_s": round(time.monotonic() - began, 1),
+        "updates_per_client": counts["updates_per_client"],
+        "timers_per_client": counts["timers_per_client"],
+        "local_activities_per_client": counts["local_activities_per_client"],
+        "bare_activities_per_workflow": activities,
+        "bare_worker_cpu_s": bare.get("cpu_s", 0.0),
+        "bare_worker_peak_rss_mb": bare.get("peak_rss_mb", 0.0),
+        "outcomes": dict(sorted(summary.outcomes.items())),
+        "histories_sampled": counts["histories_sampled"],
+        "database": "postgresql" if database_url.startswith("postgresql") else "sqlite",
+    }
