@@ -31,12 +31,12 @@ def db_engine_agent_factory(
     from conversation.agent_data import CachedAgentData
     from conversation.engine import ConversationEngine
     from conversation.online import evaluation_record
-    from conversation.prompts import PromptCatalog
+    from conversation.prompt_reload import ReloadingCatalog
     from conversation.shadow import ShadowEngine, shadow_candidate
     from db.repositories.agent_data import SqlAgentData, agent_actor, load_agent_view
     from db.repositories.evals import record_call
 
-    catalog = PromptCatalog.load() if llm is not None else None
+    catalogs = ReloadingCatalog() if llm is not None else None
 
     async def build(ctx: CallContext, control: CallControl) -> ConversationEngine:
         campaign_id, client_id = parse_outreach_workflow_id(ctx.workflow_id)
@@ -47,6 +47,7 @@ def db_engine_agent_factory(
             campaign_id=campaign_id,
             callback_number=settings.callback_number,
         )
+        catalog = catalogs.current() if catalogs is not None else None  # a rollback applies here
         prompt = catalog.for_call(campaign_id, client_id) if catalog is not None else None
         arm = _arm(catalog, campaign_id, client_id)
         data = CachedAgentData(SqlAgentData(db, campaign_id=campaign_id))
