@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
+from temporalio.common import Priority, RetryPolicy, SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import (
     ApplicationError,
     ChildWorkflowError,
@@ -49,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
 
 SHORT = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+CALLBACKS_FIRST = "callbacks-first"  # workflow.patched id: callback permits jump the queue
 
 
 @workflow.defn
@@ -171,7 +172,12 @@ class CampaignWorkflow:
     def request_dial(self, request: DialPermitRequest) -> None:
         self._seqs[request.client_id] = request.seq
         if request.client_id not in self._queue and request.client_id not in self._in_call:
-            self._queue.append(request.client_id)
+            # A callback the client asked for goes first; patched, so campaigns that were
+            # running before this rule replay their queue order unchanged (docs/deploy.md).
+            if request.callback and workflow.patched(CALLBACKS_FIRST):
+                self._queue.appendleft(request.client_id)
+            else:
+                self._queue.append(request.client_id)
 
     @workflow.signal
     def release_dial(self, release: DialPermitRelease) -> None:
@@ -306,6 +312,9 @@ class CampaignWorkflow:
                         SearchAttributePair(sa.BROKER_ID, client.broker_id),
                     ]
                 ),
+                # Fair dispatch across brokers on the shared task queues: one broker's large
+                # campaign cannot starve another's (server fairness, docs/deploy.md).
+                priority=Priority(fairness_key=client.broker_id),
                 static_summary=f"Outreach to client {client.client_id}",
                 static_details=f"campaign `{spec.campaign_id}` · broker `{client.broker_id}`",
             )

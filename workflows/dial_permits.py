@@ -29,12 +29,15 @@ def _campaign() -> ExternalWorkflowHandle[campaign_wf.CampaignWorkflow] | None:
     return workflow.get_external_workflow_handle_for(campaign_wf.CampaignWorkflow.run, parent.workflow_id)
 
 
-async def request(client_id: str, seq: int) -> bool:
-    """Ask for a slot; False when there is no campaign to ask (the caller may dial at once)."""
+async def request(client_id: str, seq: int, callback: bool = False) -> bool:
+    """Ask for a slot; False when there is no campaign to ask (the caller may dial at once).
+    `callback`: the client asked for this call, so the campaign serves it first."""
     campaign = _campaign()
     if campaign is None:
         return False
-    await campaign.signal(campaign_wf.CampaignWorkflow.request_dial, DialPermitRequest(client_id, seq))
+    await campaign.signal(
+        campaign_wf.CampaignWorkflow.request_dial, DialPermitRequest(client_id, seq, callback)
+    )
     return True
 
 

@@ -315,7 +315,9 @@ class ClientOutreachWorkflow:
         campaign stops."""
         self._s.permit_seq += 1
         self._s.permit = None
-        if not await dial_permits.request(self._s.task.client_id, self._s.permit_seq):
+        if not await dial_permits.request(
+            self._s.task.client_id, self._s.permit_seq, callback=self._s.callback_due
+        ):
             self._holding_permit = False
             return PermitAnswered(True)  # no campaign: nothing to share
         self._set_stage(ClientStage.WAITING_WINDOW, "waiting for a dial slot")
@@ -332,6 +334,8 @@ class ClientOutreachWorkflow:
             await dial_permits.release(self._s.task.client_id, self._s.permit_seq)
             return Waited()
         self._holding_permit = permit.granted
+        if permit.granted:
+            self._s.callback_due = False
         return PermitAnswered(permit.granted)
 
     async def _release_permit(self) -> None:

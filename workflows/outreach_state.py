@@ -96,6 +96,7 @@ class OutreachState:
     callback_in_flight: bool = False
     pending_callback_at: datetime | None = None
     callback_seq: int = 0
+    callback_due: bool = False  # the next dial is a callback the client asked for (dials first)
     ai_callbacks: int = 0
     broker_callback_started: bool = False
     transfer_in_flight: bool = False

@@ -397,6 +397,7 @@ def _call_back_later(state: OutreachState, why: str, now: datetime) -> Action:
     state.ai_callbacks += 1
     state.not_before = state.callback.callback_at
     state.callback = None
+    state.callback_due = True
     state.verdict = None
     state.stage = ClientStage.WAITING_CALLBACK
     state.last_event = why

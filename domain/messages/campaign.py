@@ -172,6 +172,7 @@ class DialPermitRequest:
 
     client_id: str
     seq: int = 0
+    callback: bool = False  # a callback the client asked for: served before first tries
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,55 @@
+"""Fair dialling across brokers: every client workflow a campaign starts carries its broker as
+the Temporal fairness key, so the server shares task-queue dispatch between brokers (its
+activities inherit it); a callback the client asked for is marked on its permit request."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.testing import WorkflowEnvironment
+
+from db.models import Client as ClientRow
+from db.session import Database
+from domain.ids import outreach_workflow_id
+from domain.messages import DialPermitRequest
+from tests.workflows.test_campaign import CAMPAIGN, DECLINED, cid, scripts, spec, start
+from tests.conftest import dev_server_path
+from tests.workflows.harness import running_world
+from workflows.search_attributes import ALL_KEYS
+
+
+async def test_client_workflows_carry_their_broker_as_fairness_key(sqlite_db: Database) -> None:
+    # The dev server keeps a workflow's priority (the time-skipping test server drops it).
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=dev_server_path(),
+        ui=False,
+        search_attributes=list(ALL_KEYS),
+        dev_server_extra_args=["--dynamic-config-value", "matching.enableFairness=true"],
+    )
+    try:
+        await check_fairness_keys(env, sqlite_db)
+    finally:
+        await env.shutdown()
+
+
+async def check_fairness_keys(time_env: WorkflowEnvironment, sqlite_db: Database) -> None:
+    async with running_world(time_env.client, sqlite_db, scripts({}, DECLINED), clients=2) as world:
+        handle = await start(world, spec())
+        await handle.result()
+        async with sqlite_db.session() as session:
+            brokers = dict((await session.execute(select(ClientRow.id, ClientRow.broker_id))).all())
+        for index in range(2):
+            described = await time_env.client.workflow_service.describe_workflow_execution(
+                DescribeWorkflowExecutionRequest(
+                    namespace=time_env.client.namespace,
+                    execution=WorkflowExecution(workflow_id=outreach_workflow_id(CAMPAIGN, cid(index))),
+                )
+            )
+            priority = described.workflow_execution_info.priority
+            assert priority.fairness_key == brokers[cid(index)]
+
+
+def test_a_permit_request_defaults_to_an_ordinary_dial() -> None:
+    assert DialPermitRequest("c1", 3) == DialPermitRequest("c1", 3, callback=False)
+    assert DialPermitRequest("c1", 3, True).callback
