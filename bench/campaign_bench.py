@@ -37,6 +37,19 @@ def database_for(settings: Settings, workdir: Path) -> str:
     return url if url.startswith("postgresql") else f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
 
 
+def _exists(path: str) -> bool:
+    return os.path.exists(path)
+
+
+def _read_json(path: str) -> dict[str, float]:
+    """The child's stats file ({} when it wrote none: it was killed)."""
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as handle:
+        loaded: dict[str, float] = json.load(handle)
+    return loaded
+
+
 @asynccontextmanager
 async def worker_process(
     workdir: Path, mode: str, temporal_address: str, task_queue: str, database_url: str = ""
@@ -59,10 +72,10 @@ async def worker_process(
     stats: dict[str, float] = {}
     try:
         for _ in range(600):
-            if Path(config["ready_path"]).exists() or proc.returncode is not None:
+            if _exists(config["ready_path"]) or proc.returncode is not None:
                 break
             await asyncio.sleep(0.1)
-        if proc.returncode is not None or not Path(config["ready_path"]).exists():
+        if proc.returncode is not None or not _exists(config["ready_path"]):
             raise RuntimeError(f"bench worker ({mode}) did not start; see {workdir / (mode + '.log')}")
         yield stats
     finally:
@@ -70,9 +83,7 @@ async def worker_process(
             proc.terminate()
             await proc.wait()
         log.close()
-        stats_file = Path(config["stats_path"])
-        if stats_file.exists():
-            stats.update(json.loads(stats_file.read_text()))
+        stats.update(_read_json(config["stats_path"]))
 
 
 async def seed_campaign(database_url: str, campaign_id: str, clients: int, brokers: int, seed: int) -> None:
@@ -89,7 +100,9 @@ async def seed_campaign(database_url: str, campaign_id: str, clients: int, broke
     try:
         async with db.session() as session:
             seeded = await seed_rows(session, brokers, clients, seed)
-            await session.execute(update(Client).where(Client.id.in_(seeded.client_ids)).values(eligible=True))
+            await session.execute(
+                update(Client).where(Client.id.in_(seeded.client_ids)).values(eligible=True)
+            )
             # Brokers take appointments at any hour, so booking never depends on when the bench runs.
             await session.execute(
                 update(Broker)
@@ -223,7 +236,9 @@ async def bench_campaign(settings: Settings, clients: int, seed: int = 1) -> dic
             from domain.ids import campaign_workflow_id
 
             counts = await history_counts(client, campaign_id, campaign_workflow_id(campaign_id))
-            activities = max(1, round(counts["activities_per_client"] + counts["local_activities_per_client"]))
+            activities = max(
+                1, round(counts["activities_per_client"] + counts["local_activities_per_client"])
+            )
             bare_queue = f"bench-bare-{time.time_ns()}"
             async with worker_process(workdir, "bare", address, bare_queue) as bare:
                 bare_s = await asyncio.wait_for(
@@ -239,7 +254,9 @@ async def bench_campaign(settings: Settings, clients: int, seed: int = 1) -> dic
         "clients_per_s": round(clients_per_s, 2),
         "bare_workflows_per_s": round(bare_per_s, 2),
         "ratio": round(clients_per_s / bare_per_s, 3) if bare_per_s else 0.0,
-        "activities_per_client": round(counts["activities_per_client"] + counts["local_activities_per_client"], 2),
+        "activities_per_client": round(
+            counts["activities_per_client"] + counts["local_activities_per_client"], 2
+        ),
         "signals_per_client": counts["signals_per_client"],
         "history_events_per_client_p50": counts["history_events_per_client_p50"],
         "campaign_history_events_max": counts["campaign_history_events_max"],

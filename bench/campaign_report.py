@@ -41,9 +41,7 @@ def load_rows(path: Path = DATA_PATH) -> dict[int, dict[str, Any]]:
 def render_table(rows: dict[int, dict[str, Any]]) -> str:
     head = "| " + " | ".join(title for title, _ in COLUMNS) + " |"
     rule = "|" + "---|" * len(COLUMNS)
-    body = [
-        "| " + " | ".join(str(rows[n].get(key, "")) for _, key in COLUMNS) + " |" for n in sorted(rows)
-    ]
+    body = ["| " + " | ".join(str(rows[n].get(key, "")) for _, key in COLUMNS) + " |" for n in sorted(rows)]
     return "\n".join([head, rule, *body])
 
 

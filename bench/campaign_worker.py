@@ -44,7 +44,7 @@ async def lifecycle_workers(config: dict[str, Any]) -> tuple[list[Any], Any]:
     from sim.scripted_phone import ScriptedPhone
     from worker import build_adapters, build_workers
 
-    settings = Settings(
+    settings = Settings(  # type: ignore[call-arg]  # no .env: the bench sets what it needs
         _env_file=None,
         temporal_address=config["temporal_address"],
         task_queue=config["task_queue"],
@@ -84,9 +84,13 @@ async def bare_workers(config: dict[str, Any]) -> list[Any]:
     from settings import Settings
 
     # The same encrypting data converter as the lifecycle: payload cost is part of both.
-    settings = Settings(_env_file=None, temporal_address=config["temporal_address"])
+    settings = Settings(_env_file=None, temporal_address=config["temporal_address"])  # type: ignore[call-arg]
     client = await temporal_client.connect(settings)
     return [Worker(client, task_queue=config["task_queue"], workflows=[BareWorkflow], activities=[noop])]
+
+
+def _write(path: str, text: str) -> None:
+    Path(path).write_text(text, encoding="utf-8")
 
 
 async def main(config: dict[str, Any]) -> None:
@@ -100,15 +104,18 @@ async def main(config: dict[str, Any]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    Path(config["ready_path"]).write_text("ready")
+    _write(config["ready_path"], "ready")
     try:
         await run_workers(workers, stop, handle_signals=False)
     finally:
         if db is not None:
             await db.dispose()
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    stats = {"cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
-    Path(config["stats_path"]).write_text(json.dumps(stats))
+    stats = {
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+    }
+    _write(config["stats_path"], json.dumps(stats))
 
 
 if __name__ == "__main__":

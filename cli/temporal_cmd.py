@@ -44,9 +44,7 @@ async def setup(settings: Settings, namespace: str, retention_days: int, registe
         created = await ensure_namespace(client, namespace, retention_days)
         done.append(f"namespace {namespace}: {'registered' if created else 'already there'}")
     added = await _when_namespace_visible(lambda: temporal_client.ensure_search_attributes(client, namespace))
-    done.append(
-        f"search attributes: {', '.join(added) + ' added' if added else 'all already registered'}"
-    )
+    done.append(f"search attributes: {', '.join(added) + ' added' if added else 'all already registered'}")
     return done
 
 
@@ -87,8 +85,8 @@ async def ensure_namespace(client: Any, namespace: str, retention_days: int) -> 
         await client.workflow_service.register_namespace(
             RegisterNamespaceRequest(namespace=namespace, workflow_execution_retention_period=retention)
         )
-    except RPCError as err:
-        if err.status != RPCStatusCode.ALREADY_EXISTS:
+    except RPCError as exc:  # registered meanwhile by another deploy job
+        if exc.status != RPCStatusCode.ALREADY_EXISTS:
             raise
         return False
     return True

@@ -148,13 +148,13 @@ class MediaServer:
         )
         return connection.respond(HTTPStatus.OK, "\n".join(lines) + "\n")
 
-    async def drain(self, timeout: float) -> int:
-        """Stop taking new streams and wait (up to `timeout` seconds) for the live ones to end;
+    async def drain(self, within: float) -> int:
+        """Stop taking new streams and wait (up to `within` seconds) for the live ones to end;
         returns how many were still open when the wait ended (0: a clean drain)."""
         self.draining = True
         log.info("media server draining: %d live connections", self.admitted)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), timeout)
+            await asyncio.wait_for(self._idle.wait(), within)
         return self.admitted
 
     async def handler(self, ws: ServerConnection) -> None:

@@ -17,7 +17,9 @@ from collections.abc import AsyncIterator, Callable
 _STATUS = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}
 
 
-async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ready: Callable[[], bool]) -> None:
+async def _answer(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ready: Callable[[], bool]
+) -> None:
     try:
         line = await asyncio.wait_for(reader.readline(), 5)
         parts = line.decode("latin-1").split()

@@ -83,7 +83,7 @@ async def test_drain_refuses_new_streams_and_waits_for_the_live_call(running):  
         await live.send(start_message())
         await eventually(lambda: media.active == 1)
 
-        drain = asyncio.create_task(media.drain(timeout=30))
+        drain = asyncio.create_task(media.drain(within=30))
         await eventually(lambda: media.draining)
         with pytest.raises(InvalidStatus) as refused:
             async with connect(f"ws://127.0.0.1:{port}/media"):
@@ -107,7 +107,7 @@ async def test_drain_gives_up_after_its_timeout(running):  # type: ignore[no-unt
         await live.send(protocol.connected_message())
         await live.send(start_message())
         await eventually(lambda: media.active == 1)
-        assert await media.drain(timeout=0.05) == 1  # still open: reported, the caller decides
+        assert await media.drain(within=0.05) == 1  # still open: reported, the caller decides
 
 
 async def test_run_forever_drains_after_stop() -> None:

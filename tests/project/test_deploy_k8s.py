@@ -166,9 +166,7 @@ def test_every_deployment_has_a_disruption_budget(docs: list[dict[str, Any]]) ->
     for name, deployment in by_kind(docs, "Deployment").items():
         labels = deployment["spec"]["template"]["metadata"]["labels"]
         matching = [
-            b
-            for b in budgets.values()
-            if b["spec"]["selector"]["matchLabels"].items() <= labels.items()
+            b for b in budgets.values() if b["spec"]["selector"]["matchLabels"].items() <= labels.items()
         ]
         assert len(matching) == 1, name
         assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()

@@ -13,9 +13,9 @@ from db.models import Client as ClientRow
 from db.session import Database
 from domain.ids import outreach_workflow_id
 from domain.messages import DialPermitRequest
-from tests.workflows.test_campaign import CAMPAIGN, DECLINED, cid, scripts, spec, start
 from tests.conftest import dev_server_path
 from tests.workflows.harness import running_world
+from tests.workflows.test_campaign import CAMPAIGN, DECLINED, cid, scripts, spec, start
 from workflows.search_attributes import ALL_KEYS
 
 
