@@ -113,7 +113,14 @@ def run_campaign(args: argparse.Namespace) -> int:
     if args.clients < 1:
         print("error: --clients must be at least 1", file=sys.stderr)
         return 2
-    result = run_async(bench_campaign(get_settings(), args.clients, args.seed))
+    try:
+        result = run_async(bench_campaign(get_settings(), args.clients, args.seed))
+    except TimeoutError:
+        print("error: the campaign did not finish in time (see the worker log named above)", file=sys.stderr)
+        return 1
+    except RuntimeError as exc:  # a worker or the Temporal dev server did not start
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if not args.no_write:
         from bench.campaign_report import write_campaign_table
 
