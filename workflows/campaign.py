@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
 SHORT = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 CALLBACKS_FIRST = "callbacks-first"  # workflow.patched id: callback permits jump the queue
+START_IN_BATCHES = "start-in-batches"  # workflow.patched id: children started together
 GRANT_IN_BATCHES = "grant-in-batches"  # workflow.patched id: a second's worth of permits at once
 
 
@@ -272,22 +273,22 @@ class CampaignWorkflow:
         )
         self._carry.page_number += 1
         self._carry.cursor = page.next_cursor
-        for client in page.clients:
-            # Start a client only when a dial slot could soon be free: bounded look-ahead keeps the
+        clients = list(page.clients)
+        while clients:
+            # Start clients only when dial slots could soon be free: bounded look-ahead keeps the
             # permit queue (carried across continue-as-new) small.
-            await self._wait_reconciling(
-                lambda: (
-                    self._cancelled
-                    or (
-                        not self._paused
-                        and len(self._queue) + len(self._in_call) < self._spec.max_concurrent_calls
-                    )
-                )
-            )
+            await self._wait_reconciling(lambda: self._cancelled or (not self._paused and self._room() > 0))
             if self._cancelled:
                 self._carry.cursor = None
                 return
-            await self._start_client(client)
+            if workflow.patched(START_IN_BATCHES):  # all the free room at once, not one by one
+                batch, clients = clients[: self._room()], clients[self._room() :]
+                await asyncio.gather(*(self._start_client(client) for client in batch))
+            else:
+                await self._start_client(clients.pop(0))
+
+    def _room(self) -> int:
+        return self._spec.max_concurrent_calls - len(self._queue) - len(self._in_call)
 
     async def _start_client(self, client: ClientRef) -> None:
         spec = self._spec
@@ -381,7 +382,9 @@ class CampaignWorkflow:
                 return
             if not workflow.patched(GRANT_IN_BATCHES):  # campaigns started before batching
                 if await self._grant_next(spec):
-                    await workflow.sleep(timedelta(seconds=60.0 / spec.dials_per_minute), summary="pacing dials")
+                    await workflow.sleep(
+                        timedelta(seconds=60.0 / spec.dials_per_minute), summary="pacing dials"
+                    )
                 continue
             # Up to a second's worth of dials at once, then one pause for them all: a timer and a
             # signal round trip per permit capped a campaign near one dial a second.

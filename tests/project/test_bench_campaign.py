@@ -1,0 +1,53 @@
+"""`gyde bench campaign` on a tiny sample (3 clients; the 1,000+ runs are in docs/performance.md):
+every client completes through the real lifecycle, the bare yardstick runs the same number of
+activities, the counts come from real histories; the table and the plot are written; bad
+input is a clear error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.campaign_bench import bench_campaign
+from bench.campaign_report import BEGIN, END, write_campaign_table
+from cli.main import main
+from settings import Settings
+
+KEYS = {
+    "clients", "completed", "clients_per_s", "bare_workflows_per_s", "ratio", "activities_per_client",
+    "signals_per_client", "history_events_per_client_p50", "campaign_history_events_max",
+    "worker_cpu_s", "worker_peak_rss_mb", "duration_s",
+}  # fmt: skip
+
+
+async def test_three_clients_complete_and_are_counted(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")
+    result = await bench_campaign(settings, 3)
+    assert KEYS <= set(result)
+    assert result["clients"] == result["completed"] == 3
+    assert sum(result["outcomes"].values()) == 3
+    assert result["histories_sampled"] == 3
+    # the lifecycle's real work is visible in its histories: screening, dial, follow-up ...
+    assert result["activities_per_client"] >= 3 and result["signals_per_client"] >= 1
+    assert result["bare_activities_per_workflow"] == max(1, round(result["activities_per_client"]))
+    assert result["history_events_per_client_p50"] > result["activities_per_client"] * 3
+    assert result["campaign_history_events_max"] > 0
+    assert result["clients_per_s"] > 0 and result["bare_workflows_per_s"] > 0
+    assert result["worker_cpu_s"] > 0 and result["worker_peak_rss_mb"] > 20
+
+    doc, data = tmp_path / "performance.md", tmp_path / "campaign_bench.json"
+    doc.write_text("# Performance\n")
+    write_campaign_table(result, doc, data)
+    write_campaign_table({**result, "clients": 10}, doc, data)
+    write_campaign_table({**result, "clients_per_s": 99.0}, doc, data)  # same N: replaced
+    text = doc.read_text()
+    assert text.count(BEGIN) == 1 and text.count(END) == 1
+    rows = [line for line in text.split(BEGIN)[1].split(END)[0].splitlines() if line.startswith("| ")]
+    assert len(rows) == 3 and rows[1].startswith("| 3 | 3 | 99.0 |")  # header, N=3, N=10
+    assert [r["clients"] for r in json.loads(data.read_text())] == [3, 10]
+    assert data.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bad_client_count_is_a_clear_error(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["bench", "campaign", "--clients", "0", "--no-write"]) == 2
+    assert "--clients must be at least 1" in capsys.readouterr().err
