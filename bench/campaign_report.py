@@ -66,6 +66,7 @@ def plot(rows: dict[int, dict[str, Any]], path: Path = PLOT_PATH) -> None:
     left.set_xscale("log")
     left.set_xlabel("clients in the campaign")
     left.set_ylabel("per second")
+    left.set_ylim(bottom=0)
     left.set_title("Throughput")
     left.legend()
     right.plot(ns, [rows[n]["worker_peak_rss_mb"] for n in ns], "o-", color="tab:red")
