@@ -176,10 +176,8 @@ class CampaignWorkflow:
         if request.client_id not in self._queue and request.client_id not in self._in_call:
             # A callback the client asked for goes first; patched, so campaigns that were
             # running before this rule replay their queue order unchanged (docs/deploy.md).
-            if request.callback and workflow.patched(CALLBACKS_FIRST):
-                self._queue.appendleft(request.client_id)
-            else:
-                self._queue.append(request.client_id)
+            first = request.callback and workflow.patched(CALLBACKS_FIRST)
+            enqueue(self._queue, request.client_id, first=first)
 
     @workflow.signal
     def release_dial(self, release: DialPermitRelease) -> None:
@@ -474,6 +472,15 @@ def _validate(spec: CampaignSpec) -> None:
         raise ApplicationError(
             "max_attempts and page_size must be at least 1", type="InvalidCampaign", non_retryable=True
         )
+
+
+def enqueue(queue: deque[str], client_id: str, first: bool) -> None:
+    """The permit queue: first tries and retries wait their turn; a callback the client asked
+    for (`first`) goes to the front (a callback is a promise made for a time)."""
+    if first:
+        queue.appendleft(client_id)
+    else:
+        queue.append(client_id)
 
 
 async def _quietly(signal: Awaitable[None], result: bool = False) -> bool:

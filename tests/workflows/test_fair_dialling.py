@@ -4,6 +4,8 @@ activities inherit it); a callback the client asked for is marked on its permit 
 
 from __future__ import annotations
 
+from collections import deque
+
 from sqlalchemy import select
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
@@ -16,6 +18,7 @@ from domain.messages import DialPermitRequest
 from tests.conftest import dev_server_path
 from tests.workflows.harness import running_world
 from tests.workflows.test_campaign import CAMPAIGN, DECLINED, cid, scripts, spec, start
+from workflows.campaign import enqueue
 from workflows.search_attributes import ALL_KEYS
 
 
@@ -53,3 +56,28 @@ async def check_fairness_keys(time_env: WorkflowEnvironment, sqlite_db: Database
 def test_a_permit_request_defaults_to_an_ordinary_dial() -> None:
     assert DialPermitRequest("c1", 3) == DialPermitRequest("c1", 3, callback=False)
     assert DialPermitRequest("c1", 3, True).callback
+
+
+def test_a_callback_request_is_served_before_waiting_first_tries() -> None:
+    queue: deque[str] = deque()
+    for client_id in ("a", "b"):
+        enqueue(queue, client_id, first=False)
+    enqueue(queue, "called-back", first=True)
+    enqueue(queue, "c", first=False)
+    assert list(queue) == ["called-back", "a", "b", "c"]
+
+
+def test_the_dial_a_client_asked_for_is_flagged_as_a_callback() -> None:
+    from datetime import UTC, datetime
+
+    from domain.enums import CallbackOwner, ClientStage
+    from domain.messages import CallbackConfirmation, ClientTask
+    from workflows.outreach_state import OutreachState
+    from workflows.outreach_steps import _call_back_later
+
+    state = OutreachState(task=ClientTask(campaign_id="camp-1", client_id="c1", broker_id="b1"))
+    assert not state.callback_due  # first tries and retries are ordinary dials
+    at = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+    state.callback = CallbackConfirmation("cb-1", at, CallbackOwner.AI)
+    _call_back_later(state, "client asked to be called back", at)
+    assert state.callback_due and state.stage is ClientStage.WAITING_CALLBACK
