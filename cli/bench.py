@@ -116,7 +116,7 @@ def run_campaign(args: argparse.Namespace) -> int:
     try:
         result = run_async(bench_campaign(get_settings(), args.clients, args.seed))
     except TimeoutError:
-        print("error: the campaign did not finish in time (see the worker log named above)", file=sys.stderr)
+        print("error: a phase of the benchmark did not finish within its time limit", file=sys.stderr)
         return 1
     except RuntimeError as exc:  # a worker or the Temporal dev server did not start
         print(f"error: {exc}", file=sys.stderr)
