@@ -124,6 +124,7 @@ class CampaignWorkflow:
 
     @workflow.signal
     def pause(self) -> None:
+        """A signal: the operator needs no answer; paused means no new permits, live calls go on."""
         self._paused = True
         self._show("paused by operator")
 
@@ -169,6 +170,8 @@ class CampaignWorkflow:
 
     @workflow.signal
     def request_dial(self, request: DialPermitRequest) -> None:
+        """A signal, not an update: the answer (a permit) may come hours later, sent back to the
+        client's workflow as a signal of its own; `seq` lets a stale request be told apart."""
         self._seqs[request.client_id] = request.seq
         if request.client_id not in self._queue and request.client_id not in self._in_call:
             self._queue.append(request.client_id)
@@ -203,6 +206,7 @@ class CampaignWorkflow:
 
     @workflow.signal
     def client_finished(self, event: ClientFinished) -> None:
+        """A signal: the child reports its outcome once (the child's completion is the backstop)."""
         self._count_finished(event.client_id, event.outcome.value)
 
     def _free(self, client_id: str) -> None:
@@ -230,6 +234,7 @@ class CampaignWorkflow:
 
     @workflow.query
     def progress(self) -> CampaignProgress:
+        """A query: read-only, answered from memory, never written to history."""
         live = len(self._in_call)
         waiting = len(self._queue)
         done = self._finished_count()
