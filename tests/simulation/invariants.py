@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from compliance.gate import within_calling_hours
 from db.models import Appointment, CrmNote, DncEntry, OutboxEmail
 from db.models import Client as ClientRow
-from db.repositories.outreach import is_dnc
 from db.models_privacy import Recording
+from db.repositories.outreach import is_dnc
 from db.session import Database
 from domain.enums import CallResult, Outcome
 from domain.messages import OutreachResult

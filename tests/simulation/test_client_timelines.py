@@ -31,7 +31,11 @@ from workflows.outreach import ClientOutreachWorkflow
 EXAMPLES = int(os.environ.get("GYDE_SIM_EXAMPLES", "50"))
 SEED = int(os.environ.get("GYDE_SIM_SEED", "20261201"))
 SAFETY_NET = 120.0  # seconds of wall time per timeline: turns a hang into a failure
-PHASES = tuple(Phase) if os.environ.get("GYDE_SIM_SHRINK") == "1" else (Phase.explicit, Phase.reuse, Phase.generate)
+PHASES = (
+    tuple(Phase)
+    if os.environ.get("GYDE_SIM_SHRINK") == "1"
+    else (Phase.explicit, Phase.reuse, Phase.generate)
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
