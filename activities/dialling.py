@@ -27,6 +27,7 @@ from activities.errors import domain_errors
 from adapters.telephony.base import CallNotFound, CarrierCall, Telephony, TelephonyError, TelephonyRejected
 from compliance.db_inputs import gather_gate_inputs
 from compliance.gate import evaluate_dial
+from observability import metrics
 from db.repositories import attempts
 from db.session import Database
 from domain.messages import AdoptCallRequest, DialGateDecision, PlaceCallRequest, PlaceCallResult
@@ -179,7 +180,9 @@ class DialActivities:
             caps=request.caps,
             exclude_key=request.idempotency_key,
         )
-        return evaluate_dial(replace(inputs, state_rules_waiver=self._waiver)).to_message()
+        decision = evaluate_dial(replace(inputs, state_rules_waiver=self._waiver)).to_message()
+        metrics.record_gate(decision.allowed, decision.retry_at is not None)
+        return decision
 
     # --- the lease --------------------------------------------------------------------------
 

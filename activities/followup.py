@@ -17,6 +17,7 @@ from db.repositories import outreach as repo
 from db.repositories.clients import get_broker
 from db.repositories.consent import record_consent, record_opt_out
 from db.session import Database
+from observability import metrics
 from domain.messages import (
     CallbackConfirmation,
     CallbackRecordRequest,
@@ -49,6 +50,8 @@ class FollowUpActivities:
                 request.note,
                 request.appointment_id,
             )
+        if activity.info().attempt == 1:  # a retry after a lost answer is the same outcome
+            metrics.record_outcome(request.outcome.value)
         return CrmWriteResult(record_id=record_id)
 
     @activity.defn

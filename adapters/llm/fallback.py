@@ -21,6 +21,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from adapters.fallback import BreakerBoard, Clock
+from observability import metrics
 from adapters.llm.base import (
     LLMEvent,
     LLMProvider,
@@ -112,6 +113,7 @@ class LLMFallbackChain:
                 continue
             if pending_switch is not None:
                 failed, after_output, error = pending_switch
+                metrics.record_fallback("llm", failed)
                 self._notify(SwitchEvent(failed, provider.name, after_output, error))
             emitted = False
             held: list[ToolCallEvent] = []
