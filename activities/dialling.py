@@ -27,11 +27,11 @@ from activities.errors import domain_errors
 from adapters.telephony.base import CallNotFound, CarrierCall, Telephony, TelephonyError, TelephonyRejected
 from compliance.db_inputs import gather_gate_inputs
 from compliance.gate import evaluate_dial
-from observability import metrics
 from db.repositories import attempts
 from db.session import Database
 from domain.messages import AdoptCallRequest, DialGateDecision, PlaceCallRequest, PlaceCallResult
 from domain.phone import InvalidPhoneNumber
+from observability import metrics
 
 if TYPE_CHECKING:  # types only: activities import ports and repositories at run time
     from sqlalchemy.ext.asyncio import AsyncSession

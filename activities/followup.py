@@ -17,7 +17,6 @@ from db.repositories import outreach as repo
 from db.repositories.clients import get_broker
 from db.repositories.consent import record_consent, record_opt_out
 from db.session import Database
-from observability import metrics
 from domain.messages import (
     CallbackConfirmation,
     CallbackRecordRequest,
@@ -31,6 +30,7 @@ from domain.messages import (
     EmailResult,
     RecordingConsentRecord,
 )
+from observability import metrics
 
 
 class FollowUpActivities:

@@ -29,7 +29,7 @@ from media_server.session_config import EndReason, SessionConfig, SessionReport
 from media_server.session_store import LiveSession, SessionStore, TurnRecord
 from media_server.turn_taking import Action, TurnTaker
 from media_server.vad import FRAME_MS, TurnDetector
-from observability import metrics
+from observability import logs, metrics
 
 __all__ = ["CallSession", "EndReason", "SessionConfig", "SessionReport", "SessionServices", "TransportClosed"]
 
@@ -180,6 +180,7 @@ class CallSession:
         )
         await services.store.put(self._live)
         self._stt = await services.stt.open_session()
+        logs.set_ids(call_sid=start.call_sid, workflow_id=ctx.workflow_id)  # JSON log lines
         log.info("media stream started (call %s)", start.call_sid)
         metrics.CALLS_IN_FLIGHT.inc()
         self._in_flight = True

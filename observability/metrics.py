@@ -16,9 +16,7 @@ __all__ = ["CONTENT_TYPE_LATEST", "REGISTRY", "render"]
 TURN_BUCKETS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 
 CALLS_IN_FLIGHT = Gauge("gyde_calls_in_flight", "Media streams holding a live conversation now")
-CALLS_ENDED = Counter(
-    "gyde_calls_ended_total", "Media streams that ended, by the call's result", ["result"]
-)
+CALLS_ENDED = Counter("gyde_calls_ended_total", "Media streams that ended, by the call's result", ["result"])
 OUTCOMES = Counter(
     "gyde_client_outcomes_total", "Clients that reached a terminal outcome (worker)", ["outcome"]
 )

@@ -21,7 +21,6 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from adapters.fallback import BreakerBoard, Clock
-from observability import metrics
 from adapters.llm.base import (
     LLMEvent,
     LLMProvider,
@@ -30,6 +29,7 @@ from adapters.llm.base import (
     ToolCallEvent,
     TurnDone,
 )
+from observability import metrics
 
 log = logging.getLogger(__name__)
 
