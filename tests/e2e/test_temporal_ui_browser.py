@@ -3,8 +3,9 @@
 campaign's clients with a `CampaignId` filter, opens a client workflow and finds its input
 decoded by the api's codec (the server only ever holds ciphertext).
 
-Runs the real embedded stack (Temporal dev server, the UI's front door, api, media server,
-worker, simulator) with a campaign of one client. Skips, saying why, only when Chromium is
+Runs the UI's part of the embedded stack as `gyde dev` starts it (Temporal dev server, the UI's
+front door, the api with its codec) and one client workflow of a campaign, started as
+CampaignWorkflow starts its children; the full stack's campaigns are tests/e2e's other tests. Skips, saying why, only when Chromium is
 missing and GYDE_REQUIRE_SERVICES is unset; CI installs it (.ci/run).
 With GYDE_UPDATE_SCREENSHOT=1 the screenshot is also written to docs/temporal-ui-decoded.png.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -72,42 +74,52 @@ def _browse(link: str, ui: str, campaign_id: str, workflow_id: str, shot: Path) 
 @pytest.mark.timeout(240)
 async def test_the_sign_in_link_makes_the_ui_decode_a_client_workflow_input(tmp_path: Path) -> None:
     _require_browser()
+    from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
     import temporal_client
-    from db.session import Database
-    from domain.ids import campaign_workflow_id, outreach_workflow_id
-    from domain.messages import CampaignInput
-    from stack.personas import demo_spec, seed_persona_campaign
-    from stack.processes import start_stack
+    from db.migrate import upgrade
+    from domain.ids import outreach_workflow_id
+    from domain.messages import ClientTask
+    from stack.processes import stack_env, start_temporal
+    from stack.supervisor import Service
     from stack.ui_signin import signin_link, ui_origin
-    from workflows.campaign import CampaignWorkflow
+    from workflows import search_attributes as sa
+    from workflows.outreach import ClientOutreachWorkflow
 
     settings = Settings(
         temporal_address=f"127.0.0.1:{free_port()}",
         temporal_ui_port=free_port(),
         api_port=free_port(),
-        media_port=free_port(),
         task_queue=f"ui-{free_port()}",
-        worker_metrics_port=0,
-        temporal_sdk_metrics_port=0,
     )
     url = f"sqlite+aiosqlite:///{tmp_path / 'ui.db'}"
     supervisor = Supervisor(quiet=True, log_dir=tmp_path)
-    db = Database(url)
+    campaign_id, client_id, broker_id = f"ui-{datetime.now(UTC):%H%M%S}", "cli-ui-00001", "brk-ui-001"
+    workflow_id = outreach_workflow_id(campaign_id, client_id)
     try:
-        info = await start_stack(
-            settings, supervisor, url, 0.05, temporal_db=tmp_path / "temporal.db", sim_port=free_port()
-        )
-        campaign_id = f"ui-{datetime.now(UTC):%H%M%S}"
-        (client_id,) = await seed_persona_campaign(db, info.sim_url, campaign_id, 1, 3, 1, True)
+        # The UI's part of the stack: Temporal + the UI's front door, and the api with the codec.
+        await upgrade(url)
+        assert await start_temporal(settings, supervisor, tmp_path / "temporal.db")
+        env = stack_env(settings, url, free_port())
+        api = [sys.executable, "-m", "cli.main", "api"]
+        await supervisor.start(Service("api", api, settings.api_port, env))
+        # One client of a campaign, started as CampaignWorkflow starts its children (no worker
+        # is needed: its encrypted input is in the history from the first event).
         client = await temporal_client.connect(settings)
         await client.start_workflow(
-            CampaignWorkflow.run,
-            CampaignInput(demo_spec(campaign_id)),
-            id=campaign_workflow_id(campaign_id),
+            ClientOutreachWorkflow.run,
+            ClientTask(campaign_id=campaign_id, client_id=client_id, broker_id=broker_id),
+            id=workflow_id,
             task_queue=settings.task_queue,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(sa.CAMPAIGN_ID, campaign_id),
+                    SearchAttributePair(sa.BROKER_ID, broker_id),
+                ]
+            ),
+            static_summary=f"Outreach to client {client_id}",
         )
-        workflow_id = outreach_workflow_id(campaign_id, client_id)
-        for _ in range(300):  # until visibility lists the client workflow
+        for _ in range(300):  # until visibility lists it
             if (await client.count_workflows(f'CampaignId = "{campaign_id}"')).count:
                 break
             await asyncio.sleep(0.1)
@@ -115,12 +127,11 @@ async def test_the_sign_in_link_makes_the_ui_decode_a_client_workflow_input(tmp_
         shot = tmp_path / "ui.png"
         seen = await asyncio.to_thread(_browse, link, ui_origin(settings), campaign_id, workflow_id, shot)
     finally:
-        await db.dispose()
         await supervisor.stop()
     assert str(seen["landed"]).startswith(f"{ui_origin(settings)}/namespaces/default/workflows")
     assert workflow_id in str(seen["listed"])
     page = str(seen["page"])
-    assert DECODED_FIELD in page and client_id in page
+    assert DECODED_FIELD in page and broker_id in page
     assert "Codec Server could not connect" not in page
     assert shot.stat().st_size > 10_000
     if os.environ.get("GYDE_UPDATE_SCREENSHOT") == "1":
