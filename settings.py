@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from domain.usage import UnitPrices
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 
@@ -156,6 +159,18 @@ class Settings(BaseSettings):
     # Demo
     demo_scripted_delay_seconds: float = Field(default=0.15, ge=0)
     log_level: str = "INFO"
+
+    def unit_prices(self) -> UnitPrices:
+        """The GYDE_PRICE_* settings as domain.usage.UnitPrices (cost per call, booking, opt-out)."""
+        from domain.usage import UnitPrices
+
+        return UnitPrices(
+            stt_per_minute=self.price_stt_per_minute,
+            llm_input_per_million_tokens=self.price_llm_input_per_million_tokens,
+            llm_output_per_million_tokens=self.price_llm_output_per_million_tokens,
+            tts_per_million_characters=self.price_tts_per_million_characters,
+            telephony_per_minute=self.price_telephony_per_minute,
+        )
 
     @field_validator("allowed_phone_regions")
     @classmethod
