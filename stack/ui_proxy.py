@@ -53,9 +53,10 @@ def with_credentials(body: bytes) -> bytes:
     return json.dumps(data).encode()
 
 
-def build_ui_proxy(upstream: str) -> Starlette:
-    """An ASGI app forwarding every request to `upstream` (the dev server's UI)."""
-    client = httpx.AsyncClient(base_url=upstream, timeout=30.0, follow_redirects=False)
+def build_ui_proxy(upstream: str, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    """An ASGI app forwarding every request to `upstream` (the dev server's UI); `transport`
+    replaces the network in tests."""
+    client = httpx.AsyncClient(base_url=upstream, timeout=30.0, follow_redirects=False, transport=transport)
 
     async def forward(request: Request) -> Response:
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _DROP]
