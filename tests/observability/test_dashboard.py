@@ -85,5 +85,9 @@ async def test_every_panel_queries_metrics_that_exist(time_env: WorkflowEnvironm
             known = ours if name.startswith("gyde_") else sdk
             assert name in known, f"panel {title!r} queries {name}, which nothing exports"
     panelled = {name for names in queried.values() for name in names}
-    for required in ("gyde_calls_in_flight", "gyde_turn_latency_seconds_bucket", "gyde_dial_gate_decisions_total"):
+    for required in (
+        "gyde_calls_in_flight",
+        "gyde_turn_latency_seconds_bucket",
+        "gyde_dial_gate_decisions_total",
+    ):
         assert required in panelled

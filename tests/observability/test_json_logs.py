@@ -36,7 +36,9 @@ def test_lines_carry_bound_call_and_workflow_ids_and_mask_phi() -> None:
     logger.info("outside the call")
     first, second = _lines(out)
     assert first["call_sid"] == "CA" + "1" * 32 and first["workflow_id"] == "outreach:camp-1:cli-1"
-    assert first["process"] == "media" and first["level"] == "INFO" and first["logger"] == "gyde.test.jsonlogs"
+    assert (
+        first["process"] == "media" and first["level"] == "INFO" and first["logger"] == "gyde.test.jsonlogs"
+    )
     assert "555-0199" not in json.dumps(first) and "caller said their number is" in str(first["message"])
     assert "call_sid" not in second
 
@@ -52,7 +54,11 @@ def test_temporal_context_and_explicit_extras_become_fields() -> None:
         },
     )
     [line] = _lines(out)
-    assert (line["workflow_id"], line["activity"], line["campaign_id"]) == ("outreach:c:k", "place_call", "camp-9")
+    assert (line["workflow_id"], line["activity"], line["campaign_id"]) == (
+        "outreach:c:k",
+        "place_call",
+        "camp-9",
+    )
 
 
 def test_set_ids_lasts_for_the_task_and_exceptions_are_masked_too() -> None:

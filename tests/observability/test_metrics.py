@@ -11,9 +11,8 @@ from adapters.fallback import CircuitBreaker
 from adapters.tts.fallback import TTSFallback
 from observability import metrics
 from observability.temporal_metrics import serve_metrics
-from settings import Settings
 from stack.supervisor import free_port
-from tests.media.helpers import speech_frames
+from tests.media.helpers import make_config, speech_frames
 from tests.media.test_session import ScriptedAgent, started
 from tests.telephony.conftest import FakeGateway, FakeTelephony, make_settings
 
@@ -41,17 +40,23 @@ async def test_the_api_serves_gyde_metrics() -> None:
 
 
 async def test_the_media_server_serves_metrics_beside_media() -> None:
-    from media_server.app import media_server
+    from adapters.local_speech.providers import LocalSTT, LocalTTS
+    from media_server.agent import echo_agent_factory
+    from media_server.control import NullControl
+    from media_server.server import MediaServer
+    from media_server.session import SessionServices
+    from media_server.session_store import MemorySessionStore
 
+    services = SessionServices(
+        LocalSTT(), LocalTTS(), echo_agent_factory, lambda ctx: NullControl(), MemorySessionStore()
+    )
     port = free_port()
-    async with (
-        media_server(Settings(), temporal=False, agent="echo") as server,
-        server.serve("127.0.0.1", port),
-    ):
+    async with MediaServer(make_config(), services).serve("127.0.0.1", port):
         async with httpx.AsyncClient() as client:
             answer = await client.get(f"http://127.0.0.1:{port}/metrics")
             other = await client.get(f"http://127.0.0.1:{port}/elsewhere")
     assert answer.status_code == 200 and "gyde_calls_ended_total" in answer.text
+    assert answer.headers["content-type"].startswith("text/plain")
     assert other.status_code == 404
 
 
