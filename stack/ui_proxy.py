@@ -101,7 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--upstream", required=True)
     args = parser.parse_args(argv)
-    uvicorn.run(build_ui_proxy(args.upstream), host="127.0.0.1", port=args.port, log_level="warning")
+    uvicorn.run(
+        build_ui_proxy(args.upstream),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        timeout_graceful_shutdown=2,  # a browser tab holding a connection must not hold the stop
+    )
     return 0
 
 
