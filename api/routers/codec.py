@@ -14,7 +14,8 @@ Authentication: `Authorization: Bearer <api key>` or, for the browser UI (codec 
 credentials"), the HttpOnly cookie set by `POST /codec/session` (a form with the key). The cookie
 holds a random session id, never the key (db/codec_sessions.py keeps its hash server-side
 with an expiry); `DELETE /codec/session` signs out. `GET /codec/signin?ticket=...` is the
-one-time, loopback-only sign-in link the embedded stack prints (stack/ui_signin.py). Every decode is appended to the audit log;
+one-time, loopback-only sign-in link the embedded stack prints (stack/ui_signin.py);
+`GET /codec/login` is a plain form posting a key to `/codec/session` for production browsers. Every decode is appended to the audit log;
 refused calls are audited too.
 """
 
@@ -23,7 +24,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from temporalio.api.common.v1 import Payloads
 
@@ -44,6 +45,18 @@ MAX_PAYLOADS = 1000
 
 SESSION_HOURS = 8
 COOKIE_PATH = "/codec"
+LOGIN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Gyde: sign in to the Temporal UI</title></head>
+<body style="font-family: sans-serif; max-width: 32rem; margin: 4rem auto">
+<h1>Sign in to the Temporal UI</h1>
+<p>An auditor or campaign-manager API key lets the UI decrypt workflow payloads through this api.
+The key is checked once; your browser keeps only a session id (8 hours).</p>
+<form method="post" action="/codec/session">
+<input type="hidden" name="then" value="ui">
+<label>API key <input type="password" name="api_key" autocomplete="off" required size="40"></label>
+<button type="submit">Sign in</button>
+</form></body></html>
+"""
 
 
 def _set_cookie(response: Response, session_id: str) -> None:
@@ -143,10 +156,18 @@ def build_codec_router(
         )
         return _json(decoded)
 
-    @router.post("/session")
-    async def session_cookie(response: Response, api_key: Annotated[str, Form()]) -> dict[str, str]:
+    @router.get("/login", include_in_schema=False)
+    async def login_page() -> HTMLResponse:
+        """A plain form (no script) for signing a browser in with an API key (production)."""
+        return HTMLResponse(LOGIN_PAGE)
+
+    @router.post("/session", response_model=None)
+    async def session_cookie(
+        response: Response, api_key: Annotated[str, Form()], then: Annotated[str, Form()] = ""
+    ) -> dict[str, str] | Response:
         """Browser login for the UI: checks the key, then sets an HttpOnly cookie holding a random
-        session id (the key itself never goes into the cookie)."""
+        session id (the key itself never goes into the cookie). `then=ui` (the /codec/login form)
+        answers with a redirect to the UI instead of JSON."""
         async with database.session() as session:
             opened = await codec_sessions.open_session(
                 session, api_key, CODEC_ROLES, ttl=timedelta(hours=SESSION_HOURS)
@@ -155,6 +176,10 @@ def build_codec_router(
         if opened is None:
             raise HTTPException(401, "invalid API key for the payload codec")
         session_id, actor = opened
+        if then == "ui":
+            redirect = RedirectResponse(f"{ui_origin}/namespaces/{namespace}/workflows", status_code=303)
+            _set_cookie(redirect, session_id)
+            return redirect
         _set_cookie(response, session_id)
         return {"status": "ok", "actor": actor.actor_id}
 

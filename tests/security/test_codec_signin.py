@@ -116,3 +116,28 @@ async def test_an_expired_link_is_refused(app: FastAPI, database: Database) -> N
         await session.commit()
     async with _client(app) as client:
         assert (await client.get("/codec/signin", params={"ticket": ticket})).status_code == 401
+
+
+async def test_the_login_form_signs_in_with_a_real_key_and_goes_on_to_the_ui(
+    app: FastAPI, database: Database
+) -> None:
+    from db.api_keys import create_api_key
+
+    async with database.session() as session:
+        key = await create_api_key(session, "manager:ann", Role.CAMPAIGN_MANAGER)
+        broker_key = await create_api_key(session, "broker:bo", Role.BROKER, "b1")
+        await session.commit()
+    async with _client(app, base="https://api.gyde.example") as client:
+        page = await client.get("/codec/login")
+        signed_in = await client.post("/codec/session", data={"api_key": key, "then": "ui"})
+        refused = await client.post("/codec/session", data={"api_key": broker_key, "then": "ui"})
+        scripted = await client.post("/codec/session", data={"api_key": key})
+    assert (
+        page.status_code == 200 and 'action="/codec/session"' in page.text and 'name="api_key"' in page.text
+    )
+    assert (
+        signed_in.status_code == 303 and signed_in.headers["location"] == f"{UI}/namespaces/default/workflows"
+    )
+    assert signed_in.cookies[COOKIE_NAME]
+    assert refused.status_code == 401 and COOKIE_NAME not in refused.cookies
+    assert scripted.status_code == 200 and scripted.json() == {"status": "ok", "actor": "manager:ann"}
