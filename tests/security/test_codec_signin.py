@@ -141,3 +141,26 @@ async def test_the_login_form_signs_in_with_a_real_key_and_goes_on_to_the_ui(
     assert signed_in.cookies[COOKIE_NAME]
     assert refused.status_code == 401 and COOKIE_NAME not in refused.cookies
     assert scripted.status_code == 200 and scripted.json() == {"status": "ok", "actor": "manager:ann"}
+
+
+async def test_the_printed_link_is_localhost_and_signs_in(tmp_path, keyring: KeyRing) -> None:  # type: ignore[no-untyped-def]
+    from db.migrate import upgrade
+    from stack.ui_signin import signin_link, signin_message
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'dev.db'}"
+    await upgrade(url)
+    settings = Settings(api_port=18000, temporal_ui_port=18233, temporal_ui_origin=UI)
+    link = await signin_link(settings, url)
+    assert link.startswith("http://localhost:18000/codec/signin?ticket=")
+    message = signin_message(link, "camp-7")
+    assert link in message and 'CampaignId="camp-7"' in message
+    assert "ciphertext" in signin_message(None)
+    database = Database(url)
+    app = FastAPI()
+    install_codec(app, settings, keyring=keyring, database=database)
+    try:
+        async with _client(app) as client:
+            response = await client.get(link.removeprefix("http://localhost:18000"))
+    finally:
+        await database.dispose()
+    assert response.status_code == 303 and response.cookies[COOKIE_NAME]
