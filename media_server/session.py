@@ -29,7 +29,7 @@ from media_server.session_config import EndReason, SessionConfig, SessionReport
 from media_server.session_store import LiveSession, SessionStore, TurnRecord
 from media_server.turn_taking import Action, TurnTaker
 from media_server.vad import FRAME_MS, TurnDetector
-from observability import logs, metrics
+from observability import logs, metrics, tracing
 
 __all__ = ["CallSession", "EndReason", "SessionConfig", "SessionReport", "SessionServices", "TransportClosed"]
 
@@ -113,7 +113,8 @@ class CallSession:
             await self._close(CLOSE_POLICY if refused.reason is EndReason.UNAUTHORIZED else CLOSE_ERROR)
             return self.report
         try:
-            await self._converse(start)
+            with tracing.call_span(start.call_sid, self.report.workflow_id):  # signals are its children
+                await self._converse(start)
         except TransportClosed:
             self._end(EndReason.DISCONNECTED, "socket closed without stop")
         except protocol.ProtocolError as exc:

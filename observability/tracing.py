@@ -12,6 +12,7 @@ tests install an in-memory exporter instead (tests/observability/test_tracing.py
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from opentelemetry import trace
@@ -37,6 +38,14 @@ def configure_tracing(mode: str, service: str) -> TracerProvider | None:
     provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     return provider
+
+
+def call_span(call_sid: str, workflow_id: str) -> AbstractContextManager[Any]:
+    """The media server's span for one live call; the signals and updates it sends to the
+    workflow are its children (ids as attributes, nothing said on the call)."""
+    return trace.get_tracer("gyde.media").start_as_current_span(
+        "MediaCall", attributes={"gyde.call_sid": call_sid, "gyde.workflow_id": workflow_id}
+    )
 
 
 def client_interceptors() -> list[Any]:

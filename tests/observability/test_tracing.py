@@ -96,3 +96,17 @@ async def test_the_api_start_and_the_media_signal_continue_into_the_worker(
     for span in spans:  # attributes are ids, never payloads
         for value in (span.attributes or {}).values():
             assert "cli-t" not in str(value) or str(value) == workflow_id or workflow_id in str(value)
+
+
+async def test_a_media_call_is_one_span_with_ids_only() -> None:
+    from tests.media.helpers import CALL_SID, WORKFLOW_ID
+    from tests.media.test_session import ScriptedAgent, started
+
+    _provider()
+    EXPORTER.clear()
+    h = await started(agent_factory=lambda ctx, control: ScriptedAgent())
+    await h.wait_marks(1)
+    await h.send(None)
+    await h.task
+    [call] = [span for span in EXPORTER.get_finished_spans() if span.name == "MediaCall"]
+    assert dict(call.attributes or {}) == {"gyde.call_sid": CALL_SID, "gyde.workflow_id": WORKFLOW_ID}
