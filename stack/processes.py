@@ -1,4 +1,4 @@
-"""The embedded stack's processes: Temporal dev server (reused when one already listens), phone
+"""The embedded stack's processes: Temporal dev server (reused when one already listens) and its UI's front door,
 simulator, api, media server and worker, each a supervised child with one shared environment."""
 
 from __future__ import annotations
