@@ -1,5 +1,6 @@
-"""The embedded stack's processes: Temporal dev server (reused when one already listens) and its UI's front door,
-simulator, api, media server and worker, each a supervised child with one shared environment."""
+"""The embedded stack's processes: Temporal dev server (reused when one already listens) and
+its UI's front door, phone simulator, api, media server and worker, each a supervised child with
+one shared environment."""
 
 from __future__ import annotations
 
