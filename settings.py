@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from domain.usage import UnitPrices
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 
@@ -137,9 +140,37 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     email_from: str = "emma@gyde.example"
 
+    # Observability (docs/observability.md). Ports 0 = off; api and media server serve /metrics
+    # on their own ports. log_format json: one JSON object per line (ids only, PHI masked).
+    worker_metrics_port: int = Field(default=9464, ge=0, le=65535)
+    temporal_sdk_metrics_port: int = Field(default=9465, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+    log_format: Literal["text", "json"] = "text"
+    # OpenTelemetry traces: none (off), console (spans to stderr) or otlp (OTEL_EXPORTER_OTLP_* env)
+    tracing: Literal["none", "console", "otlp"] = "none"
+
+    # Unit prices for usage and cost (USD; observability/costs.py)
+    price_stt_per_minute: float = Field(default=0.0043, ge=0)
+    price_llm_input_per_million_tokens: float = Field(default=0.40, ge=0)
+    price_llm_output_per_million_tokens: float = Field(default=1.60, ge=0)
+    price_tts_per_million_characters: float = Field(default=50.0, ge=0)
+    price_telephony_per_minute: float = Field(default=0.014, ge=0)
+
     # Demo
     demo_scripted_delay_seconds: float = Field(default=0.15, ge=0)
     log_level: str = "INFO"
+
+    def unit_prices(self) -> UnitPrices:
+        """The GYDE_PRICE_* settings as domain.usage.UnitPrices (cost per call, booking, opt-out)."""
+        from domain.usage import UnitPrices
+
+        return UnitPrices(
+            stt_per_minute=self.price_stt_per_minute,
+            llm_input_per_million_tokens=self.price_llm_input_per_million_tokens,
+            llm_output_per_million_tokens=self.price_llm_output_per_million_tokens,
+            tts_per_million_characters=self.price_tts_per_million_characters,
+            telephony_per_minute=self.price_telephony_per_minute,
+        )
 
     @field_validator("allowed_phone_regions")
     @classmethod

@@ -15,6 +15,7 @@ from http import HTTPStatus
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import State
@@ -27,13 +28,21 @@ from media_server.session import (
     SessionServices,
     TransportClosed,
 )
+from observability import metrics
 
 log = logging.getLogger(__name__)
 
 MEDIA_PATH = "/media"
+METRICS_PATH = "/metrics"  # Prometheus scrapes the media server on its own port
 _MAX_MESSAGE_BYTES = 64 * 1024  # a 20 ms media message is ~300 bytes; start with params < 4 KB
 _MAX_WRITE_BUFFER = 1 << 20  # a peer that stops reading for ~30 s of audio is treated as gone
 DEFAULT_MAX_CONNECTIONS = 1000
+
+
+def _metrics_response() -> Response:
+    body = metrics.render()
+    headers = Headers([("Content-Type", metrics.CONTENT_TYPE_LATEST), ("Content-Length", str(len(body)))])
+    return Response(HTTPStatus.OK.value, HTTPStatus.OK.phrase, headers, body)
 
 
 class WebSocketTransport:
@@ -89,6 +98,8 @@ class MediaServer:
         self.sessions = 0
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        if request.path.split("?", 1)[0] == METRICS_PATH:
+            return _metrics_response()
         if request.path.split("?", 1)[0] != MEDIA_PATH:
             return connection.respond(HTTPStatus.NOT_FOUND, "not found\n")
         if self.admitted >= self.max_connections:

@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         OutreachResult,
         UnreportedClosesRequest,
     )
+    from domain.usage import CampaignCostRequest
     from workflows import outreach as outreach_wf
     from workflows import search_attributes as sa
 
@@ -75,6 +76,8 @@ class CampaignWorkflow:
         self._draining = False
         self._page: list[ClientRef] = []
         self._watchers: set[asyncio.Task[None]] = set()
+        self._cost_line = ""  # "cost $… over N calls · per call …" (campaign_cost activity)
+        self._costed_at = -1  # finished count when the cost was last read
 
     @workflow.run
     async def run(self, inp: CampaignInput) -> CampaignSummary:
@@ -117,6 +120,7 @@ class CampaignWorkflow:
             start_to_close_timeout=SHORT,
             retry_policy=RETRY,
         )
+        await self._refresh_cost()
         self._show("complete")
         return CampaignSummary(spec.campaign_id, self._carry.started, dict(self._outcomes), self._cancelled)
 
@@ -356,6 +360,21 @@ class CampaignWorkflow:
         )
         for client_id in closed.client_ids:
             self._count_closed_unreported(client_id)
+        await self._refresh_cost()
+
+    async def _refresh_cost(self) -> None:
+        """Usage priced so far, for the details (only when more clients finished since)."""
+        if self._costed_at == self._carry.finished or not workflow.patched("cost-in-details"):
+            return
+        self._costed_at = self._carry.finished
+        cost = await workflow.execute_activity_method(
+            CampaignSteps.campaign_cost,
+            CampaignCostRequest(self._spec.campaign_id),
+            start_to_close_timeout=SHORT,
+            retry_policy=RETRY,
+            summary="price the calls so far (cost per call, booking, opt-out)",
+        )
+        self._cost_line = cost.line
 
     async def _grant_permits(self) -> None:
         while True:
@@ -425,6 +444,7 @@ class CampaignWorkflow:
             + (" · PAUSED" if self._paused else "")
             + (f" ({self._paused_because})" if self._paused_because else "")
             + (" · CANCELLED" if self._cancelled else "")
+            + (f"\n{self._cost_line}" if self._cost_line else "")
         )
 
 
