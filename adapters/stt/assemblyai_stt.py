@@ -36,6 +36,7 @@ from adapters.stt.base import ProviderError, Transcript
 log = logging.getLogger(__name__)
 
 BATCH_BYTES = 800  # 100 ms of 8 kHz mu-law: the API's minimum message
+MAX_MESSAGE_BYTES = 8000  # 1 s: well under the API's 2 s maximum (a replay after failover is longer)
 MULAW_SILENCE = b"\xff"
 RATE_LIMIT_CODES = {3009, 4029, 4102, 1013}  # too many sessions / audio too fast / over quota
 
@@ -136,8 +137,7 @@ class AssemblyAISession:
     async def flush(self) -> None:
         self._raise_if_unusable()
         if self._batch:
-            self._batch.extend(MULAW_SILENCE * max(0, BATCH_BYTES - len(self._batch)))
-            await self._send_batch()
+            await self._send_batch()  # the remainder, padded with silence to the minimum message
         self._forced = True
         await self._call(self._client.force_endpoint())
 
@@ -173,7 +173,11 @@ class AssemblyAISession:
 
     async def _send_batch(self) -> None:
         audio, self._batch = bytes(self._batch), bytearray()
-        await self._call(self._client.stream(audio))
+        for start in range(0, len(audio), MAX_MESSAGE_BYTES):
+            piece = audio[start : start + MAX_MESSAGE_BYTES]
+            if len(piece) < BATCH_BYTES:
+                piece += MULAW_SILENCE * (BATCH_BYTES - len(piece))
+            await self._call(self._client.stream(piece))
 
     async def _call(self, operation: Any) -> None:
         try:

@@ -32,6 +32,7 @@ from adapters.stt.base import ProviderError, Transcript
 log = logging.getLogger(__name__)
 
 MAX_STREAM_S = 240.0  # Google ends a stream at about 305 s of audio
+MAX_REQUEST_BYTES = 8000  # 1 s per request: a long replay after failover goes as several requests
 
 
 class GoogleSTT:
@@ -119,7 +120,8 @@ class GoogleSTTSession:
         if stream.sent + len(mulaw_8k) > self._owner.max_stream_bytes:
             self._half_close()
             stream = self._open_stream()
-        stream.requests.put_nowait(mulaw_8k)
+        for start in range(0, len(mulaw_8k), MAX_REQUEST_BYTES):
+            stream.requests.put_nowait(mulaw_8k[start : start + MAX_REQUEST_BYTES])
         stream.sent += len(mulaw_8k)
 
     async def flush(self) -> None:

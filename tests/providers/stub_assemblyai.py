@@ -56,7 +56,8 @@ class AssemblyAIScript:
     close_on_connect: int | None = None  # close with this code right after the handshake (no Begin)
     error_message_at: int | None = None  # an Error JSON message after this many bytes
     reject_status: int | None = None  # refuse the handshake
-    min_chunk_bytes: int = 400  # under 50 ms a message is refused with 3007, as the service does
+    min_chunk_bytes: int = 400  # under 50 ms or over 2 s a message is refused with 3007, as the
+    max_chunk_bytes: int = 16000  # service does
 
 
 @dataclass
@@ -104,7 +105,7 @@ class AssemblyAIStub:
         async for message in ws:
             if isinstance(message, bytes):
                 self.chunks.append(len(message))
-                if len(message) < script.min_chunk_bytes:
+                if not script.min_chunk_bytes <= len(message) <= script.max_chunk_bytes:
                     await ws.close(3007, CLOSE_REASONS[3007])
                     return
                 self.audio.extend(message)
