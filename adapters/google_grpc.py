@@ -88,7 +88,8 @@ def make_client(
 
 
 def google_error(provider: str, exc: BaseException) -> ProviderError:
-    """API-core / gRPC error -> ProviderError naming the status code only (never the message)."""
+    """API-core / gRPC error -> ProviderError naming the status code only (never the message).
+    (A write racing the server's error surfaces from gRPC core as INTERNAL: still a server error.)"""
     if isinstance(exc, ProviderError):
         return exc
     status = _status_name(exc)

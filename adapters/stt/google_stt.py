@@ -226,3 +226,4 @@ class GoogleSTTSession:
         confidence = sum(stream.confidences) / len(stream.confidences)
         stream.segments, stream.confidences = [], []
         self._out.put_nowait(Transcript(text, True, confidence, self._provider, endpoint=endpoint))
+

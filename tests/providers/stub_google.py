@@ -120,15 +120,19 @@ class GoogleStub:
     async def _recognize(
         self, requests: AsyncIterator[StreamingRecognizeRequest], context: grpc.aio.ServicerContext
     ) -> AsyncIterator[StreamingRecognizeResponse]:
-        await self._authorise(context)
         script = self.speech
-        if script.abort_on_open is not None:
-            await context.abort(script.abort_on_open, "Quota exceeded for StreamingRecognize")
         stream = SpeechStream()
         self.streams.append(stream)
         first = True
         interim_sent = final_sent = False
         async for request in requests:
+            # The service refuses before it answers anything; the stub refuses once it has read
+            # what the test sent, so no client write is in flight (a write racing the refusal
+            # surfaces from gRPC core as INTERNAL instead of the real status).
+            if not first and not stream.audio:
+                await self._authorise(context)
+                if script.abort_on_open is not None:
+                    await context.abort(script.abort_on_open, "Quota exceeded for StreamingRecognize")
             if first:
                 first = False
                 config = request.streaming_config.config

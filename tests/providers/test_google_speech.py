@@ -110,7 +110,7 @@ async def test_stt_mid_stream_failure_fails_the_transcripts(
 ) -> None:
     google.speech = SpeechScript(interim_at=10**9, abort_at=(640, code))
     session = await stt(google).open_session()
-    await send_frames(session, 5)
+    await send_frames(session, 4)  # the server fails the stream on the last of them
     with pytest.raises(ProviderError) as info:
         await next_transcript(session.transcripts())
     assert reason in str(info.value) and info.value.retryable is retryable
@@ -125,6 +125,15 @@ async def test_stt_missing_key_is_unauthenticated(google: GoogleStub, tmp_path: 
     session = await stt(google, auth=GoogleAuth(credentials_file=str(key_file))).open_session()
     await send_frames(session, 1)
     with pytest.raises(ProviderError, match="rejected \\(UNAUTHENTICATED\\)"):
+        await next_transcript(session.transcripts())
+    await session.close()
+
+
+async def test_stt_quota_refused_at_stream_start_is_a_rate_limit(google: GoogleStub) -> None:
+    google.speech = SpeechScript(abort_on_open=grpc.StatusCode.RESOURCE_EXHAUSTED)
+    session = await stt(google).open_session()
+    await send_frames(session, 1)
+    with pytest.raises(ProviderError, match="rate limited \\(RESOURCE_EXHAUSTED\\)"):
         await next_transcript(session.transcripts())
     await session.close()
 

@@ -45,7 +45,7 @@ async def stubs() -> AsyncIterator[tuple[DeepgramStub, AssemblyAIStub, GoogleStu
 
 
 async def wait_for_provider(session: object, name: str) -> None:
-    for _ in range(200):
+    for _ in range(1000):  # a generous bound on a loaded machine; usually a few ms
         if getattr(session, "provider", None) == name:
             return
         await asyncio.sleep(0.01)
