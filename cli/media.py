@@ -83,6 +83,13 @@ def run_serve(args: argparse.Namespace) -> int:
     if refused := insecure_start(settings, "media"):
         return refused
     setup_process(settings, "media")  # masks phones, names, dates and emails in every log line
+    from adapters.providers import validate_providers
+
+    try:
+        validate_providers(settings)  # an unknown or unconfigured provider stops us here, named
+    except ValueError as exc:
+        print(f"gyde media: {exc}", file=sys.stderr, flush=True)
+        return 2
     if not settings.stream_token_secret.get_secret_value():
         logging.getLogger("gyde.media").error(
             "GYDE_STREAM_TOKEN_SECRET is empty: streams cannot be authenticated (share one secret with the api)"
