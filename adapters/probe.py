@@ -35,7 +35,9 @@ class ProbeResult:
 
 
 async def probe_llm(provider: LLMProvider, timeout_s: float) -> tuple[float, str]:
-    request = LLMRequest(system="Answer in one word.", messages=(ChatMessage("user", PROBE_TEXT),), max_tokens=5)
+    request = LLMRequest(
+        system="Answer in one word.", messages=(ChatMessage("user", PROBE_TEXT),), max_tokens=5
+    )
     start = time.perf_counter()
     events = provider.stream(request)
     try:

@@ -115,7 +115,9 @@ def _stt(settings: Settings, vendor: str) -> STTProvider:
                 key, settings.assemblyai_model, url=settings.assemblyai_url, connect_timeout_s=timeout
             )
         except ValueError as exc:
-            raise ValueError(f"GYDE_ASSEMBLYAI_MODEL={settings.assemblyai_model!r} is not a model: {exc}") from exc
+            raise ValueError(
+                f"GYDE_ASSEMBLYAI_MODEL={settings.assemblyai_model!r} is not a model: {exc}"
+            ) from exc
     if vendor == "google":
         return GoogleSTT(
             _google_auth(settings),
@@ -133,7 +135,11 @@ def _tts(settings: Settings, vendor: str) -> TTSProvider:
     if vendor == "elevenlabs":
         key = _key(settings, "elevenlabs_api_key", "tts=elevenlabs")
         return ElevenLabsTTS(
-            key, settings.elevenlabs_voice_id, settings.elevenlabs_model, timeout, settings.elevenlabs_base_url
+            key,
+            settings.elevenlabs_voice_id,
+            settings.elevenlabs_model,
+            timeout,
+            settings.elevenlabs_base_url,
         )
     if vendor == "google":
         return GoogleTTS(
@@ -144,7 +150,9 @@ def _tts(settings: Settings, vendor: str) -> TTSProvider:
             timeout_s=timeout,
         )
     key = _key(settings, "openai_api_key", "tts=openai")
-    return OpenAITTS(key, settings.openai_tts_model, settings.openai_tts_voice, timeout, settings.openai_base_url)
+    return OpenAITTS(
+        key, settings.openai_tts_model, settings.openai_tts_voice, timeout, settings.openai_base_url
+    )
 
 
 def build_llm(

@@ -97,7 +97,11 @@ class AssemblyAISTT:
             await session.close()
             if isinstance(exc, ProviderError):
                 raise
-            reason = "connect timeout" if isinstance(exc, TimeoutError) else f"connect failed ({type(exc).__name__})"
+            reason = (
+                "connect timeout"
+                if isinstance(exc, TimeoutError)
+                else f"connect failed ({type(exc).__name__})"
+            )
             raise ProviderError(self.name, reason) from exc
         return session
 

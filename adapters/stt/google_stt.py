@@ -70,7 +70,9 @@ class GoogleSTT:
 
     def client(self) -> SpeechAsyncClient:
         if self._client is None:
-            self._client = make_client(SpeechAsyncClient, SpeechGrpcAsyncIOTransport, self.endpoint, self.auth)
+            self._client = make_client(
+                SpeechAsyncClient, SpeechGrpcAsyncIOTransport, self.endpoint, self.auth
+            )
         return self._client
 
     async def open_session(self) -> GoogleSTTSession:
@@ -79,7 +81,11 @@ class GoogleSTT:
             async with asyncio.timeout(self.connect_timeout_s):
                 await client.transport.grpc_channel.channel_ready()
         except Exception as exc:
-            reason = "connect timeout" if isinstance(exc, TimeoutError) else f"connect failed ({type(exc).__name__})"
+            reason = (
+                "connect timeout"
+                if isinstance(exc, TimeoutError)
+                else f"connect failed ({type(exc).__name__})"
+            )
             raise ProviderError(self.name, reason) from exc
         return GoogleSTTSession(self, client)
 
@@ -95,7 +101,9 @@ class _Stream:
         self.confidences: list[float] = []
         self.task: asyncio.Task[None] | None = None
 
-    async def request_iter(self, config: StreamingRecognitionConfig) -> AsyncIterator[StreamingRecognizeRequest]:
+    async def request_iter(
+        self, config: StreamingRecognitionConfig
+    ) -> AsyncIterator[StreamingRecognizeRequest]:
         yield StreamingRecognizeRequest(streaming_config=config)
         while (audio := await self.requests.get()) is not None:
             yield StreamingRecognizeRequest(audio_content=audio)
@@ -226,4 +234,3 @@ class GoogleSTTSession:
         confidence = sum(stream.confidences) / len(stream.confidences)
         stream.segments, stream.confidences = [], []
         self._out.put_nowait(Transcript(text, True, confidence, self._provider, endpoint=endpoint))
-

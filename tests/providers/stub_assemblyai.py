@@ -16,7 +16,11 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
-CLOSE_REASONS = {3005: "Server error", 3007: "Audio chunk duration violation", 3009: "Too many concurrent sessions"}
+CLOSE_REASONS = {
+    3005: "Server error",
+    3007: "Audio chunk duration violation",
+    3009: "Too many concurrent sessions",
+}
 
 
 def turn(order: int, text: str, *, end: bool, formatted: bool = False, pending: str = "") -> str:
@@ -135,7 +139,11 @@ class AssemblyAIStub:
                 duration = len(self.audio) // 8000
                 await ws.send(
                     json.dumps(
-                        {"type": "Termination", "audio_duration_seconds": duration, "session_duration_seconds": 2}
+                        {
+                            "type": "Termination",
+                            "audio_duration_seconds": duration,
+                            "session_duration_seconds": 2,
+                        }
                     )
                 )
                 await ws.close(1000)

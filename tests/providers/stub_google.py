@@ -136,7 +136,10 @@ class GoogleStub:
             if first:
                 first = False
                 config = request.streaming_config.config
-                if config.encoding != RecognitionConfig.AudioEncoding.MULAW or config.sample_rate_hertz != 8000:
+                if (
+                    config.encoding != RecognitionConfig.AudioEncoding.MULAW
+                    or config.sample_rate_hertz != 8000
+                ):
                     await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "bad encoding")
                 stream.config = config
                 stream.interim_results = request.streaming_config.interim_results

@@ -80,7 +80,11 @@ async def test_unformatted_turns_end_on_the_first_end_of_turn(aai: AssemblyAIStu
 
 @pytest.mark.parametrize(
     ("code", "reason", "retryable"),
-    [(3009, "rate limited (3009)", True), (3005, "server error (3005)", True), (4001, "rejected (4001)", False)],
+    [
+        (3009, "rate limited (3009)", True),
+        (3005, "server error (3005)", True),
+        (4001, "rejected (4001)", False),
+    ],
 )
 async def test_a_close_code_mid_stream_fails_the_transcripts(
     aai: AssemblyAIStub, code: int, reason: str, retryable: bool

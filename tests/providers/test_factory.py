@@ -150,10 +150,19 @@ def test_single_new_vendors_are_wrapped_with_the_local_provider_last() -> None:
         ({"tts": "chain", "tts_chain": "polly"}, "unknown TTS vendor 'polly' in GYDE_TTS_CHAIN"),
         ({"tts": "chain", "tts_chain": ""}, "GYDE_TTS_CHAIN is empty"),
         ({"stt": "chain", "stt_chain": "google,google"}, "GYDE_STT_CHAIN names a vendor twice"),
-        ({"llm": "chain", "llm_chain": "llama", "local_llm_base_url": None}, "GYDE_LOCAL_LLM_BASE_URL is required"),
+        (
+            {"llm": "chain", "llm_chain": "llama", "local_llm_base_url": None},
+            "GYDE_LOCAL_LLM_BASE_URL is required",
+        ),
         ({"stt": "assemblyai", "assemblyai_api_key": SecretStr("")}, "GYDE_ASSEMBLYAI_API_KEY is required"),
-        ({"stt": "assemblyai", "assemblyai_model": "nova-3"}, "GYDE_ASSEMBLYAI_MODEL='nova-3' is not a model"),
-        ({"stt": "google", "google_api_key": SecretStr("")}, "GYDE_GOOGLE_CREDENTIALS_FILE or GYDE_GOOGLE_API_KEY"),
+        (
+            {"stt": "assemblyai", "assemblyai_model": "nova-3"},
+            "GYDE_ASSEMBLYAI_MODEL='nova-3' is not a model",
+        ),
+        (
+            {"stt": "google", "google_api_key": SecretStr("")},
+            "GYDE_GOOGLE_CREDENTIALS_FILE or GYDE_GOOGLE_API_KEY",
+        ),
         ({"tts": "google", "google_credentials_file": "/nonexistent/sa.json"}, "is not a readable file"),
         ({"llm": "mistral"}, "GYDE_LLM must be one of local, openai, anthropic, llama, chain"),
     ],

@@ -18,7 +18,7 @@ from settings import Settings, get_settings
 from tests.providers.stub_assemblyai import AssemblyAIScript, AssemblyAIStub
 from tests.providers.stub_deepgram import DeepgramStub
 from tests.providers.stub_google import GoogleStub, TTSScript
-from tests.providers.stub_http import Reply, StubHTTPServer, json_reply
+from tests.providers.stub_http import Reply, StubHTTPServer
 from tests.providers.wire import anthropic_text_events, openai_text_events, sse
 from tests.providers.wire_chat import chat_sse, chat_text_chunks
 
@@ -69,7 +69,11 @@ def script_http(http: StubHTTPServer, rounds: int = 1) -> None:
     for _ in range(rounds):
         http.add("POST", "/v1/responses", Reply(200, sse(openai_text_events(["OK"])), "text/event-stream"))
         http.add("POST", "/v1/messages", Reply(200, sse(anthropic_text_events(["OK"])), "text/event-stream"))
-        http.add("POST", "/v1/chat/completions", Reply(200, chat_sse(chat_text_chunks(["OK"])), "text/event-stream"))
+        http.add(
+            "POST",
+            "/v1/chat/completions",
+            Reply(200, chat_sse(chat_text_chunks(["OK"])), "text/event-stream"),
+        )
         http.add("POST", f"/v1/text-to-speech/{VOICE}/stream", Reply(200, [b"\x7f" * 800], "audio/basic"))
         http.add("POST", "/v1/audio/speech", Reply(200, [b"\x00\x00" * 2400], "audio/pcm"))
 
@@ -106,7 +110,17 @@ async def test_every_configured_provider_answers_a_stub_round_trip(
     assert table[("tts", "google-tts")]["detail"] == "first audio"
     assert len(google.tts_requests) == 1 and len(aai.handshakes) == 1
     text = format_table(rows)
-    assert text.splitlines()[0].split() == ["kind", "provider", "target", "result", "first", "result", "ms", "breaker", "detail"]
+    assert text.splitlines()[0].split() == [
+        "kind",
+        "provider",
+        "target",
+        "result",
+        "first",
+        "result",
+        "ms",
+        "breaker",
+        "detail",
+    ]
     assert len(text.splitlines()) == 2 + len(rows)
 
 
@@ -140,8 +154,14 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
-        ({"GYDE_STT": "chain", "GYDE_STT_CHAIN": "deepgram,sphinx"}, "unknown STT vendor 'sphinx' in GYDE_STT_CHAIN"),
-        ({"GYDE_TTS": "google"}, "GYDE_GOOGLE_CREDENTIALS_FILE or GYDE_GOOGLE_API_KEY is required for tts=google"),
+        (
+            {"GYDE_STT": "chain", "GYDE_STT_CHAIN": "deepgram,sphinx"},
+            "unknown STT vendor 'sphinx' in GYDE_STT_CHAIN",
+        ),
+        (
+            {"GYDE_TTS": "google"},
+            "GYDE_GOOGLE_CREDENTIALS_FILE or GYDE_GOOGLE_API_KEY is required for tts=google",
+        ),
         ({"GYDE_LLM": "llama"}, "GYDE_LOCAL_LLM_BASE_URL is required"),
     ],
 )

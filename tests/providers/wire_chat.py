@@ -58,9 +58,7 @@ def chat_tool_chunks(
         ],
     }
     chunks = [_chunk(first)]
-    chunks += [
-        _chunk({"tool_calls": [{"index": 0, "function": {"arguments": part}}]}) for part in arg_parts
-    ]
+    chunks += [_chunk({"tool_calls": [{"index": 0, "function": {"arguments": part}}]}) for part in arg_parts]
     return [*chunks, _chunk({}, "tool_calls"), _usage(*usage)]
 
 

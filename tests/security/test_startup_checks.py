@@ -191,8 +191,14 @@ def test_each_process_exits_non_zero_with_one_line(command: list[str], tmp_path:
         ({"stt": "assemblyai"}, "GYDE_ASSEMBLYAI_URL"),
         ({"stt": "chain", "stt_chain": "deepgram,google"}, "GYDE_GOOGLE_STT_ENDPOINT"),
         ({"tts": "google"}, "GYDE_GOOGLE_TTS_ENDPOINT"),
-        ({"tts": "google", "google_tts_endpoint": "texttospeech.googleapis.com:443"}, "GYDE_GOOGLE_TTS_ENDPOINT"),
-        ({"llm": "chain", "llm_chain": "llama", "local_llm_base_url": "http://gpu-box:8000/v1"}, "GYDE_LOCAL_LLM_BASE_URL"),
+        (
+            {"tts": "google", "google_tts_endpoint": "texttospeech.googleapis.com:443"},
+            "GYDE_GOOGLE_TTS_ENDPOINT",
+        ),
+        (
+            {"llm": "chain", "llm_chain": "llama", "local_llm_base_url": "http://gpu-box:8000/v1"},
+            "GYDE_LOCAL_LLM_BASE_URL",
+        ),
     ],
 )
 def test_the_new_vendors_outside_are_named(override: dict[str, Any], named: str) -> None:
