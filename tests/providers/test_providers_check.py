@@ -185,3 +185,16 @@ def test_the_offline_default_checks_the_local_providers(env: Any, capsys: pytest
         ("llm", "local", "ok"),
     ]
     assert main(["providers", "check", "--rounds", "0"]) == 2
+
+
+def test_chat_and_eval_reach_the_local_model_or_say_what_is_missing(env: pytest.MonkeyPatch) -> None:
+    from adapters.llm.chat_completions_llm import ChatCompletionsLLM
+    from cli.chat import ChatSetupError, _provider
+
+    with pytest.raises(ChatSetupError, match="GYDE_LOCAL_LLM_BASE_URL is required"):
+        _provider("llama")
+    env.setenv("GYDE_LOCAL_LLM_BASE_URL", "http://127.0.0.1:11434/v1")
+    env.setenv("GYDE_LOCAL_LLM_MODEL", "mistral-nemo")
+    get_settings.cache_clear()
+    llm = _provider("llama")
+    assert isinstance(llm, ChatCompletionsLLM) and llm.model == "mistral-nemo"
