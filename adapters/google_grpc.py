@@ -46,6 +46,14 @@ class GoogleAuth:
             raise ValueError(
                 f"GYDE_GOOGLE_CREDENTIALS_FILE={self.credentials_file!r} is not a readable file ({purpose})"
             )
+        if self.credentials_file:
+            try:  # parses the key file, no network: a broken file fails at start-up
+                self.credentials()
+            except Exception as exc:
+                raise ValueError(
+                    f"GYDE_GOOGLE_CREDENTIALS_FILE={self.credentials_file!r} is not a Google credentials "
+                    f"file ({type(exc).__name__}; {purpose})"
+                ) from None
 
     def metadata(self) -> tuple[tuple[str, str], ...]:
         """Per-call metadata: the API key, when that is how we authenticate."""

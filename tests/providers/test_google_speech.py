@@ -4,12 +4,15 @@ server that implements Google's services with the packages' own protobuf message
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
 import pytest
 import pytest_asyncio
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from adapters.google_grpc import GoogleAuth, endpoint_is_loopback
 from adapters.stt.base import ProviderError, STTSession, Transcript
@@ -119,10 +122,29 @@ async def test_stt_mid_stream_failure_fails_the_transcripts(
     await session.close()
 
 
+def service_account_file(path: Path) -> str:
+    """A well-formed service-account key file (a fresh RSA key; it authorises nothing)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    info = {
+        "type": "service_account",
+        "project_id": "gyde-test",
+        "private_key_id": "0a1b2c",
+        "private_key": pem,
+        "client_email": "gyde@gyde-test.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
+    path.write_text(json.dumps(info))
+    return str(path)
+
+
 async def test_stt_missing_key_is_unauthenticated(google: GoogleStub, tmp_path: Path) -> None:
-    key_file = tmp_path / "sa.json"
-    key_file.write_text("{}")
-    session = await stt(google, auth=GoogleAuth(credentials_file=str(key_file))).open_session()
+    # a loopback stub gets no OAuth token (plaintext channel) and no API key: the service refuses
+    key_file = service_account_file(tmp_path / "sa.json")
+    session = await stt(google, auth=GoogleAuth(credentials_file=key_file)).open_session()
     await send_frames(session, 1)
     with pytest.raises(ProviderError, match="rejected \\(UNAUTHENTICATED\\)"):
         await next_transcript(session.transcripts())
@@ -149,6 +171,10 @@ def test_credentials_are_checked_at_construction(tmp_path: Path) -> None:
         GoogleSTT(GoogleAuth())
     with pytest.raises(ValueError, match="not a readable file"):
         GoogleTTS(GoogleAuth(credentials_file=str(tmp_path / "missing.json")))
+    (tmp_path / "broken.json").write_text("{}")
+    with pytest.raises(ValueError, match="is not a Google credentials file"):
+        GoogleTTS(GoogleAuth(credentials_file=str(tmp_path / "broken.json")))
+    GoogleTTS(GoogleAuth(credentials_file=service_account_file(tmp_path / "sa.json")))  # parses
     assert endpoint_is_loopback("127.0.0.1:8443") and endpoint_is_loopback("localhost:1")
     assert not endpoint_is_loopback("speech.googleapis.com:443") and not endpoint_is_loopback(None)
 
