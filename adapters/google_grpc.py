@@ -61,9 +61,11 @@ class GoogleAuth:
 
     def credentials(self) -> Credentials:
         if self.credentials_file:
-            loaded, _project = google.auth.load_credentials_from_file(self.credentials_file, scopes=SCOPES)
+            loaded, _project = google.auth.load_credentials_from_file(  # type: ignore[no-untyped-call]
+                self.credentials_file, scopes=SCOPES
+            )
             return loaded  # type: ignore[no-any-return]
-        return AnonymousCredentials()  # the API key rides in metadata()
+        return AnonymousCredentials()  # type: ignore[no-untyped-call]  # the API key rides in metadata()
 
 
 def endpoint_is_loopback(endpoint: str | None) -> bool:

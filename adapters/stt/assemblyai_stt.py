@@ -83,11 +83,13 @@ class AssemblyAISTT:
     async def open_session(self) -> AssemblyAISession:
         client = AsyncRealTimeTranscriber(self._options)
         session = AssemblyAISession(self.name, client, self.format_turns)
-        params = RealTimeParameters(
-            sample_rate=8000,
-            encoding=Encoding.pcm_mulaw,
-            speech_model=self.model,
-            format_turns=self.format_turns,
+        params = RealTimeParameters.model_validate(
+            {
+                "sample_rate": 8000,
+                "encoding": Encoding.pcm_mulaw,
+                "speech_model": self.model,
+                "format_turns": self.format_turns,
+            }
         )
         try:
             async with asyncio.timeout(self.connect_timeout_s):

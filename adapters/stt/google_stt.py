@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 from google.cloud.speech_v1 import (
     RecognitionConfig,
@@ -79,7 +79,8 @@ class GoogleSTT:
         client = self.client()
         try:
             async with asyncio.timeout(self.connect_timeout_s):
-                await client.transport.grpc_channel.channel_ready()
+                transport = cast(SpeechGrpcAsyncIOTransport, client.transport)
+                await transport.grpc_channel.channel_ready()
         except Exception as exc:
             reason = (
                 "connect timeout"
