@@ -112,6 +112,7 @@ async def probe(
     except Exception as exc:
         breaker.record_failure()
         reason = "timeout" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
+        reason = reason.removeprefix(f"{provider.name}: ")
         return ProbeResult(kind, provider.name, False, None, reason, breaker.state.value)
     breaker.record_success()
     return ProbeResult(kind, provider.name, True, round(seconds * 1000, 1), detail, breaker.state.value)

@@ -79,17 +79,17 @@ async def _serve(host: str, port: int, temporal: bool, agent: str) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    settings = get_settings()
-    if refused := insecure_start(settings, "media"):
-        return refused
-    setup_process(settings, "media")  # masks phones, names, dates and emails in every log line
     from adapters.providers import validate_providers
 
+    settings = get_settings()
     try:
-        validate_providers(settings)  # an unknown or unconfigured provider stops us here, named
+        validate_providers(settings)  # an unknown or unconfigured provider stops us first, named
     except ValueError as exc:
         print(f"gyde media: {exc}", file=sys.stderr, flush=True)
         return 2
+    if refused := insecure_start(settings, "media"):
+        return refused
+    setup_process(settings, "media")  # masks phones, names, dates and emails in every log line
     if not settings.stream_token_secret.get_secret_value():
         logging.getLogger("gyde.media").error(
             "GYDE_STREAM_TOKEN_SECRET is empty: streams cannot be authenticated (share one secret with the api)"

@@ -198,3 +198,14 @@ def test_chat_and_eval_reach_the_local_model_or_say_what_is_missing(env: pytest.
     get_settings.cache_clear()
     llm = _provider("llama")
     assert isinstance(llm, ChatCompletionsLLM) and llm.model == "mistral-nemo"
+
+
+def test_the_media_server_refuses_to_start_on_a_bad_chain(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.setenv("GYDE_STREAM_TOKEN_SECRET", "s" * 40)
+    env.setenv("GYDE_TTS", "chain")
+    env.setenv("GYDE_TTS_CHAIN", "elevenlabs,azure")
+    assert main(["media", "serve", "--no-temporal"]) == 2
+    err = capsys.readouterr().err
+    assert "gyde media: unknown TTS vendor 'azure' in GYDE_TTS_CHAIN" in err and "Traceback" not in err
