@@ -104,10 +104,13 @@ class Settings(BaseSettings):
     deepgram_api_key: SecretStr = SecretStr("")
     elevenlabs_api_key: SecretStr = SecretStr("")
     elevenlabs_voice_id: str = "21m00Tcm4TlvDq8ikWAM"
-    # Provider details (adapters/providers.py). stt: local|deepgram|openai|chain,
-    # tts: local|elevenlabs|openai|espeak|chain; a real provider always falls back to the local one.
-    # *_base_url / deepgram_url point an SDK at a proxy or a local stub (None = the vendor).
-    llm_chain: str = "openai,anthropic"  # order used when llm=chain
+    # Provider details (adapters/providers.py, README "Providers"). llm: local|openai|anthropic|llama|chain,
+    # stt: local|deepgram|assemblyai|google|openai|chain, tts: local|elevenlabs|openai|google|espeak|chain;
+    # a real provider always falls back to the local one (the rule policy, the codec).
+    # *_base_url / *_url / *_endpoint point an SDK at a proxy or a local stub (None = the vendor).
+    llm_chain: str = "openai,anthropic"  # order used when llm=chain (add llama for the local model)
+    stt_chain: str = "deepgram,openai"  # order used when stt=chain (design: deepgram,assemblyai,google)
+    tts_chain: str = "elevenlabs,openai"  # order used when tts=chain (design: elevenlabs,openai,google)
     openai_base_url: str | None = None
     anthropic_base_url: str | None = None
     deepgram_url: str | None = None  # websocket base, e.g. wss://api.deepgram.com
@@ -117,6 +120,22 @@ class Settings(BaseSettings):
     openai_stt_model: str = "gpt-transcribe"
     openai_tts_model: str = "gpt-4o-mini-tts"
     openai_tts_voice: str = "alloy"
+    assemblyai_api_key: SecretStr = SecretStr("")
+    assemblyai_model: str = "universal-streaming-english"
+    assemblyai_url: str | None = None  # websocket base, e.g. wss://streaming.assemblyai.com
+    # Google Speech-to-Text and Text-to-Speech: a service-account key file, or an API key
+    google_credentials_file: str = ""
+    google_api_key: SecretStr = SecretStr("")
+    google_stt_endpoint: str | None = None  # gRPC host:port (loopback: plaintext, for a stub or proxy)
+    google_tts_endpoint: str | None = None
+    google_stt_model: str = "telephony"
+    google_language: str = "en-US"
+    google_tts_voice: str = "en-US-Neural2-F"
+    # The local model tier (llm=llama or "llama" in GYDE_LLM_CHAIN): any OpenAI-compatible Chat
+    # Completions server on your own hardware (Ollama, vLLM, llama.cpp), e.g. http://127.0.0.1:11434/v1
+    local_llm_base_url: str | None = None
+    local_llm_model: str = "llama3.1:8b"
+    local_llm_api_key: SecretStr = SecretStr("")  # only if the server wants one (vLLM --api-key)
     espeak_binary: str = "espeak-ng"  # tts=espeak: name on PATH or a path
     espeak_voice: str = "en-us"
     espeak_speed_wpm: int = Field(default=175, ge=80, le=450)

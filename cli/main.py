@@ -24,6 +24,7 @@ SUBCOMMAND_MODULES = (
     "cli.chaos",
     "cli.eval",
     "cli.review",
+    "cli.providers_cmd",
 )
 
 

@@ -79,7 +79,14 @@ async def _serve(host: str, port: int, temporal: bool, agent: str) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from adapters.providers import validate_providers
+
     settings = get_settings()
+    try:
+        validate_providers(settings)  # an unknown or unconfigured provider stops us first, named
+    except ValueError as exc:
+        print(f"gyde media: {exc}", file=sys.stderr, flush=True)
+        return 2
     if refused := insecure_start(settings, "media"):
         return refused
     setup_process(settings, "media")  # masks phones, names, dates and emails in every log line
