@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from domain.usage import UnitPrices
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 
@@ -101,10 +104,13 @@ class Settings(BaseSettings):
     deepgram_api_key: SecretStr = SecretStr("")
     elevenlabs_api_key: SecretStr = SecretStr("")
     elevenlabs_voice_id: str = "21m00Tcm4TlvDq8ikWAM"
-    # Provider details (adapters/providers.py). stt: local|deepgram|openai|chain,
-    # tts: local|elevenlabs|openai|espeak|chain; a real provider always falls back to the local one.
-    # *_base_url / deepgram_url point an SDK at a proxy or a local stub (None = the vendor).
-    llm_chain: str = "openai,anthropic"  # order used when llm=chain
+    # Provider details (adapters/providers.py, README "Providers"). llm: local|openai|anthropic|llama|chain,
+    # stt: local|deepgram|assemblyai|google|openai|chain, tts: local|elevenlabs|openai|google|espeak|chain;
+    # a real provider always falls back to the local one (the rule policy, the codec).
+    # *_base_url / *_url / *_endpoint point an SDK at a proxy or a local stub (None = the vendor).
+    llm_chain: str = "openai,anthropic"  # order used when llm=chain (add llama for the local model)
+    stt_chain: str = "deepgram,openai"  # order used when stt=chain (design: deepgram,assemblyai,google)
+    tts_chain: str = "elevenlabs,openai"  # order used when tts=chain (design: elevenlabs,openai,google)
     openai_base_url: str | None = None
     anthropic_base_url: str | None = None
     deepgram_url: str | None = None  # websocket base, e.g. wss://api.deepgram.com
@@ -114,6 +120,22 @@ class Settings(BaseSettings):
     openai_stt_model: str = "gpt-transcribe"
     openai_tts_model: str = "gpt-4o-mini-tts"
     openai_tts_voice: str = "alloy"
+    assemblyai_api_key: SecretStr = SecretStr("")
+    assemblyai_model: str = "universal-streaming-english"
+    assemblyai_url: str | None = None  # websocket base, e.g. wss://streaming.assemblyai.com
+    # Google Speech-to-Text and Text-to-Speech: a service-account key file, or an API key
+    google_credentials_file: str = ""
+    google_api_key: SecretStr = SecretStr("")
+    google_stt_endpoint: str | None = None  # gRPC host:port (loopback: plaintext, for a stub or proxy)
+    google_tts_endpoint: str | None = None
+    google_stt_model: str = "telephony"
+    google_language: str = "en-US"
+    google_tts_voice: str = "en-US-Neural2-F"
+    # The local model tier (llm=llama or "llama" in GYDE_LLM_CHAIN): any OpenAI-compatible Chat
+    # Completions server on your own hardware (Ollama, vLLM, llama.cpp), e.g. http://127.0.0.1:11434/v1
+    local_llm_base_url: str | None = None
+    local_llm_model: str = "llama3.1:8b"
+    local_llm_api_key: SecretStr = SecretStr("")  # only if the server wants one (vLLM --api-key)
     espeak_binary: str = "espeak-ng"  # tts=espeak: name on PATH or a path
     espeak_voice: str = "en-us"
     espeak_speed_wpm: int = Field(default=175, ge=80, le=450)
@@ -137,9 +159,37 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     email_from: str = "emma@gyde.example"
 
+    # Observability (docs/observability.md). Ports 0 = off; api and media server serve /metrics
+    # on their own ports. log_format json: one JSON object per line (ids only, PHI masked).
+    worker_metrics_port: int = Field(default=9464, ge=0, le=65535)
+    temporal_sdk_metrics_port: int = Field(default=9465, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+    log_format: Literal["text", "json"] = "text"
+    # OpenTelemetry traces: none (off), console (spans to stderr) or otlp (OTEL_EXPORTER_OTLP_* env)
+    tracing: Literal["none", "console", "otlp"] = "none"
+
+    # Unit prices for usage and cost (USD; observability/costs.py)
+    price_stt_per_minute: float = Field(default=0.0043, ge=0)
+    price_llm_input_per_million_tokens: float = Field(default=0.40, ge=0)
+    price_llm_output_per_million_tokens: float = Field(default=1.60, ge=0)
+    price_tts_per_million_characters: float = Field(default=50.0, ge=0)
+    price_telephony_per_minute: float = Field(default=0.014, ge=0)
+
     # Demo
     demo_scripted_delay_seconds: float = Field(default=0.15, ge=0)
     log_level: str = "INFO"
+
+    def unit_prices(self) -> UnitPrices:
+        """The GYDE_PRICE_* settings as domain.usage.UnitPrices (cost per call, booking, opt-out)."""
+        from domain.usage import UnitPrices
+
+        return UnitPrices(
+            stt_per_minute=self.price_stt_per_minute,
+            llm_input_per_million_tokens=self.price_llm_input_per_million_tokens,
+            llm_output_per_million_tokens=self.price_llm_output_per_million_tokens,
+            tts_per_million_characters=self.price_tts_per_million_characters,
+            telephony_per_minute=self.price_telephony_per_minute,
+        )
 
     @field_validator("allowed_phone_regions")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from temporalio.client import Client
 from temporalio.converter import DataConverter
+from temporalio.runtime import Runtime
 
 from security.keyring import KeyRing
 from security.payload_codec import data_converter
@@ -15,11 +16,18 @@ def build_data_converter(settings: Settings) -> DataConverter:
     return data_converter(KeyRing.from_settings(settings))
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
+    """`runtime` carries the Temporal SDK's own metrics exporter (the worker's, see
+    observability/temporal_metrics.py). Every client traces through OpenTelemetry, so a signal
+    from the api or the media server continues its trace in the worker (observability/tracing.py)."""
+    from observability.tracing import client_interceptors
+
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=build_data_converter(settings),
+        interceptors=client_interceptors(),
+        runtime=runtime,
     )
 
 

@@ -122,7 +122,7 @@ def activities_by_queue(
 
     waiver = state_rules_waiver(settings.waive_state_calling_rules_for_simulator, settings.twilio_api_base)
     instances: list[object] = [
-        CampaignActivities(adapters.db, TemporalVisibility(client)),
+        CampaignActivities(adapters.db, TemporalVisibility(client), settings.unit_prices()),
         ScreeningActivities(adapters.db),
         BookingActivities(adapters.scheduling, adapters.db),
         CallActivities(adapters.db, adapters.telephony, settings.public_base_url),

@@ -1,4 +1,5 @@
-"""Campaign reads: validate the campaign and page through its members by keyset cursor."""
+"""Campaign reads: validate the campaign, page through its members by keyset cursor, and price
+what its calls consumed so far."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.errors import domain_errors
 from db.repositories.clients import count_members, get_campaign, page_members
+from db.repositories.usage import campaign_usage
 from db.session import Database
 from domain.messages import (
     CampaignStartRequest,
@@ -19,6 +21,7 @@ from domain.messages import (
     UnreportedCloses,
     UnreportedClosesRequest,
 )
+from domain.usage import CampaignCost, CampaignCostRequest, UnitPrices, cost_line, cost_report
 
 
 class ClosedChildren(Protocol):
@@ -29,9 +32,20 @@ class ClosedChildren(Protocol):
 
 
 class CampaignActivities:
-    def __init__(self, db: Database, closed_children: ClosedChildren | None = None) -> None:
+    def __init__(
+        self, db: Database, closed_children: ClosedChildren | None = None, prices: UnitPrices | None = None
+    ) -> None:
         self._db = db
         self._closed = closed_children
+        self._prices = prices or UnitPrices()
+
+    @activity.defn
+    async def campaign_cost(self, request: CampaignCostRequest) -> CampaignCost:
+        """What the campaign's calls cost so far, for its current details (ids and sums only)."""
+        async with self._db.session() as session:
+            usage = await campaign_usage(session, request.campaign_id)
+        report = cost_report(usage, self._prices)
+        return CampaignCost(request.campaign_id, cost_line(report), report.total_usd)
 
     @activity.defn
     async def find_unreported_closes(self, request: UnreportedClosesRequest) -> UnreportedCloses:

@@ -53,6 +53,7 @@ from domain.messages import (
     UnreportedCloses,
     UnreportedClosesRequest,
 )
+from domain.usage import CampaignCost, CampaignCostRequest
 
 
 class ScreeningSteps(Protocol):
@@ -133,6 +134,9 @@ class CampaignSteps(Protocol):
 
     @activity.defn
     async def find_unreported_closes(self, request: UnreportedClosesRequest) -> UnreportedCloses: ...
+
+    @activity.defn
+    async def campaign_cost(self, request: CampaignCostRequest) -> CampaignCost: ...
 
 
 class RetentionSteps(Protocol):

@@ -31,6 +31,7 @@ from db.repositories import attempts
 from db.session import Database
 from domain.messages import AdoptCallRequest, DialGateDecision, PlaceCallRequest, PlaceCallResult
 from domain.phone import InvalidPhoneNumber
+from observability import metrics
 
 if TYPE_CHECKING:  # types only: activities import ports and repositories at run time
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -179,7 +180,9 @@ class DialActivities:
             caps=request.caps,
             exclude_key=request.idempotency_key,
         )
-        return evaluate_dial(replace(inputs, state_rules_waiver=self._waiver)).to_message()
+        decision = evaluate_dial(replace(inputs, state_rules_waiver=self._waiver)).to_message()
+        metrics.record_gate(decision.allowed, decision.retry_at is not None)
+        return decision
 
     # --- the lease --------------------------------------------------------------------------
 

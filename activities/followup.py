@@ -30,6 +30,7 @@ from domain.messages import (
     EmailResult,
     RecordingConsentRecord,
 )
+from observability import metrics
 
 
 class FollowUpActivities:
@@ -49,6 +50,8 @@ class FollowUpActivities:
                 request.note,
                 request.appointment_id,
             )
+        if activity.info().attempt == 1:  # a retry after a lost answer is the same outcome
+            metrics.record_outcome(request.outcome.value)
         return CrmWriteResult(record_id=record_id)
 
     @activity.defn

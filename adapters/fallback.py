@@ -16,6 +16,8 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from observability import metrics
+
 if TYPE_CHECKING:
     from adapters.llm.fallback import LLMFallbackChain
     from adapters.stt.fallback import STTFallback
@@ -94,6 +96,7 @@ class CircuitBreaker:
         self._probe_in_flight = False
 
     def record_failure(self) -> None:
+        metrics.record_provider_error(self.name)
         self._failures += 1
         self._probe_in_flight = False
         if self._state is BreakerState.HALF_OPEN or self._failures >= self.threshold:

@@ -11,17 +11,17 @@ event that cuts callers off mid-number when trusted blindly.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
-from adapters.stt.base import Transcript
+from adapters.stt.base import QueuedTranscripts, Transcript
 from bench.speech_corpus import Word
 
 BYTES_PER_MS = 8  # 8 kHz mu-law
 
 
-class ScriptedSTTSession:
+class ScriptedSTTSession(QueuedTranscripts):
     def __init__(self, words: Sequence[Word], lag_ms: int, endpoint_ms: int | None, name: str) -> None:
+        super().__init__()
         self._words = sorted(words, key=lambda w: w.end)
         self._lag = lag_ms * BYTES_PER_MS
         self._endpoint = None if endpoint_ms is None else endpoint_ms * BYTES_PER_MS
@@ -31,13 +31,10 @@ class ScriptedSTTSession:
         self._open: list[str] = []  # released, not yet final
         self._last_word_at = 0
         self._endpoint_sent = True
-        self._queue: asyncio.Queue[Transcript | None] = asyncio.Queue()
-        self._closed = False
         self.flushes = 0
 
     async def send_audio(self, mulaw_8k: bytes) -> None:
-        if self._closed:
-            raise RuntimeError("STT session is closed")
+        self._check_open()
         self._position += len(mulaw_8k)
         released = False
         while self._next < len(self._words) and self._words[self._next].end + self._lag <= self._position:
@@ -47,7 +44,7 @@ class ScriptedSTTSession:
         if released:
             self._last_word_at = self._position
             self._endpoint_sent = False
-            self._queue.put_nowait(Transcript(" ".join(self._open), False, 0.9, self._name))
+            self._emit(Transcript(" ".join(self._open), False, 0.9, self._name))
         elif (
             self._endpoint is not None
             and not self._endpoint_sent
@@ -58,10 +55,10 @@ class ScriptedSTTSession:
 
     def _final(self, endpoint: bool = False) -> None:
         if self._open:
-            self._queue.put_nowait(Transcript(" ".join(self._open), True, 0.9, self._name, endpoint=endpoint))
+            self._emit(Transcript(" ".join(self._open), True, 0.9, self._name, endpoint=endpoint))
             self._open = []
         elif endpoint:
-            self._queue.put_nowait(Transcript("", False, 0.0, self._name, endpoint=True))
+            self._emit(Transcript("", False, 0.0, self._name, endpoint=True))
 
     async def flush(self) -> None:
         self.flushes += 1
@@ -69,18 +66,6 @@ class ScriptedSTTSession:
 
     async def drop_pending(self) -> None:
         self._final()  # as Deepgram's Finalize: the words come now, the session drops a backchannel
-
-    async def transcripts(self) -> AsyncIterator[Transcript]:
-        while True:
-            item = await self._queue.get()
-            if item is None:
-                return
-            yield item
-
-    async def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._queue.put_nowait(None)
 
 
 class ScriptedSTT:

@@ -158,7 +158,11 @@ async def _steer_async(settings: Settings, campaign_id: str, action: str) -> int
     handle = client.get_workflow_handle_for(CampaignWorkflow.run, campaign_workflow_id(campaign_id))
     try:
         if action == "status":
-            print(json.dumps(asdict(await handle.query(CampaignWorkflow.progress))))
+            from cli.campaign_costs import campaign_costs
+
+            status = asdict(await handle.query(CampaignWorkflow.progress))
+            status["costs"] = await campaign_costs(settings, campaign_id)  # usage and cost
+            print(json.dumps(status))
         else:
             signal = {
                 "pause": CampaignWorkflow.pause,

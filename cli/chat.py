@@ -28,7 +28,7 @@ def add_parser(sub: Any) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--client", metavar="ID", help="client id to load from the database")
     source.add_argument("--client-file", metavar="F", type=Path, help="client record as JSON (no database)")
-    parser.add_argument("--llm", choices=("local", "openai", "anthropic"), default="local")
+    parser.add_argument("--llm", choices=("local", "openai", "anthropic", "llama"), default="local")
     parser.add_argument("--json", action="store_true", help="end with one JSON summary line")
     parser.set_defaults(func=run)
 
@@ -65,6 +65,13 @@ def _provider(name: str) -> LLMProvider | None:
     from settings import get_settings
 
     settings = get_settings()
+    if name == "llama":  # a model on your own hardware (GYDE_LOCAL_LLM_BASE_URL)
+        from adapters.providers import build_vendor
+
+        try:
+            return build_vendor(settings, "llm", "llama")  # type: ignore[return-value]
+        except ValueError as exc:
+            raise ChatSetupError(str(exc)) from None
     if name == "openai":
         from adapters.llm.openai_llm import OpenAILLM
 

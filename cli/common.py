@@ -29,14 +29,15 @@ def add_database_flag(parser: Any) -> None:
 
 def setup_process(settings: Settings, process: str) -> None:
     """Process-wide set-up of a long-running process: log format, PHI redaction of every record,
-    and the phone regions this deployment may call (adapters/phone_numbers.py)."""
+    OpenTelemetry tracing (GYDE_TRACING), and the phone regions this deployment may call (adapters/phone_numbers.py)."""
     from adapters.phone_numbers import configure_allowed_regions
+    from observability.logs import configure as configure_logging
+    from observability.tracing import configure_tracing
     from security.redaction import install_redaction
 
-    logging.basicConfig(
-        level=settings.log_level, format=f"%(asctime)s {process} %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, process, settings.log_format)  # text, or JSON with ids
     install_redaction()
+    configure_tracing(settings.tracing, process)
     logging.captureWarnings(True)  # warnings go through logging, so they are masked too
     configure_allowed_regions(settings.allowed_phone_regions)
 

@@ -20,6 +20,7 @@ from cli.common import run_async, settings_from
 from settings import PROJECT_ROOT, Settings
 from stack.personas import demo_spec, seed_persona_campaign
 from stack.supervisor import Service, Supervisor, port_open, temporal_dev_server_command
+from stack.ui_signin import signin_link, signin_message
 
 AfterCampaign = Callable[[Any, Any, Any, str], Awaitable[None]]
 
@@ -225,7 +226,8 @@ async def demo_full(
         log(f"process logs: {logs}/<process>.log", quiet)
         client = await temporal_client.connect(settings)
         spec = replace(demo_spec(campaign_id), max_concurrent_calls=max_concurrent_calls)
-        report = await _run_campaign(client, db, settings, spec, clients, started, quiet, keep)
+        signin = (lambda: signin_link(settings, url)) if keep else None  # minted when shown
+        report = await _run_campaign(client, db, settings, spec, clients, started, quiet, keep, signin)
         if after is not None:
             await after(info, client, db, campaign_id)
         return report
@@ -235,9 +237,18 @@ async def demo_full(
 
 
 async def _run_campaign(
-    client: Any, db: Any, settings: Settings, spec: Any, clients: int, started: float, quiet: bool, keep: bool
+    client: Any,
+    db: Any,
+    settings: Settings,
+    spec: Any,
+    clients: int,
+    started: float,
+    quiet: bool,
+    keep: bool,
+    signin: Callable[[], Awaitable[str]] | None = None,
 ) -> DemoReport:
-    """Start the campaign workflow, follow it until every client settles, and report."""
+    """Start the campaign workflow, follow it until every client settles, and report; with
+    `keep`, print the UI's one-time sign-in link (`signin`) and stay up."""
     from domain.ids import campaign_workflow_id
     from domain.messages import CampaignInput
     from workflows.campaign import CampaignWorkflow
@@ -260,6 +271,7 @@ async def _run_campaign(
             f"\nStill running: Temporal UI at http://localhost:{settings.temporal_ui_port} (Ctrl-C to stop).",
             quiet,
         )
+        log(signin_message(await signin() if signin else None, spec.campaign_id), quiet)
         await _wait_forever()
     return report
 

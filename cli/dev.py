@@ -13,6 +13,7 @@ from cli.common import run_async, settings_from
 from settings import PROJECT_ROOT, Settings
 from stack.processes import start_stack
 from stack.supervisor import Supervisor
+from stack.ui_signin import signin_link, signin_message
 
 
 def add_parser(sub: Any) -> None:
@@ -36,10 +37,11 @@ async def _dev(settings: Settings, database_url: str, time_scale: float) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         info = await start_stack(settings, supervisor, database_url, time_scale)
+        link = await signin_link(settings, database_url)
         print(
             f"\nGyde dev stack is up.\n  Temporal UI  http://localhost:{settings.temporal_ui_port}\n"
             f"  api          {info.api_url}\n  media        {info.media_url}\n  simulator    {info.sim_url}\n"
-            f"  database     {info.database_url}\nCtrl-C stops everything.\n",
+            f"  database     {info.database_url}\n\n{signin_message(link)}\nCtrl-C stops everything.\n",
             flush=True,
         )
         await stop.wait()

@@ -31,7 +31,7 @@ def add_parser(sub: Any) -> None:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--split", choices=("train", "heldout"), default="train", help="phrasing split")
-    parser.add_argument("--llm", choices=("local", "openai", "anthropic"), default="local")
+    parser.add_argument("--llm", choices=("local", "openai", "anthropic", "llama"), default="local")
     parser.add_argument(
         "--prompt", metavar="VERSION", help="prompt version for --llm (default: the catalog's control)"
     )

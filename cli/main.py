@@ -25,6 +25,7 @@ SUBCOMMAND_MODULES = (
     "cli.eval",
     "cli.review",
     "cli.temporal_cmd",
+    "cli.providers_cmd",
 )
 
 

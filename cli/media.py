@@ -85,7 +85,14 @@ async def _serve(host: str, port: int, temporal: bool, agent: str, drain_seconds
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from adapters.providers import validate_providers
+
     settings = get_settings()
+    try:
+        validate_providers(settings)  # an unknown or unconfigured provider stops us first, named
+    except ValueError as exc:
+        print(f"gyde media: {exc}", file=sys.stderr, flush=True)
+        return 2
     if args.drain_seconds < 0:
         print("error: --drain-seconds must be >= 0", file=sys.stderr)
         return 2

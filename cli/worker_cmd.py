@@ -29,13 +29,16 @@ def add_parser(sub: Any) -> None:
 async def serve(settings: Settings, health: tuple[str, int] | None = None) -> None:
     import temporal_client
     from db.session import Database
+    from observability.temporal_metrics import sdk_runtime, serve_metrics
     from security.field_crypto import configure_field_encryption
     from security.keyring import KeyRing
     from worker import build_adapters, build_workers, run_workers
 
     configure_field_encryption(KeyRing.from_settings(settings))
     db = Database(settings.database_url)
-    client = await temporal_client.connect(settings)
+    serve_metrics(settings.metrics_host, settings.worker_metrics_port)  # gyde_* metrics
+    runtime = sdk_runtime(settings.metrics_host, settings.temporal_sdk_metrics_port)  # temporal_*
+    client = await temporal_client.connect(settings, runtime=runtime)
     telephony = None
     if settings.telephony == "local":
         raise SystemExit(

@@ -87,3 +87,43 @@ async def end_session(session: AsyncSession, session_id: str) -> None:
     if session_id:
         await session.execute(delete(CodecSession).where(CodecSession.session_hash == _hash(session_id)))
         await session.flush()
+
+
+async def exchange_session(
+    session: AsyncSession,
+    session_id: str,
+    roles: Collection[Role],
+    *,
+    ttl: timedelta = DEFAULT_TTL,
+    now: datetime | None = None,
+) -> tuple[str, Actor] | None:
+    """Trade a valid session id for a new one of the same key (None when it is not valid). The
+    presented id stops working at once, so a sign-in link made from it works exactly once."""
+    actor = await session_actor(session, session_id, roles, now=now)
+    if actor is None:
+        return None
+    row = (
+        await session.execute(select(CodecSession).where(CodecSession.session_hash == _hash(session_id)))
+    ).scalar_one()
+    key_id = row.api_key_id
+    await session.delete(row)
+    at = now or datetime.now(UTC)
+    new_id = secrets.token_urlsafe(32)
+    session.add(
+        CodecSession(session_hash=_hash(new_id), api_key_id=key_id, created_at=at, expires_at=at + ttl)
+    )
+    await session.flush()
+    return new_id, actor
+
+
+async def open_signin_session(
+    session: AsyncSession, actor_id: str, role: Role, *, ttl: timedelta, now: datetime | None = None
+) -> str:
+    """A fresh API key for `actor_id` and a short-lived session on it: the id a one-time sign-in
+    link carries (stack/ui_signin.py). The key's token is never shown to anyone."""
+    from db.api_keys import create_api_key
+
+    token = await create_api_key(session, actor_id, role)
+    opened = await open_session(session, token, (role,), ttl=ttl, now=now)
+    assert opened is not None  # the key was created just now
+    return opened[0]

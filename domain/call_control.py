@@ -35,3 +35,32 @@ class CallControl(Protocol):
     async def end_call(
         self, result: CallResult, summary: str, callback_at: datetime | None = None
     ) -> None: ...
+
+
+class DelegatingControl:
+    """A CallControl that forwards every call to `inner`: the base of the media server's
+    wrappers, which override only what they add (tracking, evaluation records)."""
+
+    def __init__(self, inner: CallControl) -> None:
+        self._inner = inner
+
+    async def stage_changed(self, stage: Stage) -> None:
+        await self._inner.stage_changed(stage)
+
+    async def opt_out(self) -> None:
+        await self._inner.opt_out()
+
+    async def book_appointment(self, slot_start: datetime, product: ProductType) -> BookingConfirmation:
+        return await self._inner.book_appointment(slot_start, product)
+
+    async def request_callback(self, callback_at: datetime, owner: CallbackOwner) -> CallbackConfirmation:
+        return await self._inner.request_callback(callback_at, owner)
+
+    async def transfer_to_broker(self) -> bool:
+        return await self._inner.transfer_to_broker()
+
+    async def free_slots(self, start: datetime, end: datetime) -> list[datetime]:
+        return await self._inner.free_slots(start, end)
+
+    async def end_call(self, result: CallResult, summary: str, callback_at: datetime | None = None) -> None:
+        await self._inner.end_call(result, summary, callback_at)

@@ -9,40 +9,21 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from domain.call_control import CallControl
-from domain.enums import CallbackOwner, CallResult, ProductType, Stage
-from domain.messages import BookingConfirmation, CallbackConfirmation
+from domain.call_control import CallControl, DelegatingControl
+from domain.enums import CallResult
 
 log = logging.getLogger(__name__)
 
 Record = Callable[[], Awaitable[None]]
 
 
-class EvaluatedControl:
+class EvaluatedControl(DelegatingControl):
     """A CallControl that, once the call's result is reported, writes its evaluation record."""
 
     def __init__(self, inner: CallControl) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self.record: Record | None = None
         self._recorded = False
-
-    async def stage_changed(self, stage: Stage) -> None:
-        await self._inner.stage_changed(stage)
-
-    async def opt_out(self) -> None:
-        await self._inner.opt_out()
-
-    async def book_appointment(self, slot_start: datetime, product: ProductType) -> BookingConfirmation:
-        return await self._inner.book_appointment(slot_start, product)
-
-    async def request_callback(self, callback_at: datetime, owner: CallbackOwner) -> CallbackConfirmation:
-        return await self._inner.request_callback(callback_at, owner)
-
-    async def transfer_to_broker(self) -> bool:
-        return await self._inner.transfer_to_broker()
-
-    async def free_slots(self, start: datetime, end: datetime) -> list[datetime]:
-        return await self._inner.free_slots(start, end)
 
     async def end_call(self, result: CallResult, summary: str, callback_at: datetime | None = None) -> None:
         await self._inner.end_call(result, summary, callback_at)

@@ -12,18 +12,18 @@ import asyncio
 import logging
 from datetime import datetime
 
-from domain.call_control import CallControl
+from domain.call_control import CallControl, DelegatingControl
 from domain.enums import CallbackOwner, CallResult, ProductType, Stage
 from domain.messages import BookingConfirmation, CallbackConfirmation
 
 log = logging.getLogger(__name__)
 
 
-class TrackedControl:
+class TrackedControl(DelegatingControl):
     """Implements CallControl by delegating; records the stage and whether the call was ended."""
 
     def __init__(self, inner: CallControl, call_sid: str) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._call_sid = call_sid
         self.stage: Stage | None = None
         self.result: CallResult | None = None
@@ -40,21 +40,6 @@ class TrackedControl:
             await self._inner.stage_changed(stage)
         except Exception:
             log.exception("stage_changed signal failed", extra={"call_sid": self._call_sid})
-
-    async def opt_out(self) -> None:
-        await self._inner.opt_out()
-
-    async def book_appointment(self, slot_start: datetime, product: ProductType) -> BookingConfirmation:
-        return await self._inner.book_appointment(slot_start, product)
-
-    async def request_callback(self, callback_at: datetime, owner: CallbackOwner) -> CallbackConfirmation:
-        return await self._inner.request_callback(callback_at, owner)
-
-    async def transfer_to_broker(self) -> bool:
-        return await self._inner.transfer_to_broker()
-
-    async def free_slots(self, start: datetime, end: datetime) -> list[datetime]:
-        return await self._inner.free_slots(start, end)
 
     async def end_call(self, result: CallResult, summary: str, callback_at: datetime | None = None) -> None:
         if self.result is not None:

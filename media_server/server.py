@@ -19,6 +19,7 @@ from http import HTTPStatus
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import State
@@ -31,6 +32,7 @@ from media_server.session import (
     SessionServices,
     TransportClosed,
 )
+from observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +148,11 @@ class MediaServer:
             f'gyde_media_refused_total{{reason="capacity"}} {self.refused_at_capacity}',
             f'gyde_media_refused_total{{reason="draining"}} {self.refused_draining}',
         )
-        return connection.respond(HTTPStatus.OK, "\n".join(lines) + "\n")
+        body = (
+            metrics.render() + ("\n".join(lines) + "\n").encode()
+        )  # the registry, then this server's gauges
+        headers = Headers([("Content-Type", metrics.CONTENT_TYPE_LATEST), ("Content-Length", str(len(body)))])
+        return Response(HTTPStatus.OK.value, HTTPStatus.OK.phrase, headers, body)
 
     async def drain(self, within: float) -> int:
         """Stop taking new streams and wait (up to `within` seconds) for the live ones to end;

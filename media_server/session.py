@@ -29,6 +29,7 @@ from media_server.session_config import EndReason, SessionConfig, SessionReport
 from media_server.session_store import LiveSession, SessionStore, TurnRecord
 from media_server.turn_taking import Action, TurnTaker
 from media_server.vad import FRAME_MS, TurnDetector
+from observability import logs, metrics, tracing
 
 __all__ = ["CallSession", "EndReason", "SessionConfig", "SessionReport", "SessionServices", "TransportClosed"]
 
@@ -98,6 +99,7 @@ class CallSession:
         self._silence_frames = int(config.silence_reprompt_s * 1000 / FRAME_MS)
         # A turn ended before its transcript arrived (a slow STT): the transcript starts the turn.
         self._late_turn = False
+        self._in_flight = False  # counted in gyde_calls_in_flight
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -111,7 +113,8 @@ class CallSession:
             await self._close(CLOSE_POLICY if refused.reason is EndReason.UNAUTHORIZED else CLOSE_ERROR)
             return self.report
         try:
-            await self._converse(start)
+            with tracing.call_span(start.call_sid, self.report.workflow_id):  # signals are its children
+                await self._converse(start)
         except TransportClosed:
             self._end(EndReason.DISCONNECTED, "socket closed without stop")
         except protocol.ProtocolError as exc:
@@ -178,7 +181,10 @@ class CallSession:
         )
         await services.store.put(self._live)
         self._stt = await services.stt.open_session()
+        logs.set_ids(call_sid=start.call_sid, workflow_id=ctx.workflow_id)  # JSON log lines
         log.info("media stream started (call %s)", start.call_sid)
+        metrics.CALLS_IN_FLIGHT.inc()
+        self._in_flight = True
         self._tasks = [
             asyncio.create_task(self._read_transcripts()),
             asyncio.create_task(self._watchdog()),
@@ -237,6 +243,10 @@ class CallSession:
                         "could not tell the workflow the call dropped (call %s)", self.report.call_sid
                     )
             self.report.result = self._control.result
+        if self._in_flight:
+            metrics.CALLS_IN_FLIGHT.dec()
+            result = self.report.result.value if self.report.result else "unknown"
+            metrics.CALLS_ENDED.labels(result=result).inc()
         if self._live is not None:
             self._live.status = "ended"
             self._live.result = self.report.result.value if self.report.result else None
@@ -391,6 +401,7 @@ class CallSession:
             self._late_turn = True
             return
         record.stt_provider = self._stt_provider
+        metrics.observe_turn("stt", self._loop.time() - self._eot_at)
         await self._speak(self._agent.respond(text), record)
 
     async def _speak(self, sentences: AsyncIterator[str], record: TurnRecord) -> None:
@@ -399,14 +410,22 @@ class CallSession:
         player, tts = self._player, self._services.tts
         player.begin_reply()
         self._agent_replying = True
+        asked = self._loop.time()
         try:
             async for sentence in sentences:
                 if not sentence.strip():
                     continue
+                if asked:
+                    metrics.observe_turn("llm", self._loop.time() - asked)
+                    asked = 0.0
+                said = self._loop.time()
                 utt = player.new_utterance(sentence, getattr(sentence, "interruptible", True))
                 self._turns.agent_said(sentence)
                 try:
                     async for chunk in tts.synthesize(sentence):
+                        if said:
+                            metrics.observe_turn("tts", self._loop.time() - said)
+                            said = 0.0
                         player.enqueue_audio(utt, chunk)
                 except Exception as exc:
                     log.warning(
@@ -434,6 +453,7 @@ class CallSession:
         self._last_text = ""  # the caller hears the reply: a barge-in now is a new turn
         if self._record is not None and self._record.added_latency_ms is None:
             self._record.added_latency_ms = round((self._loop.time() - self._eot_at) * 1000.0, 2)
+            metrics.observe_turn("end_to_end", self._record.added_latency_ms / 1000.0)
 
     # --- background -----------------------------------------------------------------------------
 

@@ -207,6 +207,7 @@ def _masked_thread_hook(args: threading.ExceptHookArgs) -> None:
 
 
 _installed: list[Any] = []
+_always: set[str] = set()  # names masked in every record while installed
 
 
 def install_redaction(names: Iterable[str] = ()) -> None:
@@ -214,14 +215,14 @@ def install_redaction(names: Iterable[str] = ()) -> None:
     (idempotent). Patches `logging.Logger.makeRecord` rather than the record factory because
     `extra=` fields are attached after the factory runs; this is the one place every record
     passes complete."""
+    _always.update(n for n in names if n)  # a second install adds its names, never drops them
     if _installed:
         return
     original = logging.Logger.makeRecord
-    fixed = frozenset(names)
 
     def make_record(self: logging.Logger, *args: Any, **kwargs: Any) -> logging.LogRecord:
         record = original(self, *args, **kwargs)
-        redact_record(record, fixed)
+        redact_record(record, frozenset(_always))
         return record
 
     _installed.append((original, sys.excepthook, threading.excepthook))
@@ -241,3 +242,4 @@ def uninstall_redaction() -> None:
         logging.Logger.makeRecord = make_record  # type: ignore[method-assign]
         sys.excepthook = excepthook
         threading.excepthook = thread_hook
+    _always.clear()

@@ -60,25 +60,31 @@ def _database_is_local(url: str) -> bool:
     return parsed.host is None or is_loopback_host(parsed.host)  # no host: a unix socket
 
 
+def _chain(choice: str, chain: str, offline: set[str]) -> set[str]:
+    choice = choice.strip().lower()
+    if choice == "chain":
+        return {v.strip().lower() for v in chain.split(",") if v.strip()}
+    return {choice} - offline
+
+
 def _vendors(settings: Settings) -> set[str]:
-    """The vendor services the configured LLM, STT and TTS choices call."""
-    used: set[str] = set()
-    llm = settings.llm.strip().lower()
-    if llm == "chain":
-        used |= {v.strip().lower() for v in settings.llm_chain.split(",") if v.strip()}
-    elif llm != "local":
-        used.add(llm)
-    stt = settings.stt.strip().lower()
-    used |= {"deepgram", "openai"} if stt == "chain" else ({stt} - {"local"})
-    tts = settings.tts.strip().lower()
-    used |= {"elevenlabs", "openai"} if tts == "chain" else ({tts} - {"local", "espeak"})
+    """The vendor services the configured LLM, STT and TTS choices call (Google's speech and voice
+    services are two endpoints, so two entries)."""
+    used = _chain(settings.llm, settings.llm_chain, {"local"})
+    used |= {f"{v}-stt" if v == "google" else v for v in _chain(settings.stt, settings.stt_chain, {"local"})}
+    tts = _chain(settings.tts, settings.tts_chain, {"local", "espeak"})
+    used |= {f"{v}-tts" if v == "google" else v for v in tts}
     return used
 
 
 _VENDOR_URLS = {
     "openai": ("GYDE_OPENAI_BASE_URL", "openai_base_url"),
     "anthropic": ("GYDE_ANTHROPIC_BASE_URL", "anthropic_base_url"),
+    "llama": ("GYDE_LOCAL_LLM_BASE_URL", "local_llm_base_url"),
     "deepgram": ("GYDE_DEEPGRAM_URL", "deepgram_url"),
+    "assemblyai": ("GYDE_ASSEMBLYAI_URL", "assemblyai_url"),
+    "google-stt": ("GYDE_GOOGLE_STT_ENDPOINT", "google_stt_endpoint"),
+    "google-tts": ("GYDE_GOOGLE_TTS_ENDPOINT", "google_tts_endpoint"),
     "elevenlabs": ("GYDE_ELEVENLABS_BASE_URL", "elevenlabs_base_url"),
 }
 
@@ -109,6 +115,8 @@ def non_loopback_endpoints(settings: Settings) -> list[str]:
     for vendor in sorted(_vendors(settings)):
         env_name, field = _VENDOR_URLS.get(vendor, (f"GYDE_{vendor.upper()}", ""))
         base: str | None = getattr(settings, field, None) if field else None
+        if base and "//" not in base:
+            base = f"//{base}"  # a gRPC host:port
         if not (base and is_loopback_host(_url_host(base))):
             outside.append(env_name)
     if settings.crm.strip().lower() != "local":

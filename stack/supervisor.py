@@ -41,8 +41,12 @@ def temporal_binary() -> str:
 
 
 def temporal_dev_server_command(
-    settings: Settings, codec_endpoint: str | None = None, db_path: Path | None = None
+    settings: Settings,
+    codec_endpoint: str | None = None,
+    db_path: Path | None = None,
+    ui_port: int | None = None,
 ) -> list[str]:
+    """`ui_port` overrides the UI's port (the stack puts the UI behind stack/ui_proxy.py)."""
     from workflows.search_attributes import ALL_KEYS
 
     host, _, port = settings.temporal_address.partition(":")
@@ -57,7 +61,7 @@ def temporal_dev_server_command(
         "--port",
         port or "7233",
         "--ui-port",
-        str(settings.temporal_ui_port),
+        str(ui_port or settings.temporal_ui_port),
         "--db-filename",
         str(db_path or var / "temporal.db"),
         "--log-level",

@@ -87,10 +87,13 @@ class BrokerCallbackWorkflow:
 
     @workflow.signal
     def completed(self, event: CallbackCompleted) -> None:
+        """A signal: the broker marked it done; nothing to answer, the timer just stops mattering."""
         self._completed = True
 
     @workflow.update
     async def reschedule(self, request: RescheduleRequest) -> datetime:
+        """An update: the caller needs the new time back (or the refusal) before answering the
+        broker, and the move is written (move_callback) before the answer returns."""
         await workflow.execute_activity_method(
             FollowUpSteps.move_callback,
             CallbackTimeChange(self._task.callback_id, request.callback_at),
@@ -114,6 +117,7 @@ class BrokerCallbackWorkflow:
 
     @workflow.query
     def status(self) -> str:
+        """A query: read-only, never written to history."""
         return self._status
 
     async def _wait_until(self, when: datetime) -> bool:

@@ -15,7 +15,6 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import Priority, RetryPolicy, SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import (
-    ApplicationError,
     ChildWorkflowError,
     FailureError,
     WorkflowAlreadyStartedError,
@@ -44,8 +43,10 @@ with workflow.unsafe.imports_passed_through():
         OutreachResult,
         UnreportedClosesRequest,
     )
+    from domain.usage import CampaignCostRequest
     from workflows import outreach as outreach_wf
     from workflows import search_attributes as sa
+    from workflows.campaign_rules import enqueue, validate_spec
 
 SHORT = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
@@ -78,11 +79,13 @@ class CampaignWorkflow:
         self._draining = False
         self._page: list[ClientRef] = []
         self._watchers: set[asyncio.Task[None]] = set()
+        self._cost_line = ""  # "cost $… over N calls · per call …" (campaign_cost activity)
+        self._costed_at = -1  # finished count when the cost was last read
 
     @workflow.run
     async def run(self, inp: CampaignInput) -> CampaignSummary:
         spec = inp.spec
-        _validate(spec)
+        validate_spec(spec)
         if self._carry.page_number == 0 and not self._carry.exhausted:
             await workflow.execute_activity_method(
                 CampaignSteps.start_campaign,
@@ -120,6 +123,7 @@ class CampaignWorkflow:
             start_to_close_timeout=SHORT,
             retry_policy=RETRY,
         )
+        await self._refresh_cost()
         self._show("complete")
         return CampaignSummary(spec.campaign_id, self._carry.started, dict(self._outcomes), self._cancelled)
 
@@ -127,6 +131,7 @@ class CampaignWorkflow:
 
     @workflow.signal
     def pause(self) -> None:
+        """A signal: the operator needs no answer; paused means no new permits, live calls go on."""
         self._paused = True
         self._show("paused by operator")
 
@@ -172,6 +177,8 @@ class CampaignWorkflow:
 
     @workflow.signal
     def request_dial(self, request: DialPermitRequest) -> None:
+        """A signal, not an update: the answer (a permit) may come hours later, sent back to the
+        client's workflow as a signal of its own; `seq` lets a stale request be told apart."""
         self._seqs[request.client_id] = request.seq
         if request.client_id not in self._queue and request.client_id not in self._in_call:
             # A callback the client asked for goes first; patched, so campaigns that were
@@ -209,6 +216,7 @@ class CampaignWorkflow:
 
     @workflow.signal
     def client_finished(self, event: ClientFinished) -> None:
+        """A signal: the child reports its outcome once (the child's completion is the backstop)."""
         self._count_finished(event.client_id, event.outcome.value)
 
     def _free(self, client_id: str) -> None:
@@ -236,6 +244,7 @@ class CampaignWorkflow:
 
     @workflow.query
     def progress(self) -> CampaignProgress:
+        """A query: read-only, answered from memory, never written to history."""
         live = len(self._in_call)
         waiting = len(self._queue)
         done = self._finished_count()
@@ -360,6 +369,21 @@ class CampaignWorkflow:
         )
         for client_id in closed.client_ids:
             self._count_closed_unreported(client_id)
+        await self._refresh_cost()
+
+    async def _refresh_cost(self) -> None:
+        """Usage priced so far, for the details (only when more clients finished since)."""
+        if self._costed_at == self._carry.finished or not workflow.patched("cost-in-details"):
+            return
+        self._costed_at = self._carry.finished
+        cost = await workflow.execute_activity_method(
+            CampaignSteps.campaign_cost,
+            CampaignCostRequest(self._spec.campaign_id),
+            start_to_close_timeout=SHORT,
+            retry_policy=RETRY,
+            summary="price the calls so far (cost per call, booking, opt-out)",
+        )
+        self._cost_line = cost.line
 
     async def _grant_permits(self) -> None:
         while True:
@@ -450,37 +474,8 @@ class CampaignWorkflow:
             + (" · PAUSED" if self._paused else "")
             + (f" ({self._paused_because})" if self._paused_because else "")
             + (" · CANCELLED" if self._cancelled else "")
+            + (f"\n{self._cost_line}" if self._cost_line else "")
         )
-
-
-def _validate(spec: CampaignSpec) -> None:
-    if not spec.campaign_id:
-        raise ApplicationError("campaign_id is required", type="InvalidCampaign", non_retryable=True)
-    if spec.max_concurrent_calls < 1:
-        raise ApplicationError(
-            "max_concurrent_calls must be at least 1", type="InvalidCampaign", non_retryable=True
-        )
-    if spec.dials_per_minute <= 0:
-        raise ApplicationError(
-            "dials_per_minute must be positive", type="InvalidCampaign", non_retryable=True
-        )
-    if spec.reconcile_seconds < 1:
-        raise ApplicationError(
-            "reconcile_seconds must be at least 1", type="InvalidCampaign", non_retryable=True
-        )
-    if spec.max_attempts < 1 or spec.page_size < 1:
-        raise ApplicationError(
-            "max_attempts and page_size must be at least 1", type="InvalidCampaign", non_retryable=True
-        )
-
-
-def enqueue(queue: deque[str], client_id: str, first: bool) -> None:
-    """The permit queue: first tries and retries wait their turn; a callback the client asked
-    for (`first`) goes to the front (a callback is a promise made for a time)."""
-    if first:
-        queue.appendleft(client_id)
-    else:
-        queue.append(client_id)
 
 
 async def _quietly(signal: Awaitable[None], result: bool = False) -> bool:

@@ -29,6 +29,7 @@ from adapters.llm.base import (
     ToolCallEvent,
     TurnDone,
 )
+from observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ class LLMFallbackChain:
                 continue
             if pending_switch is not None:
                 failed, after_output, error = pending_switch
+                metrics.record_fallback("llm", failed)
                 self._notify(SwitchEvent(failed, provider.name, after_output, error))
             emitted = False
             held: list[ToolCallEvent] = []

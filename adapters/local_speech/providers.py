@@ -6,18 +6,17 @@ from a vendor; the benchmark uses them as its zero-cost providers.
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 
 from adapters.local_speech import fsk_codec
-from adapters.stt.base import Transcript
+from adapters.stt.base import QueuedTranscripts, Transcript
 
 CHUNK_BYTES = 1600  # 200 ms per yielded TTS chunk: the player frames it into 20 ms frames
 DECODE_BATCH_BYTES = 1280  # decode 160 ms at a time: NumPy cost is per call, not per sample
 
 
-class LocalSTTSession:
+class LocalSTTSession(QueuedTranscripts):
     """Decodes codec messages as audio arrives; each completed message is one final transcript.
 
     Audio is decoded in 160 ms batches (a third of the per-frame CPU); `flush()`, which the media
@@ -25,16 +24,14 @@ class LocalSTTSession:
     """
 
     def __init__(self, provider: str, batch_bytes: int = DECODE_BATCH_BYTES) -> None:
+        super().__init__()
         self._provider = provider
         self._decoder = fsk_codec.FskDecoder()
-        self._queue: asyncio.Queue[Transcript | None] = asyncio.Queue()
         self._pending = bytearray()
         self._batch = batch_bytes
-        self._closed = False
 
     async def send_audio(self, mulaw_8k: bytes) -> None:
-        if self._closed:
-            raise RuntimeError("STT session is closed")
+        self._check_open()
         self._pending += mulaw_8k
         if len(self._pending) >= self._batch:
             self._decode()
@@ -43,24 +40,12 @@ class LocalSTTSession:
         audio = bytes(self._pending)
         self._pending.clear()
         for text in self._decoder.feed(audio):
-            self._queue.put_nowait(Transcript(text=text, is_final=True, provider=self._provider))
+            self._emit(Transcript(text=text, is_final=True, provider=self._provider))
 
     async def flush(self) -> None:
         """Decode what is pending: every message the caller finished is final now."""
         if self._pending:
             self._decode()
-
-    async def transcripts(self) -> AsyncIterator[Transcript]:
-        while True:
-            item = await self._queue.get()
-            if item is None:
-                return
-            yield item
-
-    async def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._queue.put_nowait(None)
 
 
 class LocalSTT:

@@ -12,6 +12,7 @@ talked through, which must not become words of the next turn).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -40,6 +41,34 @@ class STTSession(Protocol):
     def transcripts(self) -> AsyncIterator[Transcript]: ...
 
     async def close(self) -> None: ...
+
+
+class QueuedTranscripts:
+    """The transcript queue of an in-process session (the simulator's codec, the benchmark's
+    scripted recogniser): `_emit` from `send_audio`/`flush`, `transcripts()` until `close()`."""
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[Transcript | None] = asyncio.Queue()
+        self._closed = False
+
+    def _emit(self, transcript: Transcript) -> None:
+        self._queue.put_nowait(transcript)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("STT session is closed")
+
+    async def transcripts(self) -> AsyncIterator[Transcript]:
+        while True:
+            item = await self._queue.get()
+            if item is None:
+                return
+            yield item
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._queue.put_nowait(None)
 
 
 class STTProvider(Protocol):

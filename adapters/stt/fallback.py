@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from adapters.fallback import BreakerBoard, Clock
 from adapters.stt.base import ProviderError, STTProvider, STTSession, Transcript
+from observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,7 @@ class FallbackSTTSession:
             self._gen += 1
             await self._drop_inner(release=False)
             self.switches += 1
+            metrics.record_fallback("stt", name)
             try:
                 await self._open_from(self._index + 1)
             except ProviderError as final:

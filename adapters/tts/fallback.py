@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from adapters.fallback import BreakerBoard, Clock
 from adapters.tts.base import ProviderError, TTSProvider
+from observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class TTSFallback:
                 reason = _reason(provider.name, exc, self.timeout_s)
                 errors.append(f"{provider.name}: {reason}")
                 self.last_switched_mid_sentence = self.last_switched_mid_sentence or emitted
+                metrics.record_fallback("tts", provider.name)
                 log.warning(
                     "tts provider failed",
                     extra={"provider": provider.name, "error": reason, "mid_sentence": emitted},

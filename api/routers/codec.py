@@ -13,7 +13,9 @@ credentials allowed) applies to these two routes and nothing else in the api:
 Authentication: `Authorization: Bearer <api key>` or, for the browser UI (codec "include
 credentials"), the HttpOnly cookie set by `POST /codec/session` (a form with the key). The cookie
 holds a random session id, never the key (db/codec_sessions.py keeps its hash server-side
-with an expiry); `DELETE /codec/session` signs out. Every decode is appended to the audit log;
+with an expiry); `DELETE /codec/session` signs out. `GET /codec/signin?ticket=...` is the
+one-time, loopback-only sign-in link the embedded stack prints (stack/ui_signin.py);
+`GET /codec/login` is a plain form posting a key to `/codec/session` for production browsers. Every decode is appended to the audit log;
 refused calls are audited too.
 """
 
@@ -22,6 +24,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, RedirectResponse
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from temporalio.api.common.v1 import Payloads
 
@@ -32,6 +35,7 @@ from db.session import Database
 from domain.enums import Role
 from security.keyring import KeyRing
 from security.payload_codec import EncryptionCodec
+from security.startup_checks import is_loopback_host
 from settings import Settings
 
 COOKIE_NAME = "gyde_codec_key"
@@ -41,10 +45,40 @@ MAX_PAYLOADS = 1000
 
 SESSION_HOURS = 8
 COOKIE_PATH = "/codec"
+LOGIN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Gyde: sign in to the Temporal UI</title></head>
+<body style="font-family: sans-serif; max-width: 32rem; margin: 4rem auto">
+<h1>Sign in to the Temporal UI</h1>
+<p>An auditor or campaign-manager API key lets the UI decrypt workflow payloads through this api.
+The key is checked once; your browser keeps only a session id (8 hours).</p>
+<form method="post" action="/codec/session">
+<input type="hidden" name="then" value="ui">
+<label>API key <input type="password" name="api_key" autocomplete="off" required size="40"></label>
+<button type="submit">Sign in</button>
+</form></body></html>
+"""
 
 
-def build_codec_router(keyring: KeyRing, database: Database) -> APIRouter:
-    """Routes relative to the mount point (/encode, /decode, /session)."""
+def _set_cookie(response: Response, session_id: str) -> None:
+    response.set_cookie(
+        COOKIE_NAME,
+        session_id,
+        httponly=True,
+        samesite="none",
+        secure=True,
+        max_age=SESSION_HOURS * 3600,
+        path=COOKIE_PATH,
+    )
+
+
+def build_codec_router(
+    keyring: KeyRing,
+    database: Database,
+    *,
+    ui_origin: str = "http://localhost:8233",
+    namespace: str = "default",
+) -> APIRouter:
+    """Routes relative to the mount point (/encode, /decode, /session, /signin)."""
     codec = EncryptionCodec(keyring)
     auth = ApiKeyAuth(database)
     router = APIRouter(tags=["codec"])
@@ -122,10 +156,18 @@ def build_codec_router(keyring: KeyRing, database: Database) -> APIRouter:
         )
         return _json(decoded)
 
-    @router.post("/session")
-    async def session_cookie(response: Response, api_key: Annotated[str, Form()]) -> dict[str, str]:
+    @router.get("/login", include_in_schema=False)
+    async def login_page() -> HTMLResponse:
+        """A plain form (no script) for signing a browser in with an API key (production)."""
+        return HTMLResponse(LOGIN_PAGE)
+
+    @router.post("/session", response_model=None)
+    async def session_cookie(
+        response: Response, api_key: Annotated[str, Form()], then: Annotated[str, Form()] = ""
+    ) -> dict[str, str] | Response:
         """Browser login for the UI: checks the key, then sets an HttpOnly cookie holding a random
-        session id (the key itself never goes into the cookie)."""
+        session id (the key itself never goes into the cookie). `then=ui` (the /codec/login form)
+        answers with a redirect to the UI instead of JSON."""
         async with database.session() as session:
             opened = await codec_sessions.open_session(
                 session, api_key, CODEC_ROLES, ttl=timedelta(hours=SESSION_HOURS)
@@ -134,16 +176,31 @@ def build_codec_router(keyring: KeyRing, database: Database) -> APIRouter:
         if opened is None:
             raise HTTPException(401, "invalid API key for the payload codec")
         session_id, actor = opened
-        response.set_cookie(
-            COOKIE_NAME,
-            session_id,
-            httponly=True,
-            samesite="none",
-            secure=True,
-            max_age=SESSION_HOURS * 3600,
-            path=COOKIE_PATH,
-        )
+        if then == "ui":
+            redirect = RedirectResponse(f"{ui_origin}/namespaces/{namespace}/workflows", status_code=303)
+            _set_cookie(redirect, session_id)
+            return redirect
+        _set_cookie(response, session_id)
         return {"status": "ok", "actor": actor.actor_id}
+
+    @router.get("/signin", include_in_schema=False)
+    async def signin(request: Request, ticket: str = "") -> Response:
+        """The one-time sign-in link `gyde dev` and `gyde demo --keep-running` print: loopback
+        callers only; the ticket (a short-lived session id) is traded for a fresh session whose
+        id becomes the cookie, so the link is spent, then the browser goes on to the UI."""
+        caller = request.client.host if request.client else None
+        if not (is_loopback_host(caller) and is_loopback_host(request.url.hostname)):
+            raise HTTPException(403, "sign-in links work only from this machine")
+        async with database.session() as session:
+            opened = await codec_sessions.exchange_session(
+                session, ticket, CODEC_ROLES, ttl=timedelta(hours=SESSION_HOURS)
+            )
+            await session.commit()
+        if opened is None:
+            raise HTTPException(401, "sign-in link unknown, expired or already used: print a new one")
+        response = RedirectResponse(f"{ui_origin}/namespaces/{namespace}/workflows", status_code=303)
+        _set_cookie(response, opened[0])
+        return response
 
     @router.delete("/session")
     async def end_session_cookie(request: Request, response: Response) -> dict[str, str]:
@@ -160,7 +217,11 @@ def build_codec_router(keyring: KeyRing, database: Database) -> APIRouter:
 def build_codec_app(settings: Settings, keyring: KeyRing, database: Database) -> FastAPI:
     """The codec as its own small ASGI app with CORS limited to the Temporal UI origin."""
     app = FastAPI(title="Gyde payload codec", openapi_url=None, docs_url=None, redoc_url=None)
-    app.include_router(build_codec_router(keyring, database))
+    app.include_router(
+        build_codec_router(
+            keyring, database, ui_origin=settings.temporal_ui_origin, namespace=settings.temporal_namespace
+        )
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=[settings.temporal_ui_origin],

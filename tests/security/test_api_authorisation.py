@@ -100,7 +100,7 @@ class Row:
 
     method: str
     route: str
-    kind: str  # public | twilio | api_key | key_form (the key is a form field: /codec/session)
+    kind: str  # public | twilio | api_key | key_form (the key is a form field: /codec/session) | ticket
     url: str = ""
     by_role: Mapping[Role, int] = field(default_factory=dict)
     json: Any = None
@@ -112,6 +112,8 @@ class Row:
     def expected(self, credential: str) -> int:
         if self.kind == "public":
             return 200
+        if self.kind == "ticket":  # keys do not matter; the matrix's host is not loopback: refused
+            return 403
         if self.kind == "twilio":
             return ADMITTED if credential == TWILIO_ONLY else 403
         if credential in (NO_KEY, TWILIO_ONLY):
@@ -155,6 +157,9 @@ MATRIX = [
     ),
     Row("POST", "/codec/session", "key_form", by_role=only(Role.AUDITOR, Role.CAMPAIGN_MANAGER, denied=401)),
     Row("DELETE", "/codec/session", "public"),  # sign-out: ends the cookie's session, if any
+    Row("GET", "/codec/login", "public"),  # the sign-in form; posting it is POST /codec/session
+    Row("GET", "/codec/signin", "ticket"),  # the one-time link `gyde dev` prints (loopback only)
+    Row("GET", "/metrics", "public"),  # Prometheus; labels carry kinds, never ids of people
     Row("GET", "/audit/entries", "api_key", by_role=only(Role.AUDITOR)),
     Row("GET", "/audit/verify", "api_key", by_role=only(Role.AUDITOR)),
     # c2 belongs to broker b2; the broker key is b1's (404: looks unknown). Other roles get their fields.

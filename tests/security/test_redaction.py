@@ -340,3 +340,20 @@ def test_every_gyde_command_runs_with_redaction_installed(tmp_path) -> None:  # 
     done = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "caller [REDACTED]" in done.stderr and "5550123" not in done.stderr
+
+
+def test_a_second_install_adds_its_names() -> None:
+    """An earlier install (a CLI entry point ran first) must not drop the names a later one brings."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("gyde.test.redaction.twice")
+    logger.addHandler(handler)
+    logger.propagate = False
+    install_redaction()
+    install_redaction(names=["Holloway"])
+    try:
+        logger.warning("lookup for Holloway")
+    finally:
+        uninstall_redaction()
+        logger.removeHandler(handler)
+    assert "Holloway" not in stream.getvalue() and MASK in stream.getvalue()

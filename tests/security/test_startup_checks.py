@@ -183,3 +183,38 @@ def test_each_process_exits_non_zero_with_one_line(command: list[str], tmp_path:
     lines = [line for line in result.stderr.splitlines() if "GYDE_ENCRYPTION_KEYS" in line]
     assert len(lines) == 1, result.stderr
     assert "refusing to start" in lines[0] and "GYDE_LOOKUP_HASH_KEY" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ({"stt": "assemblyai"}, "GYDE_ASSEMBLYAI_URL"),
+        ({"stt": "chain", "stt_chain": "deepgram,google"}, "GYDE_GOOGLE_STT_ENDPOINT"),
+        ({"tts": "google"}, "GYDE_GOOGLE_TTS_ENDPOINT"),
+        (
+            {"tts": "google", "google_tts_endpoint": "texttospeech.googleapis.com:443"},
+            "GYDE_GOOGLE_TTS_ENDPOINT",
+        ),
+        (
+            {"llm": "chain", "llm_chain": "llama", "local_llm_base_url": "http://gpu-box:8000/v1"},
+            "GYDE_LOCAL_LLM_BASE_URL",
+        ),
+    ],
+)
+def test_the_new_vendors_outside_are_named(override: dict[str, Any], named: str) -> None:
+    assert named in non_loopback_endpoints(loopback(**override))
+
+
+def test_the_new_vendors_on_loopback_stay_loopback() -> None:
+    settings = loopback(
+        llm="llama",
+        local_llm_base_url="http://127.0.0.1:11434/v1",
+        stt="chain",
+        stt_chain="assemblyai,google",
+        assemblyai_url="ws://127.0.0.1:7001",
+        google_stt_endpoint="127.0.0.1:7002",
+        tts="chain",
+        tts_chain="google",
+        google_tts_endpoint="localhost:7003",
+    )
+    assert non_loopback_endpoints(settings) == []

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 
 from compliance.gate import within_calling_hours
 from db.models import Appointment, CrmNote, DncEntry, OutboxEmail
+from db.models import Client as ClientRow
 from db.models_privacy import Recording
+from db.repositories.outreach import is_dnc
 from db.session import Database
 from domain.enums import CallResult, Outcome
 from domain.messages import OutreachResult
@@ -37,6 +39,16 @@ async def _count(db: Database, model: type, *where: object) -> int:
         for clause in where:
             stmt = stmt.where(clause)  # type: ignore[arg-type]
         return int((await session.execute(stmt)).scalar_one())
+
+
+async def _on_dnc_once(db: Database, client_id: str) -> bool:
+    """The client's number is suppressed, and our retries never added it twice. (An entry made
+    elsewhere first — a broker's, by number only — makes the opt-out's own entry unnecessary.)"""
+    async with db.session() as session:
+        client = await session.get(ClientRow, client_id)
+        assert client is not None
+        suppressed = await is_dnc(session, client.phone)
+    return suppressed and await _count(db, DncEntry, DncEntry.client_id == client_id) <= 1
 
 
 async def check(plan: ClientPlan, seen: Observed, phone: TimelinePhone, db: Database) -> None:
@@ -76,7 +88,7 @@ async def check(plan: ClientPlan, seen: Observed, phone: TimelinePhone, db: Data
             assert index == len(calls) - 1, "dialled again after an opt-out"
             # an appointment booked before the opt-out in the same call still stands
             assert outcome in (Outcome.OPTED_OUT, Outcome.SCHEDULED), f"an opt-out ended as {outcome.value}"
-            assert await _count(db, DncEntry, DncEntry.client_id == seen.client_id) == 1, "opt-out not on DNC"
+            assert await _on_dnc_once(db, seen.client_id), "opt-out not on DNC (or added twice)"
     # exactly one terminal outcome; a booking means one appointment, CRM write and email
     notes = await _count(db, CrmNote, CrmNote.client_id == seen.client_id)
     assert notes == (0 if outcome in NO_CRM else 1), f"{notes} CRM notes for outcome {outcome.value}"
@@ -86,7 +98,7 @@ async def check(plan: ClientPlan, seen: Observed, phone: TimelinePhone, db: Data
     if outcome is Outcome.SCHEDULED:
         assert seen.result.appointment_id == booked[0].id
     if outcome is Outcome.OPTED_OUT:
-        assert await _count(db, DncEntry, DncEntry.client_id == seen.client_id) == 1
+        assert await _on_dnc_once(db, seen.client_id), "opted out but not on DNC (or added twice)"
     # every recording reported on a call of ours is registered for retention
     reported = {
         f"RE{c.sid[2:]}"

@@ -18,7 +18,7 @@ from domain.messages import DialPermitRequest
 from tests.conftest import dev_server_path
 from tests.workflows.harness import running_world
 from tests.workflows.test_campaign import CAMPAIGN, DECLINED, cid, scripts, spec, start
-from workflows.campaign import enqueue
+from workflows.campaign_rules import enqueue
 from workflows.search_attributes import ALL_KEYS
 
 

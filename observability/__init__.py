@@ -1,0 +1,1 @@
+"""Metrics, traces and structured logs shared by the api, the media server and the worker."""
