@@ -102,4 +102,6 @@ class ApiKeyAuth:
 
     async def _deny(self, request: Request, exc: AccessDenied, entity_id: str) -> None:
         async with self._database.session() as session:
-            await record_denial(session, exc, entity_id[:64], f"api {request.method} {request.url.path}"[:200])
+            await record_denial(
+                session, exc, entity_id[:64], f"api {request.method} {request.url.path}"[:200]
+            )

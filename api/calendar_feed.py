@@ -55,7 +55,9 @@ def broker_calendar(
     return ical
 
 
-def _event(*, uid: str, start: datetime, end: datetime, stamp: datetime, summary: str, description: str) -> Event:
+def _event(
+    *, uid: str, start: datetime, end: datetime, stamp: datetime, summary: str, description: str
+) -> Event:
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)

@@ -6,6 +6,7 @@ pass a fake that records what was sent."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -145,11 +146,28 @@ class TemporalCampaignControl:
     """CampaignControl on a Temporal client. Every RPC failure becomes one of the errors above,
     so callers can answer with one clear line (HTTP status or CLI message)."""
 
-    def __init__(self, client: Client, task_queue: str) -> None:
-        self._client = client
+    def __init__(self, client: Client | Callable[[], Awaitable[Client]], task_queue: str) -> None:
+        """`client`, or a way to connect one on first use (so an api started before Temporal
+        serves, and /readyz says Temporal is not reachable until it is)."""
+        self._connect = None if isinstance(client, Client) else client
+        self._client_or_none = client if isinstance(client, Client) else None
         self._task_queue = task_queue
 
+    @property
+    def _client(self) -> Client:
+        if self._client_or_none is None:
+            raise TemporalUnavailable("Temporal is not reachable: not connected yet")
+        return self._client_or_none
+
+    async def _connected(self) -> None:
+        if self._client_or_none is None and self._connect is not None:
+            try:
+                self._client_or_none = await self._connect()
+            except (RPCError, RuntimeError) as exc:
+                raise TemporalUnavailable(f"Temporal is not reachable: {_reason(exc)}") from None
+
     async def ready(self) -> None:
+        await self._connected()
         try:
             await self._client.service_client.check_health(timeout=QUERY_TIMEOUT)
         except (RPCError, RuntimeError) as exc:
@@ -158,6 +176,7 @@ class TemporalCampaignControl:
     async def start_campaign(self, spec: CampaignSpec) -> str:
         from workflows.campaign import CampaignWorkflow
 
+        await self._connected()
         try:
             handle = await self._client.start_workflow(
                 CampaignWorkflow.run,
@@ -177,6 +196,7 @@ class TemporalCampaignControl:
         read from its result, which needs no worker."""
         from workflows.campaign import CampaignWorkflow
 
+        await self._connected()
         handle = self._client.get_workflow_handle_for(CampaignWorkflow.run, campaign_workflow_id(campaign_id))
         what = f"campaign {campaign_id!r}"
         try:
@@ -197,6 +217,7 @@ class TemporalCampaignControl:
     async def steer(self, campaign_id: str, action: str) -> None:
         from workflows.campaign import CampaignWorkflow
 
+        await self._connected()
         signals = {
             "pause": CampaignWorkflow.pause,
             "resume": CampaignWorkflow.resume,
@@ -213,6 +234,7 @@ class TemporalCampaignControl:
     async def throttle(self, campaign_id: str, limits: CampaignLimits) -> CampaignProgress:
         from workflows.campaign import CampaignWorkflow
 
+        await self._connected()
         handle = self._client.get_workflow_handle_for(CampaignWorkflow.run, campaign_workflow_id(campaign_id))
         try:
             progress: CampaignProgress = await handle.execute_update(
@@ -229,7 +251,9 @@ class TemporalCampaignControl:
 
         handle = await self._open_callback(campaign_id, client_id)
         try:
-            await handle.signal(BrokerCallbackWorkflow.completed, CallbackCompleted(note), rpc_timeout=QUERY_TIMEOUT)
+            await handle.signal(
+                BrokerCallbackWorkflow.completed, CallbackCompleted(note), rpc_timeout=QUERY_TIMEOUT
+            )
         except RPCError as exc:
             raise _translated(exc, f"callback for client {client_id!r}") from None
 
@@ -249,9 +273,12 @@ class TemporalCampaignControl:
 
     async def _open_callback(self, campaign_id: str, client_id: str) -> WorkflowHandle[Any, Any]:
         """The running broker-callback workflow of this client in this campaign (one at most)."""
+        await self._connected()
         what = f"callback for client {client_id!r}"
         for attempt in range(1, MAX_CALLBACK_PROBES + 1):
-            handle = self._client.get_workflow_handle(broker_callback_workflow_id(campaign_id, client_id, attempt))
+            handle = self._client.get_workflow_handle(
+                broker_callback_workflow_id(campaign_id, client_id, attempt)
+            )
             try:
                 described = await handle.describe(rpc_timeout=QUERY_TIMEOUT)
             except RPCError as exc:
@@ -269,7 +296,12 @@ def _closed_progress(summary: CampaignSummary) -> CampaignProgress:
         campaign_id=summary.campaign_id,
         started=summary.clients,
         in_flight=0,
-        by_stage={"in_call": 0, "waiting_for_dial_slot": 0, "waiting_window_or_retry": 0, "done": summary.clients},
+        by_stage={
+            "in_call": 0,
+            "waiting_for_dial_slot": 0,
+            "waiting_window_or_retry": 0,
+            "done": summary.clients,
+        },
         by_outcome=dict(summary.outcomes),
         paused=False,
         cancelled=summary.cancelled,

@@ -110,4 +110,6 @@ async def check_migrated(database: Any, url: str) -> None:
         message = str(exc.orig).lower()
         if "no such table" in message or "does not exist" in message:
             raise not_migrated(url) from None
-        raise UserError(f"cannot open the database {safe_url(url)}: {message.splitlines()[0][:160]}") from None
+        raise UserError(
+            f"cannot open the database {safe_url(url)}: {message.splitlines()[0][:160]}"
+        ) from None

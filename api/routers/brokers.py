@@ -63,10 +63,14 @@ def appointment_out(row: Appointment) -> AppointmentOut:
 
 def build_brokers_router(database: Database, auth: ApiKeyAuth, control: CampaignControl | None) -> APIRouter:
     router = APIRouter(prefix="/brokers/{broker_id}", tags=["brokers"])
-    AvailabilityReader = Annotated[Actor, Depends(auth.broker_scoped("read", "broker", BROKER_AVAILABILITY_FIELDS))]
+    AvailabilityReader = Annotated[
+        Actor, Depends(auth.broker_scoped("read", "broker", BROKER_AVAILABILITY_FIELDS))
+    ]
     CallbackReader = Annotated[Actor, Depends(auth.broker_scoped("read", "callback"))]
     CallbackDone = Annotated[Actor, Depends(auth.broker_scoped("write", "callback", frozenset({"status"})))]
-    CallbackMover = Annotated[Actor, Depends(auth.broker_scoped("write", "callback", frozenset({"callback_at"})))]
+    CallbackMover = Annotated[
+        Actor, Depends(auth.broker_scoped("write", "callback", frozenset({"callback_at"})))
+    ]
     AppointmentReader = Annotated[Actor, Depends(auth.broker_scoped("read", "appointment"))]
 
     @router.get("/availability")
@@ -100,7 +104,9 @@ def build_brokers_router(database: Database, auth: ApiKeyAuth, control: Campaign
     async def callbacks(
         broker_id: BrokerId,
         reader: CallbackReader,
-        status: Annotated[str | None, Query(pattern="^(scheduled|reminded|rescheduled|missed|completed)$")] = None,
+        status: Annotated[
+            str | None, Query(pattern="^(scheduled|reminded|rescheduled|missed|completed)$")
+        ] = None,
         owner: Annotated[str | None, Query(pattern="^(broker|ai)$")] = None,
     ) -> CallbackList:
         """The broker's callbacks, soonest first (ids and times only)."""
@@ -138,7 +144,9 @@ def build_brokers_router(database: Database, auth: ApiKeyAuth, control: Campaign
             raise HTTPException(422, "callback_at is more than a year ahead")
         row = await open_callback(broker_id, callback_id)
         with steering_errors():
-            moved = await require_control(control).reschedule_callback(row.campaign_id, row.client_id, body.callback_at)
+            moved = await require_control(control).reschedule_callback(
+                row.campaign_id, row.client_id, body.callback_at
+            )
         out = callback_out(row).model_copy(update={"callback_at": as_utc(moved), "status": "rescheduled"})
         return CallbackChange(callback=out, requested="rescheduled")
 
@@ -167,7 +175,9 @@ def build_brokers_router(database: Database, auth: ApiKeyAuth, control: Campaign
                 raise HTTPException(404, f"unknown broker {broker_id!r}") from None
             booked = await repo.appointments_of(session, broker_id)
             open_callbacks = [
-                c for c in await repo.callbacks_of(session, broker_id, owner="broker") if c.status not in CLOSED
+                c
+                for c in await repo.callbacks_of(session, broker_id, owner="broker")
+                if c.status not in CLOSED
             ]
         body = broker_calendar(broker_id, found.hours.slot_minutes, booked, open_callbacks)
         return Response(content=body, media_type="text/calendar; charset=utf-8")

@@ -16,13 +16,13 @@ from api.auth import ApiKeyAuth
 from api.routers._steering import require_control, steering_errors
 from api.schemas.campaigns import (
     ID_PATTERN,
+    CallingWindowIn,
     CampaignCreate,
     CampaignCreated,
     CampaignDetail,
     CampaignList,
     CampaignOut,
     CampaignSettings,
-    CallingWindowIn,
     Progress,
     RowError,
     Steered,
@@ -84,7 +84,9 @@ def empty_progress(campaign_id: str, state: str) -> Progress:
     return progress_out(CampaignProgress(campaign_id, 0, 0, {}, {}, False, False, 0), state)
 
 
-def build_campaigns_router(database: Database, auth: ApiKeyAuth, control: CampaignControl | None) -> APIRouter:
+def build_campaigns_router(
+    database: Database, auth: ApiKeyAuth, control: CampaignControl | None
+) -> APIRouter:
     """The /campaigns routes: readers of `campaign` list and inspect, writers create and steer."""
     router = APIRouter(prefix="/campaigns", tags=["campaigns"])
     Reader = Annotated[Actor, Depends(auth.reader_of("campaign"))]
@@ -201,19 +203,25 @@ def build_campaigns_router(database: Database, auth: ApiKeyAuth, control: Campai
                 raise HTTPException(409, f"campaign {campaign_id!r} already exists")
             ids = await add_clients(session, checked.clients, actor=f"api:{writer.actor_id}")
         row, started = await create(campaign_id, name or campaign_id, ids, settings, start)
-        return CampaignCreated(campaign=campaign_out(row), started=started, imported=len(ids), rejected=rejected)
+        return CampaignCreated(
+            campaign=campaign_out(row), started=started, imported=len(ids), rejected=rejected
+        )
 
     @router.get("/{campaign_id}")
     async def get_campaign(campaign_id: CampaignId, reader: Reader) -> CampaignDetail:
         """The campaign and its live progress: clients by stage, finished clients by outcome."""
         row = await find(campaign_id)
         if row.status == "draft":
-            return CampaignDetail(campaign=campaign_out(row), progress=empty_progress(campaign_id, "not_started"))
+            return CampaignDetail(
+                campaign=campaign_out(row), progress=empty_progress(campaign_id, "not_started")
+            )
         with steering_errors():
             try:
                 state = await require_control(control).campaign(campaign_id)
             except UnknownWorkflow:
-                return CampaignDetail(campaign=campaign_out(row), progress=empty_progress(campaign_id, "missing"))
+                return CampaignDetail(
+                    campaign=campaign_out(row), progress=empty_progress(campaign_id, "missing")
+                )
         return CampaignDetail(campaign=campaign_out(row), progress=progress_out(state.progress, state.state))
 
     @router.post("/{campaign_id}/start", status_code=202, responses={409: {"description": "already started"}})

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 
 from api.temporal_gateway import CampaignControl, TemporalUnavailable
+
 if TYPE_CHECKING:
     from db.session import Database
 

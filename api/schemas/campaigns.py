@@ -15,8 +15,8 @@ EntityId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 class CallingWindowIn(BaseModel):
     """Local calling hours in each client's own time zone."""
 
-    start_hour: int = Field(8, ge=0, le=23)
-    end_hour: int = Field(21, ge=1, le=24)
+    start_hour: int = Field(default=8, ge=0, le=23)
+    end_hour: int = Field(default=21, ge=1, le=24)
     weekdays_only: bool = False
 
     @model_validator(mode="after")
@@ -27,11 +27,11 @@ class CallingWindowIn(BaseModel):
 
 
 class CampaignSettings(BaseModel):
-    max_concurrent_calls: int = Field(10, ge=1, le=1000)
-    dials_per_minute: float = Field(30.0, gt=0, le=600)
-    max_attempts: int = Field(3, ge=1, le=10)
+    max_concurrent_calls: int = Field(default=10, ge=1, le=1000)
+    dials_per_minute: float = Field(default=30.0, gt=0, le=600)
+    max_attempts: int = Field(default=3, ge=1, le=10)
     window: CallingWindowIn = Field(default_factory=CallingWindowIn)
-    page_size: int = Field(500, ge=1, le=5000)
+    page_size: int = Field(default=500, ge=1, le=5000)
 
 
 class CampaignCreate(BaseModel):
@@ -53,8 +53,8 @@ class CampaignCreate(BaseModel):
     )
 
     campaign_id: EntityId
-    name: str | None = Field(None, min_length=1, max_length=200)
-    client_ids: list[EntityId] | None = Field(None, min_length=1, max_length=100_000)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    client_ids: list[EntityId] | None = Field(default=None, min_length=1, max_length=100_000)
     broker_id: EntityId | None = None
     settings: CampaignSettings = Field(default_factory=CampaignSettings)
     start: bool = True
@@ -106,7 +106,7 @@ class CampaignList(BaseModel):
 class CampaignCreated(BaseModel):
     campaign: CampaignOut
     started: bool
-    imported: int = Field(0, description="clients imported from an uploaded file")
+    imported: int = Field(default=0, description="clients imported from an uploaded file")
     rejected: list[RowError] = Field(default_factory=list, description="rows skipped (skip_invalid)")
 
 
@@ -186,10 +186,12 @@ class CampaignDetail(BaseModel):
 class Throttle(BaseModel):
     """A live change of pace; omit a field to keep its value."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"max_concurrent_calls": 3, "dials_per_minute": 6}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"max_concurrent_calls": 3, "dials_per_minute": 6}]}
+    )
 
-    max_concurrent_calls: int | None = Field(None, ge=1, le=1000)
-    dials_per_minute: float | None = Field(None, gt=0, le=600)
+    max_concurrent_calls: int | None = Field(default=None, ge=1, le=1000)
+    dials_per_minute: float | None = Field(default=None, gt=0, le=600)
 
     @model_validator(mode="after")
     def _something(self) -> Self:
