@@ -53,12 +53,16 @@ class Api:
         return {"Authorization": f"Bearer {self.tokens[role.value]}"}
 
 
-async def build_api(database: Database, keyring: KeyRing) -> Api:
+async def build_api(
+    database: Database, keyring: KeyRing, *, app: FastAPI | None = None, seed: bool = True
+) -> Api:
     """The real app (create_app) with a database, two brokers' clients and a key per role."""
-    app = create_app(make_settings(), FakeGateway(), FakeTelephony(), keyring=keyring, database=database)
+    if app is None:
+        app = create_app(make_settings(), FakeGateway(), FakeTelephony(), keyring=keyring, database=database)
     tokens: dict[str, str] = {}
     async with database.session() as s:
-        await f.seed(s)
+        if seed:
+            await f.seed(s)
         for role in PERSON_ROLES:
             broker_id = "b1" if role is Role.BROKER else None
             tokens[role.value] = await create_api_key(s, f"{role.value}-1", role, broker_id)
