@@ -18,6 +18,7 @@ from settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from db.client_import import Validated
     from domain.messages import CampaignSpec
 
 
@@ -59,26 +60,27 @@ async def start_campaign(settings: Settings, args: argparse.Namespace, window: t
             "--max-concurrent, --max-attempts and --page-size must be at least 1, --dials-per-minute positive"
         )
     text = read_file(args.file) if args.file is not None else None
-    control = TemporalCampaignControl(await connect_temporal(settings), settings.task_queue)
-    await control.ready()
     configure_allowed_regions(settings.allowed_phone_regions)
     database = Database(settings.database_url)
-    imported = 0
-    skipped = 0
+    imported = skipped = 0
     try:
         await check_migrated(database, settings.database_url)
         async with database.session() as session:
             existing = await repo.find_campaign(session, args.campaign_id)
-            if text is None:
-                if existing is None:
-                    raise UserError(
-                        f"unknown campaign {args.campaign_id!r} "
-                        "(create it with `gyde campaign create`, or give --file clients.csv)"
-                    )
-            else:
-                if existing is not None:
-                    raise UserError(f"campaign {args.campaign_id!r} already exists: start it without --file")
-                imported, skipped = await _import_for_campaign(session, args, text, spec)
+            if text is None and existing is None:
+                raise UserError(
+                    f"unknown campaign {args.campaign_id!r} "
+                    "(create it with `gyde campaign create`, or give --file clients.csv)"
+                )
+            if text is not None and existing is not None:
+                raise UserError(f"campaign {args.campaign_id!r} already exists: start it without --file")
+            checked = await _validated(session, args, text) if text is not None else None
+            # Only now Temporal: a bad file is reported even while Temporal is down, and an
+            # outage is found before anything is written.
+            control = TemporalCampaignControl(await connect_temporal(settings), settings.task_queue)
+            await control.ready()
+            if checked is not None:
+                imported, skipped = await _define(session, args, checked, spec)
     finally:
         await database.dispose()
     workflow_id = await control.start_campaign(spec)
@@ -98,15 +100,9 @@ async def start_campaign(settings: Settings, args: argparse.Namespace, window: t
     return 0
 
 
-async def _import_for_campaign(
-    session: AsyncSession, args: argparse.Namespace, text: str, spec: CampaignSpec
-) -> tuple[int, int]:
-    """Validate every row; import the good ones and define the campaign over them."""
-    import getpass
-    from dataclasses import asdict
-
-    from db.client_import import CsvFormatError, add_clients, read_csv_text, validate_clients
-    from db.repositories import campaigns as repo
+async def _validated(session: AsyncSession, args: argparse.Namespace, text: str) -> Validated:
+    """Every row checked (nothing written); bad rows printed as FILE:LINE: reason."""
+    from db.client_import import CsvFormatError, read_csv_text, validate_clients
 
     rows, header = read_csv_text(text)
     try:
@@ -122,6 +118,19 @@ async def _import_for_campaign(
         )
     if not checked.clients:
         raise UserError(f"{args.file}: no usable rows; nothing was imported or started")
+    return checked
+
+
+async def _define(
+    session: AsyncSession, args: argparse.Namespace, checked: Validated, spec: CampaignSpec
+) -> tuple[int, int]:
+    """Import the good rows and define the campaign over them."""
+    import getpass
+    from dataclasses import asdict
+
+    from db.client_import import add_clients
+    from db.repositories import campaigns as repo
+
     ids = await add_clients(session, checked.clients, actor=f"cli:campaign-start:{getpass.getuser()}")
     settings_json = {
         "max_concurrent_calls": args.max_concurrent,

@@ -83,6 +83,7 @@ def add_temporal_flag(parser: Any) -> None:
     parser.add_argument(
         "--temporal-address", default=None, help="host:port of Temporal (default: GYDE_TEMPORAL_ADDRESS)"
     )
+    parser.add_argument("--task-queue", default=None, help="workflow task queue (default: GYDE_TASK_QUEUE)")
 
 
 async def connect_temporal(settings: Settings) -> Any:

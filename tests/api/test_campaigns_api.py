@@ -10,7 +10,6 @@ import asyncio
 import csv
 import io
 
-import httpx
 from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
