@@ -63,14 +63,21 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     async def main() -> T:
         import signal
 
+        import threading
+
         task = asyncio.ensure_future(coro)
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        # Signal handlers belong to the main thread (a command run from a test's worker thread
+        # has none to install).
+        signals = (
+            (signal.SIGTERM, signal.SIGINT) if threading.current_thread() is threading.main_thread() else ()
+        )
+        for sig in signals:
             loop.add_signal_handler(sig, task.cancel)
         try:
             return await task
         finally:
-            for sig in (signal.SIGTERM, signal.SIGINT):
+            for sig in signals:
                 loop.remove_signal_handler(sig)
 
     try:
