@@ -62,7 +62,6 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
     async def main() -> T:
         import signal
-
         import threading
 
         task = asyncio.ensure_future(coro)

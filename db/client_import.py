@@ -147,8 +147,10 @@ async def validate_clients(
     return Validated(clients, rejected)
 
 
-async def add_clients(session: AsyncSession, clients: list[Client], *, actor: str) -> list[str]:
-    """Insert validated clients, each an audited PHI write by `actor` (committed)."""
+async def add_clients(
+    session: AsyncSession, clients: list[Client], *, actor: str, role: str = "system"
+) -> list[str]:
+    """Insert validated clients, each an audited PHI write by `actor` in `role` (committed)."""
     for client in clients:
         session.add(client)
         written = tuple(
@@ -156,7 +158,7 @@ async def add_clients(session: AsyncSession, clients: list[Client], *, actor: st
         )
         await audit.append(
             session,
-            audit.AuditRecord(actor, "system", "write", "client", client.id, written, "client import"),
+            audit.AuditRecord(actor, role, "write", "client", client.id, written, "client import"),
         )
     await session.commit()
     return [client.id for client in clients]

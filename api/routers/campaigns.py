@@ -201,7 +201,9 @@ def build_campaigns_router(
         async with database.session() as session:
             if await repo.find_campaign(session, campaign_id) is not None:
                 raise HTTPException(409, f"campaign {campaign_id!r} already exists")
-            ids = await add_clients(session, checked.clients, actor=f"api:{writer.actor_id}")
+            ids = await add_clients(
+                session, checked.clients, actor=f"api:{writer.actor_id}", role=writer.role.value
+            )
         row, started = await create(campaign_id, name or campaign_id, ids, settings, start)
         return CampaignCreated(
             campaign=campaign_out(row), started=started, imported=len(ids), rejected=rejected

@@ -152,6 +152,21 @@ async def test_a_bad_file_is_reported_row_by_row_and_starts_nothing(
     assert "missing required column" in cols
 
 
+async def test_status_of_a_started_campaign_while_temporal_is_down(
+    database: Database, capsys: pytest.CaptureFixture[str]
+):
+    url = await _seeded(database)
+    async with database.session() as s:
+        from db.repositories.campaigns import define_campaign, set_status
+
+        await define_campaign(s, "live", "Live", ["c1"], {})
+        await set_status(s, "live", "running")
+    for verb in ("status", "pause"):
+        argv = ["campaign", verb, "live", "--database-url", url, "--temporal-address", CLOSED_PORT]
+        err = await asyncio.to_thread(lambda a=argv: one_line_failure(capsys, main(a)))
+        assert "Temporal is not reachable at 127.0.0.1:1" in err, verb
+
+
 def test_skip_invalid_needs_a_file_and_throttle_needs_a_change(capsys: pytest.CaptureFixture[str]):
     one_line_failure(capsys, main(["campaign", "start", "c", "--skip-invalid"]))
     err = one_line_failure(capsys, main(["campaign", "throttle", "c"]))

@@ -168,6 +168,7 @@ def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
+    database=None,  # nothing written to .hypothesis/
 )
 def test_no_request_makes_the_api_fail(case: schemathesis.Case) -> None:
     """Each generated request once per person role (and once as generated, without a key)."""
