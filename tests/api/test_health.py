@@ -53,3 +53,31 @@ async def test_a_migrated_database_is_ok_and_a_missing_one_is_named(tmp_path: Pa
     broken = await _ready(unusable, None)
     await unusable.dispose()
     assert broken.status_code == 503 and broken.json()["checks"]["database"].startswith("unreachable")
+
+
+def test_the_openapi_document_lists_the_campaign_broker_and_calendar_routes_with_examples(tmp_path: Path):
+    app = create_app(
+        make_settings(),
+        FakeGateway(),
+        FakeTelephony(),
+        database=Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"),
+    )
+    spec = app.openapi()
+    for path in (
+        "/campaigns",
+        "/campaigns/upload",
+        "/campaigns/{campaign_id}",
+        "/campaigns/{campaign_id}/throttle",
+        "/clients/import",
+        "/brokers/{broker_id}/availability",
+        "/brokers/{broker_id}/callbacks/{callback_id}/done",
+        "/brokers/{broker_id}/calendar.ics",
+        "/calls",
+        "/readyz",
+    ):
+        assert path in spec["paths"], path
+    schemas = spec["components"]["schemas"]
+    for name in ("CampaignCreate", "Progress", "Throttle", "UploadRejected", "CallbackOut", "Reschedule"):
+        assert schemas[name].get("examples"), name
+    ical = spec["paths"]["/brokers/{broker_id}/calendar.ics"]["get"]["responses"]["200"]["content"]
+    assert "text/calendar" in ical
