@@ -1,10 +1,10 @@
 """Promise: no request the OpenAPI spec allows - or nearly allows - makes the api answer 5xx.
 Schemathesis generates requests for every operation of /openapi.json and sends them in process
-(ASGI) with a key for each person role, against a migrated database with brokers, callbacks,
+(ASGI) with the key of the role each route is for, against a migrated database with brokers, callbacks,
 appointments and calls, and a real Temporal dev server (so /readyz is ready and the steering
 routes reach Temporal). The database holds no client rows, so no generated request can start a
 campaign whose progress query would then wait on a worker that this test does not run.
-Few examples per operation keep it fast; `make fuzz-api` style deeper runs raise FUZZ_EXAMPLES."""
+Few examples per operation keep it fast; FUZZ_EXAMPLES=50 makes a deeper run."""
 
 from __future__ import annotations
 
@@ -38,6 +38,13 @@ from tests.telephony.conftest import FakeGateway, FakeTelephony, make_settings
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 ROLES = (Role.CAMPAIGN_MANAGER, Role.BROKER, Role.AUDITOR)
 TOKENS: dict[Role, str] = {}
+ROLE_FOR_PREFIX = (
+    ("/campaigns", Role.CAMPAIGN_MANAGER),
+    ("/clients", Role.CAMPAIGN_MANAGER),
+    ("/brokers", Role.BROKER),
+    ("/calls", Role.AUDITOR),
+    ("/audit", Role.AUDITOR),
+)
 
 
 class DevServer:
@@ -171,9 +178,8 @@ def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     database=None,  # nothing written to .hypothesis/
 )
 def test_no_request_makes_the_api_fail(case: schemathesis.Case) -> None:
-    """Each generated request once per person role (and once as generated, without a key)."""
-    case.call_and_validate(checks=[not_a_server_error])
-    for role in ROLES:
-        case.call_and_validate(
-            headers={"Authorization": f"Bearer {TOKENS[role]}"}, checks=[not_a_server_error]
-        )
+    """Each generated request with the key of the role the route is for, so it gets past
+    authorisation (who may call what is tests/security/test_api_authorisation.py's matter)."""
+    role = next((r for prefix, r in ROLE_FOR_PREFIX if case.operation.path.startswith(prefix)), None)
+    headers = {"Authorization": f"Bearer {TOKENS[role]}"} if role is not None else {}
+    case.call_and_validate(headers=headers, checks=[not_a_server_error])
