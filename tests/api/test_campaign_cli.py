@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,16 @@ GOOD = [
     "1950-04-01",
 ]
 CLOSED_PORT = "127.0.0.1:1"
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    """SQLite only: the CLI opens the database by its URL, and a PostgreSQL test schema is a
+    search_path that no URL carries."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    await db.create_all()
+    yield db
+    await db.dispose()
 
 
 def write_csv(path: Path, *rows: list[str]) -> Path:
