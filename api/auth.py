@@ -16,7 +16,7 @@ from fastapi import HTTPException, Request
 from db.access import record_denial
 from db.api_keys import authenticate
 from db.session import Database
-from security.roles import ALL, AccessDenied, AccessPolicy, Actor
+from security.roles import ALL, AccessDenied, AccessPolicy, Actor, NotOwner
 
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
@@ -51,17 +51,57 @@ class ApiKeyAuth:
         return actor
 
     def reader_of(self, entity: str) -> Callable[[Request], Awaitable[Actor]]:
-        """A dependency admitting callers whose role may read all of `entity` (RULES grant "*");
-        anyone else gets 403 and an audited deny_read."""
+        """A dependency admitting callers whose role may read all of `entity` - every field and
+        every row (a broker's own-rows rule does not count); anyone else gets 403 and an audited
+        deny_read."""
+        return self._gate("read", entity, whole=True)
 
-        async def dependency(request: Request) -> Actor:
+    def writer_of(self, entity: str) -> Callable[[Request], Awaitable[Actor]]:
+        """Like reader_of, for changing `entity` (campaigns: create, pause, throttle...)."""
+        return self._gate("write", entity, whole=True)
+
+    def broker_scoped(
+        self, action: str, entity: str, fields: frozenset[str] = frozenset({ALL})
+    ) -> Callable[[Request, str], Awaitable[Actor]]:
+        """A dependency for `/brokers/{broker_id}/...`: the caller's role may `action` these
+        fields of `entity`, and a broker only for itself. Another broker's id answers 404 like an
+        unknown one (ids cannot be probed); every refusal is audited."""
+
+        async def dependency(request: Request, broker_id: str) -> Actor:
             actor = await self.actor(request)
             try:
-                self._policy.check_read(actor, entity, (ALL,))
+                check = self._policy.check_read if action == "read" else self._policy.check_write
+                check(actor, entity, fields, owner_broker_id=broker_id)
+            except NotOwner as exc:
+                await self._deny(request, exc, broker_id)
+                raise HTTPException(404, f"unknown broker {broker_id!r}") from None
             except AccessDenied as exc:
-                async with self._database.session() as session:
-                    await record_denial(session, exc, request.url.path[:64], f"api {request.method}")
+                await self._deny(request, exc, broker_id)
                 raise HTTPException(403, str(exc)) from None
             return actor
 
         return dependency
+
+    def _gate(self, action: str, entity: str, *, whole: bool) -> Callable[[Request], Awaitable[Actor]]:
+        async def dependency(request: Request) -> Actor:
+            actor = await self.actor(request)
+            try:
+                if action == "read":
+                    self._policy.check_read(actor, entity, (ALL,))
+                else:
+                    self._policy.check_write(actor, entity, (ALL,))
+                rule = self._policy.rule(actor.role, entity)
+                if whole and rule is not None and rule.own_only:
+                    raise AccessDenied(actor, action, entity, (ALL,), "only its own records")
+            except AccessDenied as exc:
+                await self._deny(request, exc, request.url.path[:64])
+                raise HTTPException(403, str(exc)) from None
+            return actor
+
+        return dependency
+
+    async def _deny(self, request: Request, exc: AccessDenied, entity_id: str) -> None:
+        async with self._database.session() as session:
+            await record_denial(
+                session, exc, entity_id[:64], f"api {request.method} {request.url.path}"[:200]
+            )

@@ -23,7 +23,7 @@ def add_parser(sub: Any) -> None:
 async def serve(settings: Settings, host: str, port: int) -> None:
     import temporal_client
     from api.app import create_app
-    from api.temporal_gateway import TemporalClientGateway
+    from api.temporal_gateway import TemporalCampaignControl, TemporalClientGateway
     from db.session import Database
     from security.keyring import KeyRing
 
@@ -34,6 +34,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         TemporalClientGateway(client),
         keyring=KeyRing.from_settings(settings),
         database=database,
+        campaigns=TemporalCampaignControl(client, settings.task_queue),
     )
     config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
     try:

@@ -1,4 +1,6 @@
-"""`gyde campaign create|start|status|pause|resume|cancel` and `gyde clients import`."""
+"""`gyde campaign create|start|list|status|pause|resume|cancel|throttle` and `gyde clients import`.
+Listing, status and steering live in cli/campaign_ops.py; starting from a CSV in cli/campaign_file.py.
+Failures a user can cause end as one line on stderr (cli/errors.py), never a traceback."""
 
 from __future__ import annotations
 
@@ -6,13 +8,12 @@ import argparse
 import getpass
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from cli.common import add_database_flag, run_async, settings_from
+from cli.common import add_database_flag, add_temporal_flag, run_async, settings_from
 from settings import Settings
 
 
@@ -27,26 +28,28 @@ def add_parser(sub: Any) -> None:
     add_database_flag(create)
     create.set_defaults(func=_create)
 
-    start = actions.add_parser("start", help="start the campaign workflow")
+    start = actions.add_parser(
+        "start",
+        help="start the campaign workflow; with --file, import the CSV's clients into a new campaign first",
+    )
     start.add_argument("campaign_id")
+    start.add_argument("--file", type=Path, default=None, help="client CSV (checked first: bad rows stop it)")
+    start.add_argument("--skip-invalid", action="store_true", help="with --file: start with the good rows")
+    start.add_argument("--name", default=None, help="with --file: the campaign's name")
     start.add_argument("--max-concurrent", type=int, default=10)
     start.add_argument("--dials-per-minute", type=float, default=30.0)
     start.add_argument("--max-attempts", type=int, default=3)
     start.add_argument("--window", default="8-21", help="local calling hours START-END (default 8-21)")
     start.add_argument("--weekdays-only", action="store_true")
     start.add_argument("--page-size", type=int, default=500)
+    start.add_argument("--json", action="store_true", help="print one JSON object")
     add_database_flag(start)
+    add_temporal_flag(start)
     start.set_defaults(func=_start)
 
-    for name, help_text in (
-        ("status", "print progress as JSON"),
-        ("pause", "stop granting dials"),
-        ("resume", "grant dials again"),
-        ("cancel", "stop new dials; live calls finish"),
-    ):
-        action = actions.add_parser(name, help=help_text)
-        action.add_argument("campaign_id")
-        action.set_defaults(func=_steer, action=name)
+    from cli import campaign_ops
+
+    campaign_ops.add_parsers(actions)
 
     clients = sub.add_parser("clients", help="Client data.")
     client_actions = clients.add_subparsers(dest="clients_command", required=True)
@@ -104,82 +107,16 @@ def _create(args: argparse.Namespace) -> int:
     )
 
 
-async def _start_async(settings: Settings, args: argparse.Namespace) -> int:
-    import temporal_client
-    from db.models import Campaign
-    from db.session import Database
-    from domain.ids import campaign_workflow_id
-    from domain.messages import CallingWindow, CampaignInput, CampaignSpec
-    from workflows.campaign import CampaignWorkflow
+def _start(args: argparse.Namespace) -> int:
+    from cli.campaign_file import start_campaign
 
     try:
-        start_hour, end_hour = parse_window(args.window)
+        window = parse_window(args.window)
     except ValueError as exc:
         return _fail(str(exc))
-    db = Database(settings.database_url)
-    try:
-        async with db.session() as session:
-            if await session.get(Campaign, args.campaign_id) is None:
-                return _fail(f"unknown campaign {args.campaign_id!r} (create it with `gyde campaign create`)")
-    finally:
-        await db.dispose()
-    spec = CampaignSpec(
-        campaign_id=args.campaign_id,
-        max_concurrent_calls=args.max_concurrent,
-        dials_per_minute=args.dials_per_minute,
-        max_attempts=args.max_attempts,
-        window=CallingWindow(start_hour, end_hour, args.weekdays_only),
-        page_size=args.page_size,
-    )
-    client = await temporal_client.connect(settings)
-    handle = await client.start_workflow(
-        CampaignWorkflow.run,
-        CampaignInput(spec),
-        id=campaign_workflow_id(args.campaign_id),
-        task_queue=settings.task_queue,
-        static_summary=f"Campaign {args.campaign_id}",
-    )
-    print(json.dumps({"campaign_id": args.campaign_id, "workflow_id": handle.id}))
-    return 0
-
-
-def _start(args: argparse.Namespace) -> int:
-    return run_async(_start_async(settings_from(args), args))
-
-
-async def _steer_async(settings: Settings, campaign_id: str, action: str) -> int:
-    from temporalio.service import RPCError, RPCStatusCode
-
-    import temporal_client
-    from domain.ids import campaign_workflow_id
-    from workflows.campaign import CampaignWorkflow
-
-    client = await temporal_client.connect(settings)
-    handle = client.get_workflow_handle_for(CampaignWorkflow.run, campaign_workflow_id(campaign_id))
-    try:
-        if action == "status":
-            from cli.campaign_costs import campaign_costs
-
-            status = asdict(await handle.query(CampaignWorkflow.progress))
-            status["costs"] = await campaign_costs(settings, campaign_id)  # usage and cost
-            print(json.dumps(status))
-        else:
-            signal = {
-                "pause": CampaignWorkflow.pause,
-                "resume": CampaignWorkflow.resume,
-                "cancel": CampaignWorkflow.cancel,
-            }
-            await handle.signal(signal[action])
-            print(json.dumps({"campaign_id": campaign_id, "signalled": action}))
-    except RPCError as err:
-        if err.status is RPCStatusCode.NOT_FOUND:
-            return _fail(f"unknown campaign {campaign_id!r}: no running campaign workflow")
-        raise
-    return 0
-
-
-def _steer(args: argparse.Namespace) -> int:
-    return run_async(_steer_async(settings_from(args), args.campaign_id, args.action))
+    if args.skip_invalid and args.file is None:
+        return _fail("--skip-invalid needs --file")
+    return run_async(start_campaign(settings_from(args), args, window))
 
 
 async def _import_async(settings: Settings, path: Path) -> int:

@@ -24,3 +24,18 @@ async def campaign_costs(settings: Settings, campaign_id: str) -> dict[str, Any]
         return {"error": f"usage unavailable: database not readable ({type(exc).__name__})"}
     finally:
         await database.dispose()
+
+
+def costs_line(costs: dict[str, Any]) -> str:
+    """One line for the status view: the campaign's cost per call, per booking and per opt-out."""
+    if "error" in costs:
+        return str(costs["error"])
+    c = costs["campaign"]
+
+    def usd(value: float | None) -> str:
+        return "-" if value is None else f"${value:.2f}"
+
+    return (
+        f"cost {usd(c['total_usd'])} · per call {usd(c['per_call_usd'])} · "
+        f"per booking {usd(c['per_booking_usd'])} · per opt-out {usd(c['per_opt_out_usd'])}"
+    )

@@ -63,18 +63,61 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
     async def main() -> T:
         import signal
+        import threading
 
         task = asyncio.ensure_future(coro)
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        # Signal handlers belong to the main thread (a command run from a test's worker thread
+        # has none to install).
+        signals = (
+            (signal.SIGTERM, signal.SIGINT) if threading.current_thread() is threading.main_thread() else ()
+        )
+        for sig in signals:
             loop.add_signal_handler(sig, task.cancel)
         try:
             return await task
         finally:
-            for sig in (signal.SIGTERM, signal.SIGINT):
+            for sig in signals:
                 loop.remove_signal_handler(sig)
 
     try:
         return asyncio.run(main())
     except asyncio.CancelledError:
         raise KeyboardInterrupt from None
+
+
+def add_temporal_flag(parser: Any) -> None:
+    parser.add_argument(
+        "--temporal-address", default=None, help="host:port of Temporal (default: GYDE_TEMPORAL_ADDRESS)"
+    )
+    parser.add_argument("--task-queue", default=None, help="workflow task queue (default: GYDE_TASK_QUEUE)")
+
+
+async def connect_temporal(settings: Settings) -> Any:
+    """A Temporal client, or a UserError saying Temporal is not running (never a traceback)."""
+    import temporal_client
+    from cli.errors import temporal_down
+
+    try:
+        return await temporal_client.connect(settings)
+    except RuntimeError as exc:
+        raise temporal_down(settings.temporal_address, str(exc).splitlines()[0][:120]) from None
+
+
+async def check_migrated(database: Any, url: str) -> None:
+    """A UserError unless the database has our schema (the `campaigns` table answers)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from cli.errors import UserError, not_migrated, safe_url
+
+    try:
+        async with database.engine.connect() as conn:
+            await conn.execute(text("SELECT 1 FROM campaigns LIMIT 1"))
+    except DBAPIError as exc:
+        message = str(exc.orig).lower()
+        if "no such table" in message or "does not exist" in message:
+            raise not_migrated(url) from None
+        raise UserError(
+            f"cannot open the database {safe_url(url)}: {message.splitlines()[0][:160]}"
+        ) from None

@@ -11,6 +11,7 @@ SUBCOMMAND_MODULES = (
     "cli.seed",
     "cli.demo",
     "cli.campaign",
+    "cli.broker",
     "cli.worker_cmd",
     "cli.db_cmd",
     "cli.dev",
@@ -48,7 +49,16 @@ def main(argv: list[str] | None = None) -> int:
 
     install_redaction()  # every gyde process masks PHI in every log record and traceback
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except Exception as exc:
+        from cli.errors import user_message
+
+        message = user_message(exc)
+        if message is None:
+            raise  # a bug: keep its traceback
+        print(f"gyde: {message}", file=sys.stderr)
+        return 2
     return result
 
 

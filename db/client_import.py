@@ -107,16 +107,32 @@ def _parse_row(row: dict[str, str], brokers: set[str]) -> Client:
     )
 
 
-async def import_clients(
-    session: AsyncSession, rows: Iterable[dict[str, str]], header: list[str], *, actor: str = "cli:import"
-) -> ImportResult:
-    """Validate and add every row; each client written is an audited PHI write by `actor`."""
+@dataclass(frozen=True)
+class Validated:
+    """The outcome of checking every row without writing: the clients that would be added, and
+    the rows that would not (with line and reason)."""
+
+    clients: list[Client]
+    rejected: list[RejectedRow]
+
+
+def read_csv_text(text: str) -> tuple[list[dict[str, str]], list[str]]:
+    """Rows and header of CSV text (an uploaded file, or a file read by the CLI)."""
+    reader = csv.DictReader(text.lstrip("\ufeff").splitlines())
+    rows = list(reader)
+    return rows, list(reader.fieldnames or [])
+
+
+async def validate_clients(
+    session: AsyncSession, rows: Iterable[dict[str, str]], header: list[str]
+) -> Validated:
+    """Check every row against the database's brokers and clients; write nothing."""
     absent = [name for name in REQUIRED if name not in header]
     if absent:
         raise CsvFormatError(f"CSV is missing required column(s): {', '.join(absent)}")
     brokers = set((await session.execute(select(Broker.id))).scalars().all())
     existing = set((await session.execute(select(Client.id))).scalars().all())
-    imported: list[str] = []
+    clients: list[Client] = []
     rejected: list[RejectedRow] = []
     for line, row in enumerate(rows, start=2):  # line 1 is the header
         try:
@@ -126,18 +142,34 @@ async def import_clients(
         except ValueError as exc:
             rejected.append(RejectedRow(line, str(exc), row))
             continue
-        session.add(client)
         existing.add(client.id)
-        imported.append(client.id)
+        clients.append(client)
+    return Validated(clients, rejected)
+
+
+async def add_clients(
+    session: AsyncSession, clients: list[Client], *, actor: str, role: str = "system"
+) -> list[str]:
+    """Insert validated clients, each an audited PHI write by `actor` in `role` (committed)."""
+    for client in clients:
+        session.add(client)
         written = tuple(
             sorted(name for name in CLIENT_FIELDS if getattr(client, name, None) not in (None, ""))
         )
         await audit.append(
             session,
-            audit.AuditRecord(actor, "system", "write", "client", client.id, written, "client import"),
+            audit.AuditRecord(actor, role, "write", "client", client.id, written, "client import"),
         )
     await session.commit()
-    return ImportResult(imported, rejected)
+    return [client.id for client in clients]
+
+
+async def import_clients(
+    session: AsyncSession, rows: Iterable[dict[str, str]], header: list[str], *, actor: str = "cli:import"
+) -> ImportResult:
+    """Validate and add every good row; each client written is an audited PHI write by `actor`."""
+    checked = await validate_clients(session, rows, header)
+    return ImportResult(await add_clients(session, checked.clients, actor=actor), checked.rejected)
 
 
 async def import_csv_file(session: AsyncSession, path: Path, *, actor: str = "cli:import") -> ImportResult:

@@ -50,6 +50,10 @@ AGENT_CLIENT_FIELDS = frozenset(
     }
 )
 NEVER_FOR_AGENT = frozenset({"ssn", "medical_notes", "date_of_birth", "phone", "email"})
+# A broker's working hours and free slots: what a campaign manager needs to plan (no contact data).
+BROKER_AVAILABILITY_FIELDS = frozenset(
+    {"id", "name", "timezone", "work_start_hour", "work_end_hour", "work_days", "slot_minutes"}
+)
 
 
 @dataclass(frozen=True)
@@ -85,10 +89,15 @@ RULES: Mapping[Role, Mapping[str, FieldRule]] = {
         "appointment": FieldRule(read=frozenset({ALL}), own_only=True),
         "consent": FieldRule(read=frozenset({ALL}), own_only=True),
         "call_attempt": FieldRule(read=frozenset({ALL}), own_only=True),
+        "broker": FieldRule(read=frozenset({ALL}), own_only=True),
+        "callback": FieldRule(
+            read=frozenset({ALL}), write=frozenset({"status", "callback_at"}), own_only=True
+        ),
     },
     Role.CAMPAIGN_MANAGER: {
         "client": FieldRule(read=frozenset({"id", "broker_id", "state", "timezone", "eligible"})),
         "campaign": FieldRule(read=frozenset({ALL}), write=frozenset({ALL})),
+        "broker": FieldRule(read=BROKER_AVAILABILITY_FIELDS),
         "call_attempt": FieldRule(
             read=frozenset({"id", "campaign_id", "client_id", "attempt", "status", "result"})
         ),

@@ -53,12 +53,16 @@ class Api:
         return {"Authorization": f"Bearer {self.tokens[role.value]}"}
 
 
-async def build_api(database: Database, keyring: KeyRing) -> Api:
+async def build_api(
+    database: Database, keyring: KeyRing, *, app: FastAPI | None = None, seed: bool = True
+) -> Api:
     """The real app (create_app) with a database, two brokers' clients and a key per role."""
-    app = create_app(make_settings(), FakeGateway(), FakeTelephony(), keyring=keyring, database=database)
+    if app is None:
+        app = create_app(make_settings(), FakeGateway(), FakeTelephony(), keyring=keyring, database=database)
     tokens: dict[str, str] = {}
     async with database.session() as s:
-        await f.seed(s)
+        if seed:
+            await f.seed(s)
         for role in PERSON_ROLES:
             broker_id = "b1" if role is Role.BROKER else None
             tokens[role.value] = await create_api_key(s, f"{role.value}-1", role, broker_id)
@@ -90,8 +94,18 @@ async def api(database: Database, keyring: KeyRing) -> Api:
 # --- the matrix -------------------------------------------------------------------------------
 
 
-def only(*allowed: Role, denied: int = 403) -> dict[Role, int]:
-    return {role: 200 if role in allowed else denied for role in Role}
+def only(*allowed: Role, denied: int = 403, status: int = 200) -> dict[Role, int]:
+    return {role: status if role in allowed else denied for role in Role}
+
+
+def admitted(*allowed: Role, denied: int = 403) -> dict[Role, int]:
+    """Allowed roles get past authorisation (whatever the route then answers: here 404 for an
+    unknown id, 503 where the test app has no Temporal client)."""
+    return only(*allowed, denied=denied, status=ADMITTED)
+
+
+CSV_FILE = {"file": ("clients.csv", b"id,broker_id\n", "text/csv")}
+CALLBACK = "/brokers/b1/callbacks/cb_0123456789abcdef"
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,8 @@ class Row:
     url: str = ""
     by_role: Mapping[Role, int] = field(default_factory=dict)
     json: Any = None
+    public_status: int = 200  # /readyz: 503 here (schema built without migrations, no Temporal)
+    files: Any = None
 
     @property
     def target(self) -> str:
@@ -111,7 +127,7 @@ class Row:
 
     def expected(self, credential: str) -> int:
         if self.kind == "public":
-            return 200
+            return self.public_status
         if self.kind == "ticket":  # keys do not matter; the matrix's host is not loopback: refused
             return 403
         if self.kind == "twilio":
@@ -129,6 +145,7 @@ def _twilio(path: str) -> Row:
 
 MATRIX = [
     Row("GET", "/healthz", "public"),
+    Row("GET", "/readyz", "public", public_status=503),
     Row("GET", "/openapi.json", "public"),
     Row("GET", "/docs", "public"),
     Row("GET", "/docs/oauth2-redirect", "public"),
@@ -162,6 +179,73 @@ MATRIX = [
     Row("GET", "/metrics", "public"),  # Prometheus; labels carry kinds, never ids of people
     Row("GET", "/audit/entries", "api_key", by_role=only(Role.AUDITOR)),
     Row("GET", "/audit/verify", "api_key", by_role=only(Role.AUDITOR)),
+    Row("GET", "/calls", "api_key", by_role=only(Role.AUDITOR)),
+    Row("GET", "/campaigns", "api_key", by_role=only(Role.CAMPAIGN_MANAGER)),
+    Row("POST", "/campaigns", "api_key", by_role=admitted(Role.CAMPAIGN_MANAGER), json={"campaign_id": "x"}),
+    Row("POST", "/campaigns/upload", "api_key", by_role=admitted(Role.CAMPAIGN_MANAGER), files=CSV_FILE),
+    Row("POST", "/clients/import", "api_key", by_role=admitted(Role.CAMPAIGN_MANAGER), files=CSV_FILE),
+    Row(
+        "GET",
+        "/campaigns/{campaign_id}",
+        "api_key",
+        url="/campaigns/x",
+        by_role=admitted(Role.CAMPAIGN_MANAGER),
+    ),
+    *(
+        Row(
+            "POST",
+            f"/campaigns/{{campaign_id}}/{verb}",
+            "api_key",
+            url=f"/campaigns/x/{verb}",
+            by_role=admitted(Role.CAMPAIGN_MANAGER),
+            json={"dials_per_minute": 5} if verb == "throttle" else None,
+        )
+        for verb in ("start", "pause", "resume", "cancel", "throttle")
+    ),
+    # The broker key is b1's: its own broker id is admitted; campaign managers may read availability.
+    Row(
+        "GET",
+        "/brokers/{broker_id}/availability",
+        "api_key",
+        url="/brokers/b1/availability",
+        by_role=only(Role.BROKER, Role.CAMPAIGN_MANAGER),
+    ),
+    Row(
+        "GET",
+        "/brokers/{broker_id}/callbacks",
+        "api_key",
+        url="/brokers/b1/callbacks",
+        by_role=only(Role.BROKER),
+    ),
+    Row(
+        "GET",
+        "/brokers/{broker_id}/appointments",
+        "api_key",
+        url="/brokers/b1/appointments",
+        by_role=only(Role.BROKER),
+    ),
+    Row(
+        "GET",
+        "/brokers/{broker_id}/calendar.ics",
+        "api_key",
+        url="/brokers/b1/calendar.ics",
+        by_role=only(Role.BROKER),
+    ),
+    Row(
+        "POST",
+        "/brokers/{broker_id}/callbacks/{callback_id}/done",
+        "api_key",
+        url=f"{CALLBACK}/done",
+        by_role=admitted(Role.BROKER),
+    ),
+    Row(
+        "POST",
+        "/brokers/{broker_id}/callbacks/{callback_id}/reschedule",
+        "api_key",
+        url=f"{CALLBACK}/reschedule",
+        by_role=admitted(Role.BROKER),
+        json={"callback_at": "2099-01-01T10:00:00Z"},
+    ),
     # c2 belongs to broker b2; the broker key is b1's (404: looks unknown). Other roles get their fields.
     Row(
         "GET",
@@ -229,7 +313,9 @@ async def _call(api: Api, row: Row, credential: str, twilio_signature: str | Non
         headers["X-Twilio-Signature"] = sign(f"{PUBLIC_BASE}{row.target}", form or {})
     elif twilio_signature is not None:
         headers["X-Twilio-Signature"] = twilio_signature
-    return await api.http.request(row.method, row.target, headers=headers, data=form, json=row.json)
+    return await api.http.request(
+        row.method, row.target, headers=headers, data=form, json=row.json, files=row.files
+    )
 
 
 @pytest.mark.parametrize("credential", CREDENTIALS)
