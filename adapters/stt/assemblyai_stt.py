@@ -31,7 +31,7 @@ from assemblyai.streaming.v3 import (
     TurnEvent,
 )
 
-from adapters.stt.base import ProviderError, Transcript
+from adapters.stt.base import ProviderError, Transcript, queued_transcripts
 
 log = logging.getLogger(__name__)
 
@@ -152,14 +152,8 @@ class AssemblyAISession:
         carried into the next turn (the session drops a final that is only a backchannel)."""
         await self.flush()
 
-    async def transcripts(self) -> AsyncIterator[Transcript]:
-        while True:
-            item = await self._out.get()
-            if item is None:
-                return
-            if isinstance(item, ProviderError):
-                raise item
-            yield item
+    def transcripts(self) -> AsyncIterator[Transcript]:
+        return queued_transcripts(self._out)
 
     async def close(self) -> None:
         if self._closing:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from adapters.provider_error import ProviderError
 
@@ -43,6 +43,18 @@ class STTSession(Protocol):
     async def close(self) -> None: ...
 
 
+async def queued_transcripts(queue: asyncio.Queue[Any]) -> AsyncIterator[Transcript]:
+    """A session's transcripts from its queue: until None (closed); a ProviderError put on the
+    queue by the receiving task is raised here, in the reader, so the fallback chain sees it."""
+    while True:
+        item = await queue.get()
+        if item is None:
+            return
+        if isinstance(item, ProviderError):
+            raise item
+        yield item
+
+
 class QueuedTranscripts:
     """The transcript queue of an in-process session (the simulator's codec, the benchmark's
     scripted recogniser): `_emit` from `send_audio`/`flush`, `transcripts()` until `close()`."""
@@ -58,12 +70,8 @@ class QueuedTranscripts:
         if self._closed:
             raise RuntimeError("STT session is closed")
 
-    async def transcripts(self) -> AsyncIterator[Transcript]:
-        while True:
-            item = await self._queue.get()
-            if item is None:
-                return
-            yield item
+    def transcripts(self) -> AsyncIterator[Transcript]:
+        return queued_transcripts(self._queue)
 
     async def close(self) -> None:
         if not self._closed:

@@ -22,7 +22,7 @@ from typing import Any
 from deepgram import AsyncDeepgramClient
 from deepgram.environment import DeepgramClientEnvironment
 
-from adapters.stt.base import ProviderError, Transcript
+from adapters.stt.base import ProviderError, Transcript, queued_transcripts
 
 log = logging.getLogger(__name__)
 
@@ -126,14 +126,8 @@ class DeepgramSession:
             loop = asyncio.get_running_loop()
             self._finalize_timer = loop.call_later(self._finalize_timeout_s, self._emit_final)
 
-    async def transcripts(self) -> AsyncIterator[Transcript]:
-        while True:
-            item = await self._out.get()
-            if item is None:
-                return
-            if isinstance(item, ProviderError):
-                raise item
-            yield item
+    def transcripts(self) -> AsyncIterator[Transcript]:
+        return queued_transcripts(self._out)
 
     async def close(self) -> None:
         if self._closing:

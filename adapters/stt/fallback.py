@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 
 from adapters.fallback import BreakerBoard, Clock
-from adapters.stt.base import ProviderError, STTProvider, STTSession, Transcript
+from adapters.stt.base import ProviderError, STTProvider, STTSession, Transcript, queued_transcripts
 from observability import metrics
 
 log = logging.getLogger(__name__)
@@ -116,14 +116,8 @@ class FallbackSTTSession:
         except Exception as exc:
             await self._failover(gen, exc)
 
-    async def transcripts(self) -> AsyncIterator[Transcript]:
-        while True:
-            item = await self._out.get()
-            if item is None:
-                return
-            if isinstance(item, ProviderError):
-                raise item
-            yield item
+    def transcripts(self) -> AsyncIterator[Transcript]:
+        return queued_transcripts(self._out)
 
     async def close(self) -> None:
         if self._closed:

@@ -27,7 +27,7 @@ from google.cloud.speech_v1 import (
 from google.cloud.speech_v1.services.speech.transports import SpeechGrpcAsyncIOTransport
 
 from adapters.google_grpc import GoogleAuth, google_error, make_client
-from adapters.stt.base import ProviderError, Transcript
+from adapters.stt.base import ProviderError, Transcript, queued_transcripts
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +141,8 @@ class GoogleSTTSession:
         """A backchannel Emma talked through: end its stream so its words stay out of the next turn."""
         await self.flush()
 
-    async def transcripts(self) -> AsyncIterator[Transcript]:
-        while True:
-            item = await self._out.get()
-            if item is None:
-                return
-            if isinstance(item, ProviderError):
-                raise item
-            yield item
+    def transcripts(self) -> AsyncIterator[Transcript]:
+        return queued_transcripts(self._out)
 
     async def close(self) -> None:
         if self._closing:

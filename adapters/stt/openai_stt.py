@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 from adapters.audio import mulaw_to_wav
 from adapters.llm.openai_common import make_openai_client, openai_error
-from adapters.stt.base import ProviderError, Transcript
+from adapters.stt.base import ProviderError, Transcript, queued_transcripts
 
 MAX_UTTERANCE_BYTES = 60 * 8000  # 60 s of 8 kHz mu-law; older audio is dropped, not sent
 MIN_UTTERANCE_BYTES = 800  # under 100 ms is a click, not speech: nothing to transcribe
@@ -87,12 +87,8 @@ class OpenAISTTSession:
         """Forget the buffered audio (a backchannel): it is not uploaded with the next turn."""
         self._buffer.clear()
 
-    async def transcripts(self) -> AsyncIterator[Transcript]:
-        while True:
-            item = await self._out.get()
-            if item is None:
-                return
-            yield item
+    def transcripts(self) -> AsyncIterator[Transcript]:
+        return queued_transcripts(self._out)
 
     async def close(self) -> None:
         if not self._closed:
