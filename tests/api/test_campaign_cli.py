@@ -21,32 +21,11 @@ from temporalio.testing import WorkflowEnvironment
 from cli.main import main
 from db.models import Campaign, Client
 from db.session import Database
+from tests.api.csv_rows import GOOD, HEADER
 from tests.security import factories as f
 from tests.workflows.harness import running_world
 from tests.workflows.test_campaign import SAFETY_NET, GatedPhone, scripts, until
 
-HEADER = [
-    "id",
-    "broker_id",
-    "first_name",
-    "last_name",
-    "phone",
-    "email",
-    "timezone",
-    "state",
-    "date_of_birth",
-]
-GOOD = [
-    "n1",
-    "b1",
-    "Ana",
-    "Diaz",
-    "(212) 555-0142",
-    "ana@example.com",
-    "America/New_York",
-    "NY",
-    "1950-04-01",
-]
 CLOSED_PORT = "127.0.0.1:1"
 
 

@@ -19,33 +19,11 @@ from db.models import Campaign, CampaignMember, Client
 from db.session import Database
 from domain.enums import Role
 from security.keyring import KeyRing
+from tests.api.csv_rows import GOOD, HEADER
 from tests.security.test_api_authorisation import build_api
 from tests.telephony.conftest import FakeGateway, FakeTelephony, make_settings
 from tests.workflows.harness import running_world
 from tests.workflows.test_campaign import SAFETY_NET, GatedPhone, scripts, until
-
-HEADER = [
-    "id",
-    "broker_id",
-    "first_name",
-    "last_name",
-    "phone",
-    "email",
-    "timezone",
-    "state",
-    "date_of_birth",
-]
-GOOD = [
-    "n1",
-    "b1",
-    "Ana",
-    "Diaz",
-    "(212) 555-0142",
-    "ana@example.com",
-    "America/New_York",
-    "NY",
-    "1950-04-01",
-]
 
 
 def csv_bytes(*rows: list[str]) -> bytes:

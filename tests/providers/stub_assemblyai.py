@@ -13,8 +13,10 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import Server, ServerConnection
 from websockets.http11 import Request, Response
+
+from tests.providers.ws_stub import WebSocketStubServer
 
 CLOSE_REASONS = {
     3005: "Server error",
@@ -65,27 +67,13 @@ class AssemblyAIScript:
 
 
 @dataclass
-class AssemblyAIStub:
+class AssemblyAIStub(WebSocketStubServer):
     script: AssemblyAIScript = field(default_factory=AssemblyAIScript)
     audio: bytearray = field(default_factory=bytearray)
     chunks: list[int] = field(default_factory=list)
     controls: list[dict[str, Any]] = field(default_factory=list)
     handshakes: list[tuple[str, dict[str, list[str]], dict[str, str]]] = field(default_factory=list)
     server: Server | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        port = self.server.sockets[0].getsockname()[1] if self.server.sockets else 0
-        return f"ws://127.0.0.1:{port}"
-
-    async def start(self) -> None:
-        self.server = await serve(self._handler, "127.0.0.1", 0, process_request=self._check)
-
-    async def close(self) -> None:
-        if self.server is not None:
-            self.server.close()
-            await self.server.wait_closed()
 
     def _check(self, connection: ServerConnection, request: Request) -> Response | None:
         url = urlsplit(request.path)
