@@ -112,11 +112,13 @@ async def seed_campaign(database_url: str, campaign_id: str, clients: int, broke
             await session.execute(
                 update(Client).where(Client.id.in_(seeded.client_ids)).values(eligible=True)
             )
-            # Brokers take appointments at any hour, so booking never depends on when the bench runs.
+            # Brokers take appointments at any hour, so booking never depends on when the bench
+            # runs; two-hour slots keep a fortnight's list (168) near a real broker's (9-17 on
+            # weekdays in half hours: 160), so each client carries a realistic slot list.
             await session.execute(
                 update(Broker)
                 .where(Broker.id.in_(seeded.broker_ids))
-                .values(work_start_hour=0, work_end_hour=24, work_days="0,1,2,3,4,5,6", slot_minutes=15)
+                .values(work_start_hour=0, work_end_hour=24, work_days="0,1,2,3,4,5,6", slot_minutes=120)
             )
             await session.commit()
             await create_campaign(session, campaign_id, "bench", seeded.client_ids)

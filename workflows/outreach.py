@@ -72,6 +72,19 @@ with workflow.unsafe.imports_passed_through():
     )
 
 HOLDS_PERMIT = (Dial, AdoptCall, FollowCall)
+# workflow.patched id: no wait for the media server's end report on a call that never had a
+# stream (consent denied: goodbye TwiML; a machine: the voicemail TwiML). Before, each such call
+# waited the whole grace (60 s) holding its dial slot.
+GRACE_ONLY_WITH_STREAM = "grace-only-with-stream"
+
+
+def _stream_possible(call: CallState) -> bool:
+    """Whether a media stream may have been handed out for this call: only after consent was
+    given. An unknown consent (its signal may trail the completion) keeps the grace, unless the
+    carrier said a machine answered (the voicemail TwiML has no stream)."""
+    if call.consent is not None:
+        return call.consent
+    return not call.machine
 
 
 @workflow.defn
@@ -412,7 +425,7 @@ class ClientOutreachWorkflow:
                 await self._add_to_dnc()
                 continue
             break
-        if call.ended is None:
+        if call.ended is None and (_stream_possible(call) or not workflow.patched(GRACE_ONLY_WITH_STREAM)):
             # Telephony says the call is over but the media server has not reported: give it a
             # bounded grace, then treat the call as dropped (media server died) and retry.
             try:

@@ -12,8 +12,10 @@ result back as the next event. Pure, so every branch is unit-tested without Temp
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from domain.calling_window import clamp_into_window, next_window_open, retry_delay, window_closes_at
@@ -30,22 +32,28 @@ MAX_AI_CALLBACKS = 2  # then the broker follows up personally
 DIAL_TRIES = 3  # executions of place_call per attempt before the client ends `failed`
 DIAL_RETRY_DELAY = timedelta(seconds=5)
 TRANSFER_SETTLE = timedelta(minutes=3)
-UNANSWERED: dict[CallStatus, Outcome] = {
-    CallStatus.NO_ANSWER: Outcome.NO_ANSWER,
-    CallStatus.BUSY: Outcome.BUSY,
-    CallStatus.FAILED: Outcome.FAILED,
-    CallStatus.CANCELED: Outcome.NO_ANSWER,
-}
-RETRYABLE_RESULTS: dict[CallResult, Outcome] = {
-    CallResult.VOICEMAIL: Outcome.VOICEMAIL,
-    CallResult.DROPPED: Outcome.FAILED,
-    CallResult.WRONG_PERSON: Outcome.NO_ANSWER,
-}
-FINAL_RESULTS: dict[CallResult, Outcome] = {
-    CallResult.DECLINED: Outcome.DECLINED,
-    CallResult.VERIFICATION_FAILED: Outcome.VERIFICATION_FAILED,
-    CallResult.CONSENT_DENIED: Outcome.CONSENT_DENIED,
-}
+UNANSWERED: Mapping[CallStatus, Outcome] = MappingProxyType(
+    {
+        CallStatus.NO_ANSWER: Outcome.NO_ANSWER,
+        CallStatus.BUSY: Outcome.BUSY,
+        CallStatus.FAILED: Outcome.FAILED,
+        CallStatus.CANCELED: Outcome.NO_ANSWER,
+    }
+)
+RETRYABLE_RESULTS: Mapping[CallResult, Outcome] = MappingProxyType(
+    {
+        CallResult.VOICEMAIL: Outcome.VOICEMAIL,
+        CallResult.DROPPED: Outcome.FAILED,
+        CallResult.WRONG_PERSON: Outcome.NO_ANSWER,
+    }
+)
+FINAL_RESULTS: Mapping[CallResult, Outcome] = MappingProxyType(
+    {
+        CallResult.DECLINED: Outcome.DECLINED,
+        CallResult.VERIFICATION_FAILED: Outcome.VERIFICATION_FAILED,
+        CallResult.CONSENT_DENIED: Outcome.CONSENT_DENIED,
+    }
+)
 
 
 # --- events: what just happened ------------------------------------------------------------------

@@ -227,6 +227,43 @@ async def test_consent_denied_ends_without_retry(time_env: WorkflowEnvironment, 
     assert len(world.phone.placed) == 1
 
 
+async def _grace_timers(world: World, task: ClientTask) -> int:
+    """Timers in the client's history as long as the call-end grace."""
+    from temporalio.api.enums.v1 import EventType
+
+    handle = world.client.get_workflow_handle(outreach_workflow_id(task.campaign_id, task.client_id))
+    history = await handle.fetch_history()
+    grace = timedelta(seconds=task.call_end_grace_seconds)
+    return sum(
+        1
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+        and event.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta() == grace
+    )
+
+
+@pytest.mark.parametrize(
+    ("consent", "machine", "waits"),
+    [(False, False, False), (None, True, False), (True, False, True), (None, False, True)],
+    ids=["consent-denied", "machine-no-consent", "consent-given", "hung-up-before-consent"],
+)
+async def test_the_end_report_grace_applies_only_where_a_stream_was_possible(
+    time_env: WorkflowEnvironment, database: Database, consent: bool | None, machine: bool, waits: bool
+):
+    """Consent denied gets goodbye TwiML and a machine the voicemail TwiML: no media stream,
+    so no end report can come, and waiting the grace would only hold the dial slot."""
+    from sim.scripted_phone import Consent, Status
+
+    steps: list[object] = [Status(CallStatus.MACHINE if machine else CallStatus.ANSWERED)]
+    if consent is not None:
+        steps.append(Consent(consent))
+    steps.append(Status(CallStatus.COMPLETED))
+    async with running_world(time_env.client, database, lambda _c, _a: steps) as world:
+        task = task_for(world, call_end_grace_seconds=417, max_attempts=1)
+        await run(world, task)
+        assert await _grace_timers(world, task) == (1 if waits else 0)
+
+
 async def test_media_server_death_is_noticed_and_retried(time_env: WorkflowEnvironment, database: Database):
     from sim.scripted_phone import Consent, Status
 
