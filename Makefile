@@ -1,18 +1,33 @@
 # Two commands matter: `make demo` and `make test`. Both create .venv when it is missing.
+# Installs come from uv.lock (`make lock` re-resolves it after a pyproject.toml change).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
+# uv syncs the .venv made below with $(PYTHON), and never fetches a Python of its own.
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test lint typecheck pytest dev clean soak chaos
+.PHONY: demo test lint typecheck pytest dev clean soak chaos lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(UV_STAMP): | $(BIN)/python
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	touch $(UV_STAMP)
+
+# Exactly the lock's packages, the project editable. --locked: a pyproject.toml that no longer
+# matches uv.lock is an error (run `make lock`), never a silent re-resolve.
+$(STAMP): uv.lock pyproject.toml $(UV_STAMP)
+	$(UV) sync --locked --extra dev
 	touch $(STAMP)
+
+lock: $(UV_STAMP)
+	$(UV) lock
 
 demo: $(STAMP)
 	$(BIN)/gyde demo --clients 12 --seed 7

@@ -208,7 +208,7 @@ def test_mounted_files_exist_and_the_image_builds_from_this_repo(compose: dict[s
             if source.startswith("./"):
                 assert (PROJECT_ROOT / source).exists(), source
     dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
-    assert "pip install -e ." in dockerfile and "USER gyde" in dockerfile
+    assert "uv sync --locked" in dockerfile and "USER gyde" in dockerfile  # installs uv.lock
     assert all(compose["services"][n]["build"] == "." for n in GYDE_SERVICES)
     init = (PROJECT_ROOT / "deploy/compose/postgres-init.sh").read_text()
     assert "CREATE DATABASE gyde OWNER gyde" in init and "CREATE ROLE temporal" in init

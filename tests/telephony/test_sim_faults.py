@@ -4,6 +4,7 @@ carrier's call list and adopted, never dialled twice; refusals before create lea
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +21,8 @@ from db.seed import create_campaign, seed
 from db.session import Database
 from domain.messages import CallingWindow, PlaceCallRequest
 from sim.faults import SimFaults
-from tests.telephony.simkit import adapter_for, network_of, sim_app
+from sim.registry import number_for_persona
+from tests.telephony.simkit import adapter_for, network_of, sim_app, wait_for
 from tests.telephony.test_twilio_adapter import REQUEST, fake_api
 
 DIAL_AT = datetime(2030, 3, 4, 20, 0, tzinfo=UTC)  # inside every seeded zone's calling hours
@@ -30,6 +32,28 @@ DIAL_AT = datetime(2030, 3, 4, 20, 0, tzinfo=UTC)  # inside every seeded zone's 
 async def sim() -> AsyncIterator[FastAPI]:
     app = sim_app(httpx.MockTransport(fake_api))
     yield app
+    await network_of(app).aclose()
+
+
+class HeldAnswer:
+    """Our api's answer webhook, never answered: a call it picks up stays in progress with no
+    TwiML to run, so nothing but a hang-up (which cancels the fetch, as Twilio does) ends it."""
+
+    def __init__(self) -> None:
+        self.reached = asyncio.Event()
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/voice/answer"):
+            self.reached.set()
+            await asyncio.Event().wait()
+        return fake_api(request)
+
+
+@pytest_asyncio.fixture
+async def held_sim() -> AsyncIterator[tuple[FastAPI, HeldAnswer]]:
+    answer = HeldAnswer()
+    app = sim_app(httpx.MockTransport(answer))
+    yield app, answer
     await network_of(app).aclose()
 
 
@@ -79,14 +103,21 @@ async def test_a_refusal_before_create_is_retryable_and_leaves_no_call(sim: Fast
     await adapter.aclose()
 
 
-async def test_rest_faults_fail_other_requests_retryably(sim: FastAPI) -> None:
+async def test_rest_faults_fail_other_requests_retryably(held_sim: tuple[FastAPI, HeldAnswer]) -> None:
+    sim, answer = held_sim
     adapter = adapter_for(sim)
-    placed = await adapter.place_call(REQUEST, "(202) 555-0155")
+    placed = await adapter.place_call(REQUEST, number_for_persona("agreeable"))
+    call = network_of(sim).calls[placed.call_sid]
+    await wait_for(answer.reached.is_set)  # answered and held: live until we hang it up
     await faults(sim, rest_5xx=1)
-    with pytest.raises(TelephonyError):
+    with pytest.raises(TelephonyError) as caught:
         await adapter.hangup(placed.call_sid)
+    assert not isinstance(caught.value, TelephonyRejected)  # retryable
+    assert call.status == "in-progress" and not call.hangup_requested
     await adapter.hangup(placed.call_sid)  # next time it works
-    assert network_of(sim).calls[placed.call_sid].hangup_requested
+    assert call.hangup_requested and network_of(sim).injected.rest_5xx == 1
+    await wait_for(call.done.is_set)
+    assert call.status == "completed"
     await adapter.aclose()
 
 
