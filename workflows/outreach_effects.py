@@ -61,10 +61,25 @@ def attempt_key(attempt: int) -> str:
     return _key(f"attempt-{attempt}")
 
 
+# workflow.patched id: the screening and slot reads run as local activities (in the workflow
+# task, on this worker: no activity task round trip through the server and no workflow task
+# after it); runs recorded before keep their regular activities on replay.
+LOCAL_READS = "local-reads"
+
+
 async def screen(task: ClientTask) -> ScreeningResult:
+    request = ScreeningRequest(task.campaign_id, task.client_id, task.products)
+    if workflow.patched(LOCAL_READS):
+        return await workflow.execute_local_activity_method(
+            ScreeningSteps.screen_client,
+            request,
+            summary="screen: DNC, eligibility, number",
+            start_to_close_timeout=SHORT,
+            retry_policy=DEFAULT_RETRY,
+        )
     return await workflow.execute_activity_method(
         ScreeningSteps.screen_client,
-        ScreeningRequest(task.campaign_id, task.client_id, task.products),
+        request,
         summary="screen: DNC, eligibility, number",
         start_to_close_timeout=SHORT,
         retry_policy=DEFAULT_RETRY,
@@ -72,13 +87,23 @@ async def screen(task: ClientTask) -> ScreeningResult:
 
 
 async def free_slots(task: ClientTask) -> list[datetime]:
-    free = await workflow.execute_activity_method(
-        BookingSteps.list_free_slots,
-        FreeSlotsRequest(task.broker_id, workflow.now(), 14),
-        summary="broker slots for the next 14 days",
-        start_to_close_timeout=SHORT,
-        retry_policy=DEFAULT_RETRY,
-    )
+    request = FreeSlotsRequest(task.broker_id, workflow.now(), 14)
+    if workflow.patched(LOCAL_READS):
+        free = await workflow.execute_local_activity_method(
+            BookingSteps.list_free_slots,
+            request,
+            summary="broker slots for the next 14 days",
+            start_to_close_timeout=SHORT,
+            retry_policy=DEFAULT_RETRY,
+        )
+    else:
+        free = await workflow.execute_activity_method(
+            BookingSteps.list_free_slots,
+            request,
+            summary="broker slots for the next 14 days",
+            start_to_close_timeout=SHORT,
+            retry_policy=DEFAULT_RETRY,
+        )
     return sorted(set(free.slots))
 
 

@@ -403,3 +403,29 @@ async def test_what_a_call_consumed_is_kept_on_its_attempt(time_env: WorkflowEnv
         120,
     )
     assert attempt.tts_characters == 640
+
+
+async def test_screening_and_slot_reads_run_as_local_activities(
+    time_env: WorkflowEnvironment, database: Database
+):
+    """New runs read screening and slots in the workflow task (no activity task round trip);
+    the replay test keeps older runs, recorded with regular activities, replaying."""
+    from temporalio.api.enums.v1 import EventType
+
+    booked = answered_call(Book(), result=CallResult.SCHEDULED)
+    async with running_world(time_env.client, database, lambda _c, _a: booked) as world:
+        task = task_for(world)
+        result = await run(world, task)
+        history = await world.client.get_workflow_handle(
+            outreach_workflow_id(task.campaign_id, task.client_id)
+        ).fetch_history()
+    assert result.outcome is Outcome.SCHEDULED
+    scheduled = {
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    }
+    assert "place_call" in scheduled
+    assert not scheduled & {"screen_client", "list_free_slots"}
+    markers = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+    assert len(markers) >= 3  # the patch marker, the screening and the slot read
