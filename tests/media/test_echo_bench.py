@@ -21,6 +21,7 @@ from bench.media_capacity import (
     CapacityPlan,
     compare_echo,
     find_capacity,
+    goal_met,
     judge,
     write_echo_table,
 )
@@ -193,3 +194,11 @@ def test_compare_echo_with_capacity_reports_the_ratio_of_capacities() -> None:
     assert result["ratio_calls_held"] == round(400 / 600, 3) and result["goal_met"] is False
     assert result["ratio_cpu_per_call_minute"] == 2.0 and result["ratio_calls_held_basis"] == "capacity"
     assert result["generator_bound"] is False
+
+
+def test_the_goal_is_only_claimed_when_the_bounds_allow_it() -> None:
+    assert goal_met(0.9, False, False) is True and goal_met(0.7, False, False) is False
+    assert goal_met(0.9, False, True) is None  # echo held more than measured: the ratio may be lower
+    assert goal_met(0.7, False, True) is False  # ... and it can only be lower
+    assert goal_met(0.9, True, False) is True and goal_met(0.7, True, False) is None
+    assert goal_met(0.9, True, True) is None and goal_met(None, False, False) is None
