@@ -246,13 +246,19 @@ class ServerProcess:
     pinned: bool
 
 
+SERVER_KINDS = ("media", "echo")  # bench.bench_server (the media server), bench.echo_server (yardstick)
+
+
 def start_server(
-    secret: str, eot_ms: int, pin: bool, vad: str = "energy", audio: str = "codec"
+    secret: str, eot_ms: int, pin: bool, vad: str = "energy", audio: str = "codec", kind: str = "media"
 ) -> ServerProcess:
     port = _free_port()
     stats_path = Path(tempfile.mkdtemp(prefix="gyde-bench-")) / "server-stats.json"
-    cmd = [sys.executable, "-m", "bench.bench_server", "--port", str(port), "--stats", str(stats_path)]
-    cmd += ["--eot-ms", str(eot_ms), "--vad", vad, "--audio", audio]
+    module = {"media": "bench.bench_server", "echo": "bench.echo_server"}[kind]
+    cmd = [sys.executable, "-m", module, "--port", str(port), "--stats", str(stats_path)]
+    cmd += ["--eot-ms", str(eot_ms)]
+    if kind == "media":
+        cmd += ["--vad", vad, "--audio", audio]
     pinned = pin and shutil.which("taskset") is not None
     if pinned:
         cmd = ["taskset", "-c", "0", *cmd]
@@ -391,6 +397,7 @@ async def drive(
         "added_latency_ms_p99": _round(_percentile(latencies_ms, 99)),
         "jitter_ms_p99": _round(_percentile(jitter_ms, 99)),
         "client_tick_lateness_ms_p99": _round(_percentile([1000 * x for x in lateness], 99)),
+        "generator_lag_ms_p99": _round(_percentile([1000 * x for x in lateness], 99)),
         "server_cpu_s": None if cpu0 is None or cpu1 is None else round(sum(cpu1) - sum(cpu0), 3),
         "server_cpu_user_s": None if cpu0 is None or cpu1 is None else round(cpu1[0] - cpu0[0], 3),
         "window_s": round(window, 2),
@@ -411,14 +418,20 @@ def run(
     pin: bool = True,
     vad: str = "energy",
     audio: str = "codec",
+    server_kind: str = "media",
 ) -> dict[str, Any]:
-    """The whole benchmark: start a server process (unless `url`), drive the calls, summarise."""
+    """The whole benchmark: start a server process (unless `url`), drive the calls, summarise.
+    `server_kind` "echo" starts the bare websockets yardstick (bench/echo_server.py) instead."""
     if calls < 1 or seconds <= 0:
         raise ValueError("--calls must be >= 1 and --seconds > 0")
+    if server_kind not in SERVER_KINDS:
+        raise ValueError(f"unknown server kind {server_kind!r}")
+    if server_kind == "echo" and (audio != "codec" or url is not None):
+        raise ValueError("the echo server answers the codec workload only, started by the benchmark")
     server: ServerProcess | None = None
     if url is None:
         secret = secrets.token_urlsafe(32)
-        server = start_server(secret, eot_ms, pin, vad, audio)
+        server = start_server(secret, eot_ms, pin, vad, audio, server_kind)
         url = server.url
     else:
         from settings import get_settings
@@ -440,6 +453,7 @@ def run(
     result["server_frames_in"] = frames_in
     result["frames_dropped"] = (dropped_in or 0) + result["reply_frames_missing"]
     result["server_pinned_one_core"] = bool(server and server.pinned)
+    result["server"] = server_kind
     result["vad"], result["audio"] = vad, audio
     cpu = result.pop("server_cpu_s")
     result["server_cpu_s_per_call_minute"] = (

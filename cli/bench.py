@@ -33,6 +33,7 @@ def add_parser(sub: Any) -> None:
     )
     media.add_argument("--no-write", action="store_true", help="do not update docs/performance.md")
     media.add_argument("--json", action="store_true", help="print one JSON object")
+    add_capacity_arguments(media)
     media.set_defaults(func=run_media)
     turns = bench_sub.add_parser("turns", help="Turn-taking on espeak-ng speech with line noise.")
     turns.add_argument("--seeds", type=int, default=2, help="renderings of each scenario per condition")
@@ -45,10 +46,90 @@ def add_parser(sub: Any) -> None:
     add_campaign_parser(bench_sub)
 
 
+def add_capacity_arguments(media: Any) -> None:
+    media.add_argument(
+        "--compare-echo",
+        action="store_true",
+        help="the same load against a bare websockets echo server too (bench/echo_server.py); ratios",
+    )
+    media.add_argument(
+        "--find-capacity",
+        action="store_true",
+        help="step the calls up, then bisect, to the most calls each server holds at the bar",
+    )
+    media.add_argument("--latency-bar-ms", type=float, default=500.0, help="p99 added latency bar (500)")
+    media.add_argument(
+        "--max-drop-ratio", type=float, default=0.001, help="frames dropped / sent allowed (0.001)"
+    )
+    media.add_argument(
+        "--generator-lag-ms",
+        type=float,
+        default=20.0,
+        help="load generator tick lateness p99 above which a step is not trusted (20)",
+    )
+    media.add_argument("--capacity-start", type=int, default=100, help="first step (100 calls)")
+    media.add_argument("--capacity-step", type=int, default=100, help="calls added per step (100)")
+    media.add_argument("--capacity-max", type=int, default=1000, help="largest step (1000 calls)")
+    media.add_argument("--capacity-resolution", type=int, default=25, help="bisect down to (25 calls)")
+    media.add_argument("--capacity-seconds", type=float, default=10.0, help="seconds per step (10)")
+
+
+def run_media_capacity(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from bench import media_capacity as mc
+    from bench.media_bench import DOC_PATH, run
+
+    if args.url is not None or args.audio != "codec":
+        print(
+            "error: --compare-echo/--find-capacity start their own servers (no --url), codec audio only",
+            file=sys.stderr,
+        )
+        return 2
+    pin = not args.no_pin
+    capacity = None
+    if args.find_capacity:
+        capacity = (
+            mc.CapacityBar(args.latency_bar_ms, args.max_drop_ratio, args.generator_lag_ms),
+            mc.CapacityPlan(
+                args.capacity_start,
+                args.capacity_step,
+                args.capacity_max,
+                args.capacity_resolution,
+                args.capacity_seconds,
+            ),
+        )
+    try:
+        if args.compare_echo:
+            result = mc.compare_echo(args.calls, args.seconds, eot_ms=args.eot_ms, pin=pin, capacity=capacity)
+        else:
+            assert capacity is not None
+            bar, plan = capacity
+            found = mc.find_capacity(lambda n: run(n, plan.seconds, eot_ms=args.eot_ms, pin=pin), bar, plan)
+            result = {"capacity": {"bar": asdict(bar), "plan": asdict(plan), "media": found}}
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.compare_echo and not args.no_write:
+        mc.write_echo_table(result, DOC_PATH)
+    if args.json:
+        print(json.dumps(result))
+    elif args.compare_echo:
+        print("\n".join(mc.summary_lines(result)))
+    else:
+        for step in result["capacity"]["media"]["steps"]:
+            print(json.dumps(step))
+        c = result["capacity"]["media"]
+        print(f"media capacity: {c['calls_held_at_bar']} calls held at the bar, limited by {c['limited_by']}")
+    return 0
+
+
 def run_media(args: argparse.Namespace) -> int:
     from bench.media_bench import DOC_PATH, run, write_table
     from bench.speech_workload import write_vad_table
 
+    if args.compare_echo or args.find_capacity:
+        return run_media_capacity(args)
     vad = args.vad or ("energy" if args.audio == "codec" else "speech")
     try:
         result = run(

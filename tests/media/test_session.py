@@ -372,3 +372,15 @@ async def test_a_transcript_later_than_the_end_of_turn_still_gets_its_reply():
     assert decoded(h.transport.agent_audio()) == ["Hi.", "Got it."]
     await h.send(None)
     await h.task
+
+
+def test_live_session_json_is_what_asdict_gives_and_reads_back() -> None:
+    import json
+    from dataclasses import asdict
+
+    from media_server.session_store import LiveSession, TurnRecord
+
+    turns = [TurnRecord(0, "local", "echo", ["local"], False, 1.25), TurnRecord(1, silence_prompt=True)]
+    live = LiveSession("CA1", "wf-1", "MZ1", stage="greeting", turns=turns)
+    assert live.to_json() == json.dumps(asdict(live), separators=(",", ":"))
+    assert LiveSession.from_json(live.to_json()) == live
