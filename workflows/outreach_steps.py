@@ -361,7 +361,7 @@ def _after_call(state: OutreachState, now: datetime) -> Action:
         return _honour_callback(state, now)
     if verdict.unanswered is not None or result in RETRYABLE_RESULTS:
         return _retry_or_give_up(state, verdict, now)
-    if result in FINAL_RESULTS:
+    if result is not None and result in FINAL_RESULTS:
         return Finish(FINAL_RESULTS[result], result.value)
     if result is CallResult.TRANSFER_REQUESTED:
         return CheckBrokerAvailability()  # the caller wanted their broker and none was free
@@ -433,7 +433,12 @@ def call_verdict(call: CallState, *, rang_out: bool = False, overran: bool = Fal
         return CallVerdict(unanswered=Outcome.NO_ANSWER)
     if overran:
         return CallVerdict(result=CallResult.DROPPED)
-    if not call.answered and call.ended is None and call.final_status in UNANSWERED:
+    if (
+        not call.answered
+        and call.ended is None
+        and call.final_status is not None
+        and call.final_status in UNANSWERED
+    ):
         return CallVerdict(unanswered=UNANSWERED[call.final_status])
     if call.ended is not None:
         return CallVerdict(result=call.ended.result)
