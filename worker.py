@@ -38,8 +38,8 @@ from workflows.retention import RecordingRetentionWorkflow
 log = logging.getLogger("gyde.worker")
 
 # The sandbox re-runs every non-passthrough module a workflow imports for each new workflow run
-# (and compiles it from source where no bytecode is cached): about a quarter of the worker's CPU
-# per client in `gyde bench campaign`. Our workflow and domain modules hold no state and make no
+# (and compiles it from source where no bytecode is cached): ~8% of the worker's samples at 500
+# clients in `gyde bench campaign`. Our workflow and domain modules hold no state and make no
 # I/O, clock or random calls (tests/workflows/test_determinism_rules.py checks their source in
 # place of the sandbox's run-time checks), so they are loaded once and shared by every run.
 DETERMINISTIC_MODULES = ("workflows", "domain")

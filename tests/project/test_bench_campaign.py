@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench.campaign_bench import bench_campaign
 from bench.campaign_report import BEGIN, END, write_campaign_table
 from cli.main import main
@@ -51,3 +53,40 @@ async def test_three_clients_complete_and_are_counted(tmp_path: Path) -> None:
 def test_bad_client_count_is_a_clear_error(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["bench", "campaign", "--clients", "0", "--no-write"]) == 2
     assert "--clients must be at least 1" in capsys.readouterr().err
+
+
+class _RefusingHandle:
+    """A workflow handle whose result the server refuses `refusals` times, as the dev server
+    did at 10,000 bare workflows, with the given status."""
+
+    def __init__(self, refusals: int, status: object) -> None:
+        self.refusals, self.status, self.calls = refusals, status, 0
+
+    async def result(self) -> str:
+        from temporalio.service import RPCError
+
+        self.calls += 1
+        if self.calls <= self.refusals:
+            raise RPCError("namespace concurrent poller limit exceeded", self.status, b"")  # type: ignore[arg-type]
+        return "done"
+
+
+async def test_a_refused_result_wait_is_made_again() -> None:
+    from temporalio.service import RPCStatusCode
+
+    from bench import campaign_bench
+
+    handle = _RefusingHandle(3, RPCStatusCode.RESOURCE_EXHAUSTED)
+    assert await campaign_bench._result_despite_poll_limits(handle, pause=0.0) == "done"
+    assert handle.calls == 4
+
+
+async def test_other_rpc_errors_still_fail_the_bench() -> None:
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from bench import campaign_bench
+
+    with pytest.raises(RPCError):
+        await campaign_bench._result_despite_poll_limits(
+            _RefusingHandle(1, RPCStatusCode.NOT_FOUND), pause=0.0
+        )
