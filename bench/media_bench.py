@@ -9,11 +9,9 @@ echoing every `mark` as Twilio does once audio has played. Measured:
 - added turn latency: first reply frame received minus the moment the frame that completed the
   end-of-turn silence was sent (the configured silence itself is excluded; providers cost ~0 here,
   so this is the pipeline's own cost plus two socket hops);
-- outbound jitter: |inter-arrival - 20 ms| of reply frames within a reply;
-- frames dropped: media frames sent but not processed by the server, plus reply frames missing
-  against the exact length of the reply's audio;
-- server CPU seconds per call-minute, from /proc over the window in which every call is live.
-"""
+- outbound jitter: |inter-arrival - 20 ms| of reply frames within a reply; frames dropped: media
+  frames the server did not process, plus reply frames missing against the reply audio's length;
+- server CPU seconds per call-minute, from /proc over the window in which every call is live."""
 
 from __future__ import annotations
 
@@ -26,7 +24,6 @@ import random
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +38,7 @@ from websockets.protocol import State
 from adapters.local_speech import fsk_codec
 from media_server import protocol
 from security.stream_token import mint
+from stack.supervisor import free_port
 
 FRAME_S = 0.02
 SLOTS = 10  # phases within the 20 ms frame period over which calls are spread
@@ -232,12 +230,6 @@ def _proc_cpu_seconds(pid: int) -> tuple[float, float]:
     return int(fields[11]) / tick, int(fields[12]) / tick
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class ServerProcess:
     proc: subprocess.Popen[bytes]
@@ -252,7 +244,7 @@ SERVER_KINDS = ("media", "echo")  # bench.bench_server (the media server), bench
 def start_server(
     secret: str, eot_ms: int, pin: bool, vad: str = "energy", audio: str = "codec", kind: str = "media"
 ) -> ServerProcess:
-    port = _free_port()
+    port = free_port()
     stats_path = Path(tempfile.mkdtemp(prefix="gyde-bench-")) / "server-stats.json"
     module = {"media": "bench.bench_server", "echo": "bench.echo_server"}[kind]
     cmd = [sys.executable, "-m", module, "--port", str(port), "--stats", str(stats_path)]
