@@ -103,6 +103,8 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=test_server_path(),
         data_converter=build_data_converter(Settings()),
+        # The SDK's default (5 s) was too short once in a full CI run on a loaded 2-core machine.
+        test_server_startup_timeout=timedelta(seconds=30),
     )
     try:
         await ensure_search_attributes(env.client)
