@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import logging
 import os
 import signal
@@ -16,6 +15,7 @@ import statistics
 from typing import Any
 
 from adapters.local_speech.providers import LocalSTT, LocalTTS
+from bench.server_child import LAG, pct_ms, watch_loop_lag, write_json
 from bench.speech_workload import BenchSpeechSTT
 from media_server.agent import echo_agent_factory
 from media_server.control import NullControl
@@ -54,17 +54,7 @@ def build_server(secret: str, eot_ms: int, engine: str = "energy", audio: str = 
     return server
 
 
-LAG: list[float] = []
 SILERO_WINDOWS = [0]  # Silero windows run in this process (the speech VAD's cost driver)
-
-
-async def watch_loop_lag(period: float = 0.01) -> None:
-    """How late a 10 ms timer fires: the event loop's own queueing delay."""
-    loop = asyncio.get_running_loop()
-    while True:
-        target = loop.time() + period
-        await asyncio.sleep(period)
-        LAG.append(loop.time() - target)
 
 
 def count_silero_windows() -> None:
@@ -80,13 +70,6 @@ def count_silero_windows() -> None:
         return result
 
     speech_vad.SileroConfirmer.is_speech = counted  # type: ignore[method-assign]
-
-
-def _pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(1000 * ordered[min(len(ordered) - 1, int(q / 100 * (len(ordered) - 1)))], 2)
 
 
 def stats(server: MediaServer) -> dict[str, object]:
@@ -107,10 +90,10 @@ def stats(server: MediaServer) -> dict[str, object]:
         "frames_out": sum(r.frames_out for r in server.completed),
         "end_reasons": reasons,
         "server_turn_latency_ms_p50": statistics.median(latencies) if latencies else None,
-        "server_turn_latency_ms_p99": _pct([x / 1000.0 for x in latencies], 99),
+        "server_turn_latency_ms_p99": pct_ms([x / 1000.0 for x in latencies], 99),
         "turns": len(latencies),
-        "loop_lag_ms_p50": _pct(LAG, 50),
-        "loop_lag_ms_p99": _pct(LAG, 99),
+        "loop_lag_ms_p50": pct_ms(LAG, 50),
+        "loop_lag_ms_p99": pct_ms(LAG, 99),
         "gc_counts": list(gc.get_count()),
         "turns_without_reply": sum(
             1 for r in server.completed for t in r.turns[1:] if not t.tts_providers and not t.interrupted
@@ -140,12 +123,7 @@ async def main(port: int, stats_path: str, eot_ms: int, engine: str, audio: str)
                 break
             await asyncio.sleep(0.05)
     lag_task.cancel()
-    _write(stats_path, stats(server))
-
-
-def _write(path: str, data: dict[str, object]) -> None:
-    with open(path, "w") as fh:
-        json.dump(data, fh)
+    write_json(stats_path, stats(server))
 
 
 if __name__ == "__main__":

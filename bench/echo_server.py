@@ -42,6 +42,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.protocol import State
 
 from adapters.local_speech import fsk_codec
+from bench.server_child import LAG, pct_ms, watch_loop_lag, write_json
 from media_server import protocol
 
 FRAME_S = 0.02
@@ -141,32 +142,13 @@ class EchoServer:
                 timer[0].cancel()
 
 
-LAG: list[float] = []
-
-
-async def watch_loop_lag(period: float = 0.01) -> None:
-    """How late a 10 ms timer fires (as bench_server measures it, for the same column)."""
-    loop = asyncio.get_running_loop()
-    while True:
-        target = loop.time() + period
-        await asyncio.sleep(period)
-        LAG.append(loop.time() - target)
-
-
-def _pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(1000 * ordered[min(len(ordered) - 1, int(q / 100 * (len(ordered) - 1)))], 2)
-
-
 def stats(server: EchoServer) -> dict[str, Any]:
     return {
         "sessions": server.sessions,
         "frames_in": server.frames_in,
         "turns": server.turns,
-        "loop_lag_ms_p50": _pct(LAG, 50),
-        "loop_lag_ms_p99": _pct(LAG, 99),
+        "loop_lag_ms_p50": pct_ms(LAG, 50),
+        "loop_lag_ms_p99": pct_ms(LAG, 99),
     }
 
 
@@ -184,12 +166,7 @@ async def main(port: int, stats_path: str, eot_ms: int) -> None:
         print("ready", flush=True)
         await stop.wait()
     lag_task.cancel()
-    _write(stats_path, stats(server))
-
-
-def _write(path: str, data: dict[str, Any]) -> None:
-    with open(path, "w") as fh:
-        json.dump(data, fh)
+    write_json(stats_path, stats(server))
 
 
 if __name__ == "__main__":

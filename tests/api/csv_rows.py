@@ -1,16 +1,8 @@
 """One valid client CSV row (and its header) for the API and CLI tests that upload files."""
 
-HEADER = [
-    "id",
-    "broker_id",
-    "first_name",
-    "last_name",
-    "phone",
-    "email",
-    "timezone",
-    "state",
-    "date_of_birth",
-]
+from db.client_import import REQUIRED
+
+HEADER = list(REQUIRED)  # the columns the importer requires, in its order
 GOOD = [
     "n1",
     "b1",
