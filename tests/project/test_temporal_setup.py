@@ -6,18 +6,17 @@ from __future__ import annotations
 
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
-from temporalio.testing import WorkflowEnvironment
 
 from cli.main import main
 from cli.temporal_cmd import setup
 from settings import Settings
 from stack.supervisor import free_port
-from tests.conftest import dev_server_path
+from tests.conftest import start_dev_env
 from workflows.search_attributes import ALL_KEYS
 
 
 async def test_setup_registers_namespace_and_search_attributes() -> None:
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=dev_server_path(), ui=False)
+    env = await start_dev_env()
     try:
         address = env.client.service_client.config.target_host
         settings = Settings(_env_file=None, temporal_address=address)

@@ -6,21 +6,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from temporalio import activity, workflow
 from temporalio.client import WorkflowFailureError
 from temporalio.converter import DataConverter
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from security.history_scan import find_plaintext, raw_history_bytes
 from security.keyring import KeyRing
 from security.payload_codec import data_converter
+from tests.conftest import start_test_env
 
-TEST_SERVER = str(Path(__file__).resolve().parents[2] / ".venv/bin/temporal-test-server")
 PHI = ("Margaret", "Holloway", "+15551234567", "1948-03-02")
 
 
@@ -57,9 +55,7 @@ class PhiEchoWorkflow:
 
 
 async def _run(converter: DataConverter, *, fail: bool) -> bytes:
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=converter, test_server_existing_path=TEST_SERVER
-    )
+    env = await start_test_env(data_converter=converter)
     try:
         queue, wid = f"q-{uuid.uuid4()}", f"phi-{uuid.uuid4()}"
         async with Worker(env.client, task_queue=queue, workflows=[PhiEchoWorkflow], activities=[describe]):

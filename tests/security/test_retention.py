@@ -26,6 +26,7 @@ from db.session import Database
 from domain.messages import RetentionInput
 from security.keyring import KeyRing
 from security.payload_codec import data_converter
+from tests.conftest import start_dev_env, start_test_env
 from workflows.retention import (
     RETENTION_SCHEDULE_ID,
     RecordingRetentionWorkflow,
@@ -33,8 +34,6 @@ from workflows.retention import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-TEST_SERVER = str(ROOT / ".venv/bin/temporal-test-server")
-DEV_SERVER = str(ROOT / ".venv/bin/temporal")
 
 
 class FakeTwilio:
@@ -78,9 +77,7 @@ async def _remaining(database: Database) -> set[str]:
 
 @pytest.fixture
 async def ts_env(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter(keyring), test_server_existing_path=TEST_SERVER
-    )
+    env = await start_test_env(data_converter=data_converter(keyring))
     yield env
     await env.shutdown()
 
@@ -142,9 +139,7 @@ async def test_retention_rejects_a_zero_day_period(ts_env: WorkflowEnvironment, 
 
 @pytest.fixture
 async def dev_env(keyring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(
-        data_converter=data_converter(keyring), dev_server_existing_path=DEV_SERVER, ui=False
-    )
+    env = await start_dev_env(data_converter=data_converter(keyring))
     yield env
     await env.shutdown()
 

@@ -172,11 +172,9 @@ class SimWorld:
 
     async def _start_server(self) -> None:
         from temporal_client import build_data_converter, ensure_search_attributes
-        from tests.conftest import skip_to_calling_hours, test_server_path
+        from tests.conftest import skip_to_calling_hours, start_test_env
 
-        self._env = await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=test_server_path(), data_converter=build_data_converter(Settings())
-        )
+        self._env = await start_test_env(data_converter=build_data_converter(Settings()))
         await ensure_search_attributes(self._env.client)
         await skip_to_calling_hours(self._env)
         self.phone.client = self._env.client

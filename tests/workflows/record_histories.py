@@ -28,7 +28,7 @@ from domain.messages import CallingWindow, ClientTask, FrequencyCaps, RetryPolic
 from security.keyring import KeyRing
 from security.payload_codec import data_converter
 from sim.scripted_phone import AskCallback, Book, EnterStage, OptOut, Step, answered_call, unanswered_call
-from tests.conftest import skip_to_calling_hours, test_server_path
+from tests.conftest import skip_to_calling_hours, start_test_env
 from tests.workflows.harness import running_world
 from workflows.outreach import ClientOutreachWorkflow
 
@@ -124,10 +124,7 @@ async def main(names: Sequence[str]) -> None:
     HISTORIES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for scenario in (s for s in SCENARIOS if not names or s.name in names):
-            env = await WorkflowEnvironment.start_time_skipping(
-                test_server_existing_path=test_server_path(),
-                data_converter=data_converter(KeyRing.development()),
-            )
+            env = await start_test_env(data_converter=data_converter(KeyRing.development()))
             try:
                 await ensure_search_attributes(env.client)
                 await skip_to_calling_hours(env)

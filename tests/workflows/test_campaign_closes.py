@@ -21,7 +21,7 @@ from domain.ids import campaign_workflow_id, outreach_workflow_id
 from domain.messages import CampaignInput, CampaignSpec, CampaignSummary
 from sim.scripted_phone import AskCallback, answered_call
 from temporal_client import ensure_search_attributes
-from tests.conftest import dev_server_path
+from tests.conftest import start_dev_env
 from tests.workflows.harness import World, running_world
 from tests.workflows.test_campaign import DECLINED, cid, spec
 from workflows.campaign import CampaignWorkflow
@@ -85,7 +85,7 @@ async def test_a_child_that_fails_reports_it_and_gives_its_dial_slot_back(
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """The dev server: unlike the time-skipping server it tells a parent that its child was
     terminated, and it has visibility (list by search attribute)."""
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=dev_server_path(), ui=False)
+    env = await start_dev_env()
     try:
         await ensure_search_attributes(env.client)
         yield env

@@ -15,7 +15,7 @@ from db.models import Client as ClientRow
 from db.session import Database
 from domain.ids import outreach_workflow_id
 from domain.messages import DialPermitRequest
-from tests.conftest import dev_server_path
+from tests.conftest import start_dev_env
 from tests.workflows.harness import running_world
 from tests.workflows.test_campaign import CAMPAIGN, DECLINED, cid, scripts, spec, start
 from workflows.campaign_rules import enqueue
@@ -24,9 +24,7 @@ from workflows.search_attributes import ALL_KEYS
 
 async def test_client_workflows_carry_their_broker_as_fairness_key(sqlite_db: Database) -> None:
     # The dev server keeps a workflow's priority (the time-skipping test server drops it).
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=dev_server_path(),
-        ui=False,
+    env = await start_dev_env(
         search_attributes=list(ALL_KEYS),
         dev_server_extra_args=["--dynamic-config-value", "matching.enableFairness=true"],
     )
