@@ -57,6 +57,7 @@ class Status:
 @dataclass(frozen=True)
 class Consent:
     given: bool
+    method: str = "speech"  # or "dtmf", or domain.messages.CONSENT_UNCLEAR
 
 
 @dataclass(frozen=True)
@@ -215,8 +216,8 @@ class ScriptedPhone:
                             ClientOutreachWorkflow.call_status,
                             CallStatusEvent(sid, status, next(sequence), attempt=request.attempt),
                         )
-                    case Consent(given):
-                        await handle.signal(ClientOutreachWorkflow.consent, ConsentEvent(sid, given))
+                    case Consent(given, method):
+                        await handle.signal(ClientOutreachWorkflow.consent, ConsentEvent(sid, given, method))
                     case EnterStage(stage):
                         await handle.signal(ClientOutreachWorkflow.stage_changed, StageChange(sid, stage))
                     case Book(slot, product, wait):

@@ -76,6 +76,20 @@ HOLDS_PERMIT = (Dial, AdoptCall, FollowCall)
 # stream (consent denied: goodbye TwiML; a machine: the voicemail TwiML). Before, each such call
 # waited the whole grace (60 s) holding its dial slot.
 GRACE_ONLY_WITH_STREAM = "grace-only-with-stream"
+# workflow.patched id: a consent "refusal" that was no clear answer, on a call the carrier says a
+# machine answered, is voicemail (retried), not consent denied (final). Before, when the AMD
+# verdict trailed the consent prompt the machine's greeting had reached, the client was lost.
+MACHINE_OVER_UNCLEAR_CONSENT = "machine-over-unclear-consent"
+
+
+def _machine_over_unclear(call: CallState) -> bool:
+    """Asked only where the rule changes the verdict, so other histories carry no marker."""
+    return (
+        call.machine
+        and call.consent is False
+        and call.consent_unclear
+        and workflow.patched(MACHINE_OVER_UNCLEAR_CONSENT)
+    )
 
 
 def _stream_possible(call: CallState) -> bool:
@@ -397,7 +411,9 @@ class ClientOutreachWorkflow:
             self._set_stage(ClientStage.CONSENT, "answered, asking for recording consent")
             overran = await self._until_call_over(sid, call)
         await workflow.wait_condition(lambda: not s.updates_in_flight)
-        verdict = call_verdict(call, rang_out=rang_out, overran=overran)
+        verdict = call_verdict(
+            call, rang_out=rang_out, overran=overran, machine_over_unclear=_machine_over_unclear(call)
+        )
         self._set_stage(ClientStage.WRAP_UP, "call ended, wrapping up")
         outcome_text = (
             verdict.result.value if verdict.result else (verdict.unanswered or Outcome.FAILED).value

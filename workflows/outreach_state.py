@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from domain.enums import CallbackOwner, CallResult, CallStatus, ClientStage, Outcome, Stage
 from domain.messages import (
+    CONSENT_UNCLEAR,
     BookAppointmentRequest,
     BookingConfirmation,
     CallbackConfirmation,
@@ -40,6 +41,9 @@ class CallState:
     answered: bool = False
     machine: bool = False
     consent: bool | None = None
+    # A refusal without a clear answer (silence, or words that were neither yes nor no): a
+    # machine's greeting reaches the consent prompt this way when AMD's verdict trails it.
+    consent_unclear: bool = False
     ended: CallEnded | None = None
     final_status: CallStatus | None = None
     followed: bool = False
@@ -162,6 +166,7 @@ class OutreachState:
             self.last_event = "consent for an unknown call ignored"
             return False
         state.consent = event.given
+        state.consent_unclear = not event.given and event.method == CONSENT_UNCLEAR
         state.answered = True
         self.last_event = "consent given" if event.given else "consent denied"
         return True

@@ -425,10 +425,14 @@ def _retry_or_give_up(state: OutreachState, verdict: CallVerdict, now: datetime)
     return _next_dial(state, now)
 
 
-def call_verdict(call: CallState, *, rang_out: bool = False, overran: bool = False) -> CallVerdict:
+def call_verdict(
+    call: CallState, *, rang_out: bool = False, overran: bool = False, machine_over_unclear: bool = False
+) -> CallVerdict:
     """What a followed call amounted to, from its signals: unanswered when it never connected,
     else the media server's result, else what telephony alone says (consent refused, a machine,
-    or a drop when the media server never reported)."""
+    or a drop when the media server never reported). With `machine_over_unclear`, a consent
+    "refusal" that was no clear answer on a call the carrier says a machine took is voicemail
+    (retried): a machine cannot refuse, and consent denied is final for the campaign."""
     if rang_out:
         return CallVerdict(unanswered=Outcome.NO_ANSWER)
     if overran:
@@ -442,7 +446,7 @@ def call_verdict(call: CallState, *, rang_out: bool = False, overran: bool = Fal
         return CallVerdict(unanswered=UNANSWERED[call.final_status])
     if call.ended is not None:
         return CallVerdict(result=call.ended.result)
-    if call.consent is False:
+    if call.consent is False and not (machine_over_unclear and call.machine and call.consent_unclear):
         return CallVerdict(result=CallResult.CONSENT_DENIED)
     if call.machine:
         return CallVerdict(result=CallResult.VOICEMAIL)

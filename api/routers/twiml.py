@@ -43,7 +43,7 @@ from api.twiml_builders import (
     whisper_twiml,
 )
 from domain.enums import RecordingStatus, TransferLegStatus
-from domain.messages import ConsentEvent, RecordingEvent, TransferLegResult
+from domain.messages import CONSENT_UNCLEAR, ConsentEvent, RecordingEvent, TransferLegResult
 
 _logger = logging.getLogger("gyde.api.twiml")
 router = APIRouter(tags=["twilio-twiml"])
@@ -116,7 +116,7 @@ async def consent(
             )
             return xml(stream_twiml(settings.media_stream_url, workflow_id, token))
         if answer is ConsentAnswer.UNCLEAR:
-            method = "unclear"
+            method = CONSENT_UNCLEAR
         event = ConsentEvent(call_sid=call_sid, given=False, method=method)
         await signal_once(deduper, f"consent-signal:{call_sid}", lambda: gateway.consent(workflow_id, event))
         return xml(goodbye_twiml())

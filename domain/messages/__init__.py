@@ -5,6 +5,7 @@ per part of the lifecycle; import from `domain.messages` (every name is re-expor
 from __future__ import annotations
 
 from domain.messages.call_events import (
+    CONSENT_UNCLEAR,
     BookAppointmentRequest,
     BookingConfirmation,
     CallbackConfirmation,
@@ -132,6 +133,7 @@ __all__ = [
     "ClientPageRequest",
     "ClientRef",
     "ClientTask",
+    "CONSENT_UNCLEAR",
     "ConsentEvent",
     "CrmWriteRequest",
     "CrmWriteResult",

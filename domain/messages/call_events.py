@@ -47,8 +47,13 @@ class TransferLegResult:
     status: TransferLegStatus
 
 
+CONSENT_UNCLEAR = "unclear"  # ConsentEvent.method of a refusal that was no clear yes or no
+
+
 @dataclass(frozen=True)
 class ConsentEvent:
+    """`method`: "dtmf", "speech" (a clear answer) or CONSENT_UNCLEAR (silence or neither)."""
+
     call_sid: str
     given: bool
     method: str = "speech"

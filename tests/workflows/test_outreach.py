@@ -264,6 +264,40 @@ async def test_the_end_report_grace_applies_only_where_a_stream_was_possible(
         assert await _grace_timers(world, task) == (1 if waits else 0)
 
 
+@pytest.mark.parametrize(
+    ("method", "amd_first", "outcome", "attempts"),
+    [
+        ("unclear", False, Outcome.SCHEDULED, 2),  # AMD's verdict trailed the consent prompt
+        ("unclear", True, Outcome.SCHEDULED, 2),
+        ("dtmf", False, Outcome.CONSENT_DENIED, 1),  # someone pressed "no": that stands
+        ("speech", True, Outcome.CONSENT_DENIED, 1),
+    ],
+    ids=["unclear-then-machine", "machine-then-unclear", "pressed-no", "said-no"],
+)
+async def test_a_machine_that_met_the_consent_prompt_is_voicemail_not_a_refusal(
+    time_env: WorkflowEnvironment,
+    database: Database,
+    method: str,
+    amd_first: bool,
+    outcome: Outcome,
+    attempts: int,
+):
+    """Consent denied is final for the campaign; a machine cannot refuse. Only a refusal that
+    was no clear answer yields to the carrier's machine verdict."""
+    from sim.scripted_phone import Consent, Status
+
+    refused, machine = Consent(False, method), Status(CallStatus.MACHINE)
+    greeted = [Status(CallStatus.ANSWERED), *((machine, refused) if amd_first else (refused, machine))]
+    first = [*greeted, Status(CallStatus.COMPLETED)]
+
+    def script(_client: str, attempt: int):
+        return first if attempt == 1 else answered_call(Book(), result=CallResult.SCHEDULED)
+
+    async with running_world(time_env.client, database, script) as world:
+        result = await run(world, task_for(world, max_attempts=2))
+    assert (result.outcome, result.attempts) == (outcome, attempts)
+
+
 async def test_media_server_death_is_noticed_and_retried(time_env: WorkflowEnvironment, database: Database):
     from sim.scripted_phone import Consent, Status
 

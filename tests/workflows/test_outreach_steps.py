@@ -308,6 +308,14 @@ def test_call_verdicts():
     assert call_verdict(machine) == CallVerdict(result=CallResult.VOICEMAIL)
     refused = CallState(1, answered=True, consent=False, final_status=CallStatus.COMPLETED)
     assert call_verdict(refused) == CallVerdict(result=CallResult.CONSENT_DENIED)
+    # A machine's greeting met the consent prompt: the refusal was no clear answer.
+    greeted = CallState(1, answered=True, machine=True, consent=False, consent_unclear=True)
+    assert call_verdict(greeted, machine_over_unclear=True) == CallVerdict(result=CallResult.VOICEMAIL)
+    assert call_verdict(greeted) == CallVerdict(result=CallResult.CONSENT_DENIED)  # unpatched runs
+    pressed_no = CallState(1, answered=True, machine=True, consent=False)  # a clear "no" stands
+    assert call_verdict(pressed_no, machine_over_unclear=True) == CallVerdict(
+        result=CallResult.CONSENT_DENIED
+    )
     silent = CallState(1, answered=True, final_status=CallStatus.COMPLETED)
     assert call_verdict(silent) == CallVerdict(result=CallResult.DROPPED)
     assert call_verdict(CallState(1, answered=True), overran=True) == CallVerdict(result=CallResult.DROPPED)
