@@ -206,6 +206,9 @@ class ScriptedPhone:
     async def _play(self, request: PlaceCallRequest, sid: str, script: list[Step]) -> None:
         handle = self.client.get_workflow_handle_for(ClientOutreachWorkflow.run, request.workflow_id)
         sequence = itertools.count()
+        # Stages as the media server's bridge sends them when they come quicker than its
+        # interval: the first at once, the last in the end report (workflow_bridge.py).
+        last_stage: Stage | None = None
         for step in script:
             if self.step_delay:
                 await asyncio.sleep(self.step_delay)
@@ -219,7 +222,9 @@ class ScriptedPhone:
                     case Consent(given, method):
                         await handle.signal(ClientOutreachWorkflow.consent, ConsentEvent(sid, given, method))
                     case EnterStage(stage):
-                        await handle.signal(ClientOutreachWorkflow.stage_changed, StageChange(sid, stage))
+                        if last_stage is None:
+                            await handle.signal(ClientOutreachWorkflow.stage_changed, StageChange(sid, stage))
+                        last_stage = stage
                     case Book(slot, product, wait):
                         when = slot or await self.slot_finder(request.client_id, await self._now(handle))
                         if when is None:
@@ -263,7 +268,9 @@ class ScriptedPhone:
                         await handle.signal(ClientOutreachWorkflow.opt_out, OptOutRequest(sid))
                     case End(result, callback_after, usage):
                         end_at = await self._now(handle) + callback_after if callback_after else None
-                        ended = CallEnded(sid, result, "scripted call", end_at, usage=usage)
+                        ended = CallEnded(
+                            sid, result, "scripted call", end_at, usage=usage, last_stage=last_stage
+                        )
                         await handle.signal(ClientOutreachWorkflow.call_ended, ended)
             except RPCError as err:
                 if err.status is RPCStatusCode.NOT_FOUND:

@@ -195,6 +195,8 @@ class OutreachState:
         if state.ended is not None:
             return True  # a duplicate report; the first one stands
         state.ended = event
+        if event.last_stage is not None:
+            self.conversation_stage = event.last_stage
         self.last_event = f"conversation ended: {event.result.value}"
         if event.result is CallResult.OPTED_OUT:
             self.opted_out = True

@@ -81,7 +81,9 @@ class CallUsage:
 
 @dataclass(frozen=True)
 class CallEnded:
-    """The media server's verdict on a conversation. `summary` is PHI-redacted."""
+    """The media server's verdict on a conversation. `summary` is PHI-redacted. `last_stage`:
+    the conversation stage the call ended in (stage signals are coalesced, so the last change
+    may have travelled only here)."""
 
     call_sid: str
     result: CallResult
@@ -89,6 +91,7 @@ class CallEnded:
     callback_at: datetime | None = None
     prompt_version: str = ""
     usage: CallUsage | None = None
+    last_stage: Stage | None = None
 
 
 @dataclass(frozen=True)

@@ -84,8 +84,14 @@ async def test_stage_booking_and_end_reach_the_workflow(time_env: WorkflowEnviro
             CallContext(handle.id, call_sid, "MZ1")
         )
         assert isinstance(bridge, WorkflowBridge)
-        await bridge.stage_changed(Stage.VERIFY)
-        await bridge.stage_changed(Stage.SCHEDULE)
+        await bridge.stage_changed(Stage.VERIFY)  # the call's first stage: signalled at once
+
+        async def conversation_began() -> bool:
+            status = await handle.query(ClientOutreachWorkflow.status)
+            return status.stage is ClientStage.IN_CONVERSATION and status.conversation_stage is Stage.VERIFY
+
+        await eventually(conversation_began, seconds=10)
+        await bridge.stage_changed(Stage.SCHEDULE)  # within the interval: it waits (here, for the end)
         now = (await handle.query(ClientOutreachWorkflow.status)).as_of
         assert now is not None
         slot = await (await first_free_slot_finder(sqlite_db))(world.client_ids[0], now)
@@ -94,11 +100,11 @@ async def test_stage_booking_and_end_reach_the_workflow(time_env: WorkflowEnviro
         assert confirmation.slot_start == slot and confirmation.appointment_id
         with pytest.raises(BookingRejected, match="already has an appointment"):
             await bridge.book_appointment(slot + timedelta(hours=1), ProductType.DENTAL)
-        status = await handle.query(ClientOutreachWorkflow.status)
-        assert status.conversation_stage is Stage.SCHEDULE
         await bridge.end_call(CallResult.SCHEDULED, "booked; call back on 555-123-4567")
+        assert bridge.stage_signals == 1  # SCHEDULE travelled in the end report
         await handle.signal(ClientOutreachWorkflow.call_status, _completed(call_sid))
         result = await handle.result()
+        assert (await handle.query(ClientOutreachWorkflow.status)).conversation_stage is Stage.SCHEDULE
     assert result.outcome is Outcome.SCHEDULED and result.appointment_id == confirmation.appointment_id
     async with sqlite_db.session() as session:
         assert (await session.execute(select(func.count()).select_from(Appointment))).scalar_one() == 1
