@@ -24,7 +24,7 @@ from settings import Settings
 from stack.supervisor import Service, Supervisor, free_port, temporal_dev_server_command
 
 HISTORY_SAMPLE = 200  # client histories read for the per-client counts
-START_CONCURRENCY = 200  # bare workflows started at once
+BARE_IN_FLIGHT = 500  # bare workflows running at once (the lifecycle's live-call cap, too)
 POLL_LIMIT_RETRIES = 120  # waits on one bare workflow's result the server may refuse
 LOCAL_ACTIVITY_MARKER = "core_local_activity"  # the SDK core's marker name for a local activity
 
@@ -201,7 +201,10 @@ async def run_lifecycle(client: Any, spec: Any, task_queue: str) -> tuple[float,
 async def run_bare(client: Any, clients: int, activities: int, task_queue: str) -> float:
     from bench.bare_workflow import BareWorkflow
 
-    gate = asyncio.Semaphore(START_CONCURRENCY)
+    # Start and result wait both inside the gate: at 10,000 an ungated wait per workflow made
+    # 10,000 concurrent long polls, which the dev server refused ("namespace concurrent poller
+    # limit exceeded") and the retries throttled the phase to ~2 workflows/s.
+    gate = asyncio.Semaphore(BARE_IN_FLIGHT)
     prefix = f"bench-bare-{os.getpid()}-{time.time_ns()}"
 
     async def one(index: int) -> None:
@@ -209,7 +212,7 @@ async def run_bare(client: Any, clients: int, activities: int, task_queue: str) 
             handle = await client.start_workflow(
                 BareWorkflow.run, activities, id=f"{prefix}-{index}", task_queue=task_queue
             )
-        await _result_despite_poll_limits(handle)
+            await _result_despite_poll_limits(handle)
 
     started = time.monotonic()
     await asyncio.gather(*(one(i) for i in range(clients)))

@@ -90,3 +90,31 @@ async def test_other_rpc_errors_still_fail_the_bench() -> None:
         await campaign_bench._result_despite_poll_limits(
             _RefusingHandle(1, RPCStatusCode.NOT_FOUND), pause=0.0
         )
+
+
+async def test_the_bare_phase_holds_no_more_result_waits_than_its_gate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 10,000 one ungated result wait per workflow overran the dev server's poller limit."""
+    import asyncio
+
+    from bench import campaign_bench
+
+    monkeypatch.setattr(campaign_bench, "BARE_IN_FLIGHT", 5)
+    waiting, most = 0, 0
+
+    class Handle:
+        async def result(self) -> str:
+            nonlocal waiting, most
+            waiting += 1
+            most = max(most, waiting)
+            await asyncio.sleep(0.001)
+            waiting -= 1
+            return "done"
+
+    class Client:
+        async def start_workflow(self, *_args: object, **_kwargs: object) -> Handle:
+            return Handle()
+
+    await campaign_bench.run_bare(Client(), clients=60, activities=3, task_queue="q")
+    assert most == 5
