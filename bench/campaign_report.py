@@ -62,7 +62,8 @@ def plot(rows: dict[int, dict[str, Any]], path: Path = PLOT_PATH) -> None:
     ns = sorted(rows)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     left.plot(ns, [rows[n]["clients_per_s"] for n in ns], "o-", label="lifecycle clients/s")
-    left.plot(ns, [rows[n]["bare_workflows_per_s"] for n in ns], "s--", label="bare workflows/s")
+    bare = [n for n in ns if rows[n].get("bare_workflows_per_s")]  # a run may lack its bare phase
+    left.plot(bare, [rows[n]["bare_workflows_per_s"] for n in bare], "s--", label="bare workflows/s")
     left.set_xscale("log")
     left.set_xlabel("clients in the campaign")
     left.set_ylabel("per second")

@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import dial_permits
     from workflows import outreach_effects as fx
     from workflows import search_attributes as sa
+    from workflows.outreach_patches import machine_over_unclear, wait_for_end_report
     from workflows.outreach_state import CallState, OutreachState
     from workflows.outreach_steps import (
         Action,
@@ -72,33 +73,6 @@ with workflow.unsafe.imports_passed_through():
     )
 
 HOLDS_PERMIT = (Dial, AdoptCall, FollowCall)
-# workflow.patched id: no wait for the media server's end report on a call that never had a
-# stream (consent denied: goodbye TwiML; a machine: the voicemail TwiML). Before, each such call
-# waited the whole grace (60 s) holding its dial slot.
-GRACE_ONLY_WITH_STREAM = "grace-only-with-stream"
-# workflow.patched id: a consent "refusal" that was no clear answer, on a call the carrier says a
-# machine answered, is voicemail (retried), not consent denied (final). Before, when the AMD
-# verdict trailed the consent prompt the machine's greeting had reached, the client was lost.
-MACHINE_OVER_UNCLEAR_CONSENT = "machine-over-unclear-consent"
-
-
-def _machine_over_unclear(call: CallState) -> bool:
-    """Asked only where the rule changes the verdict, so other histories carry no marker."""
-    return (
-        call.machine
-        and call.consent is False
-        and call.consent_unclear
-        and workflow.patched(MACHINE_OVER_UNCLEAR_CONSENT)
-    )
-
-
-def _stream_possible(call: CallState) -> bool:
-    """Whether a media stream may have been handed out for this call: only after consent was
-    given. An unknown consent (its signal may trail the completion) keeps the grace, unless the
-    carrier said a machine answered (the voicemail TwiML has no stream)."""
-    if call.consent is not None:
-        return call.consent
-    return not call.machine
 
 
 @workflow.defn
@@ -412,7 +386,7 @@ class ClientOutreachWorkflow:
             overran = await self._until_call_over(sid, call)
         await workflow.wait_condition(lambda: not s.updates_in_flight)
         verdict = call_verdict(
-            call, rang_out=rang_out, overran=overran, machine_over_unclear=_machine_over_unclear(call)
+            call, rang_out=rang_out, overran=overran, machine_over_unclear=machine_over_unclear(call)
         )
         self._set_stage(ClientStage.WRAP_UP, "call ended, wrapping up")
         outcome_text = (
@@ -441,7 +415,7 @@ class ClientOutreachWorkflow:
                 await self._add_to_dnc()
                 continue
             break
-        if call.ended is None and (_stream_possible(call) or not workflow.patched(GRACE_ONLY_WITH_STREAM)):
+        if call.ended is None and wait_for_end_report(call):
             # Telephony says the call is over but the media server has not reported: give it a
             # bounded grace, then treat the call as dropped (media server died) and retry.
             try:

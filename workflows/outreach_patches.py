@@ -1,0 +1,41 @@
+"""The outreach workflow's patch ids (`workflow.patched`) and the call predicates they guard:
+behaviour changed for new runs while running workflows replay the old one (docs/deploy.md)."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+from workflows.outreach_state import CallState
+
+# No wait for the media server's end report on a call that never had a stream (consent denied:
+# goodbye TwiML; a machine: the voicemail TwiML). Before, each such call waited the whole grace
+# (60 s) holding its dial slot.
+GRACE_ONLY_WITH_STREAM = "grace-only-with-stream"
+# A consent "refusal" that was no clear answer, on a call the carrier says a machine answered, is
+# voicemail (retried), not consent denied (final). Before, when the AMD verdict trailed the
+# consent prompt the machine's greeting had reached, the client was lost.
+MACHINE_OVER_UNCLEAR_CONSENT = "machine-over-unclear-consent"
+
+
+def stream_possible(call: CallState) -> bool:
+    """Whether a media stream may have been handed out for this call: only after consent was
+    given. An unknown consent (its signal may trail the completion) keeps the grace, unless the
+    carrier said a machine answered (the voicemail TwiML has no stream)."""
+    if call.consent is not None:
+        return call.consent
+    return not call.machine
+
+
+def wait_for_end_report(call: CallState) -> bool:
+    """Whether a call telephony says is over still gets the grace for the media server's report."""
+    return stream_possible(call) or not workflow.patched(GRACE_ONLY_WITH_STREAM)
+
+
+def machine_over_unclear(call: CallState) -> bool:
+    """Asked only where the rule changes the verdict, so other histories carry no marker."""
+    return (
+        call.machine
+        and call.consent is False
+        and call.consent_unclear
+        and workflow.patched(MACHINE_OVER_UNCLEAR_CONSENT)
+    )
