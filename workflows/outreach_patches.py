@@ -33,9 +33,4 @@ def wait_for_end_report(call: CallState) -> bool:
 
 def machine_over_unclear(call: CallState) -> bool:
     """Asked only where the rule changes the verdict, so other histories carry no marker."""
-    return (
-        call.machine
-        and call.consent is False
-        and call.consent_unclear
-        and workflow.patched(MACHINE_OVER_UNCLEAR_CONSENT)
-    )
+    return call.machine_met_consent and workflow.patched(MACHINE_OVER_UNCLEAR_CONSENT)

@@ -54,6 +54,11 @@ class CallState:
     def live(self) -> bool:
         return self.ended is None and self.final_status is None
 
+    @property
+    def machine_met_consent(self) -> bool:
+        """A machine took the call and its greeting ended the consent prompt with no clear answer."""
+        return self.machine and self.consent is False and self.consent_unclear
+
 
 @dataclass(frozen=True)
 class CallVerdict:

@@ -446,7 +446,7 @@ def call_verdict(
         return CallVerdict(unanswered=UNANSWERED[call.final_status])
     if call.ended is not None:
         return CallVerdict(result=call.ended.result)
-    if call.consent is False and not (machine_over_unclear and call.machine and call.consent_unclear):
+    if call.consent is False and not (machine_over_unclear and call.machine_met_consent):
         return CallVerdict(result=CallResult.CONSENT_DENIED)
     if call.machine:
         return CallVerdict(result=CallResult.VOICEMAIL)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from temporalio.client import WorkflowFailureError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from db.models import Appointment, CallAttempt, Callback, CrmNote, DncEntry, OutboxEmail
 from db.session import Database
@@ -294,8 +295,17 @@ async def test_a_machine_that_met_the_consent_prompt_is_voicemail_not_a_refusal(
         return first if attempt == 1 else answered_call(Book(), result=CallResult.SCHEDULED)
 
     async with running_world(time_env.client, database, script) as world:
-        result = await run(world, task_for(world, max_attempts=2))
+        task = task_for(world, max_attempts=2)
+        result = await run(world, task)
+        history = await world.client.get_workflow_handle(
+            outreach_workflow_id(task.campaign_id, task.client_id)
+        ).fetch_history()
     assert (result.outcome, result.attempts) == (outcome, attempts)
+    # The patched branch replays (strict sandbox), marker and all; only the changed verdicts mark it.
+    marked = any(b"machine-over-unclear-consent" in e.SerializeToString() for e in history.events)
+    assert marked is (method == "unclear")
+    replayer = Replayer(workflows=[ClientOutreachWorkflow], data_converter=time_env.client.data_converter)
+    assert (await replayer.replay_workflow(history)).replay_failure is None
 
 
 async def test_media_server_death_is_noticed_and_retried(time_env: WorkflowEnvironment, database: Database):
