@@ -193,8 +193,11 @@ class CampaignWorkflow:
             return  # a release for an older request; the newer one stands
         self._free(release.client_id)
         if release.call_result:
-            self._recent.append(release.call_result)
-            self._check_breakers()
+            self._note_call_result(release.call_result)
+
+    def _note_call_result(self, call_result: str) -> None:
+        self._recent.append(call_result)
+        self._check_breakers()
 
     def _check_breakers(self) -> None:
         """Pause when too many of the last calls opted out, failed or reached a machine."""
@@ -216,8 +219,13 @@ class CampaignWorkflow:
 
     @workflow.signal
     def client_finished(self, event: ClientFinished) -> None:
-        """A signal: the child reports its outcome once (the child's completion is the backstop)."""
+        """A signal: the child reports its outcome once (the child's completion is the backstop).
+        It frees what the client held; a report that carries the last call's result stands for
+        that call's release too."""
+        held = event.client_id in self._in_call
         self._count_finished(event.client_id, event.outcome.value)
+        if held and event.call_result:
+            self._note_call_result(event.call_result)
 
     def _free(self, client_id: str) -> None:
         self._in_call.discard(client_id)

@@ -6,7 +6,9 @@ pace dials. A client asks with `request_dial(client_id, seq)`; the campaign answ
 `release_dial(client_id, seq)` when its call ends or when it withdraws the request (the calling
 window closed, the client opted out, the campaign stopped). `seq` grows with every request, so a
 late answer to a withdrawn request is never mistaken for a grant. A client that ends reports
-`client_finished`, which also frees anything it still held.
+`client_finished`, which also frees anything it still held; a client whose last call ends its
+lifecycle keeps that slot through its follow-ups and gives it back with this report, carrying
+the call's result (one signal instead of a release and a report).
 
 A client started outside a campaign (tests, `gyde chat`) has no parent: it dials freely.
 """
@@ -49,9 +51,10 @@ async def release(client_id: str, seq: int, call_result: str = "") -> None:
         await campaign.signal(campaign_wf.CampaignWorkflow.release_dial, release)
 
 
-async def report_finished(client_id: str, outcome: Outcome) -> None:
+async def report_finished(client_id: str, outcome: Outcome, call_result: str = "") -> None:
+    """`call_result`: the last call's result when this report also gives back its slot."""
     campaign = _campaign()
     if campaign is not None:
         await campaign.signal(
-            campaign_wf.CampaignWorkflow.client_finished, ClientFinished(client_id, outcome)
+            campaign_wf.CampaignWorkflow.client_finished, ClientFinished(client_id, outcome, call_result)
         )

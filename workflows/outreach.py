@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
@@ -41,7 +39,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows import dial_permits
     from workflows import outreach_effects as fx
     from workflows import search_attributes as sa
-    from workflows.outreach_patches import machine_over_unclear, wait_for_end_report
+    from workflows.client_attributes import ClientAttributes
+    from workflows.outreach_patches import lean, machine_over_unclear, wait_for_end_report
     from workflows.outreach_state import CallState, OutreachState
     from workflows.outreach_steps import (
         Action,
@@ -82,6 +81,7 @@ class ClientOutreachWorkflow:
         self._s = OutreachState(task=task)
         self._holding_permit = False
         self._call_result = ""  # how the last call ended, for the campaign's breakers
+        self._attrs = ClientAttributes()
 
     # --- run --------------------------------------------------------------------------------
 
@@ -93,6 +93,8 @@ class ClientOutreachWorkflow:
                 event = await self._perform(action)
                 action = next_step(self._s, event, workflow.now())
                 if self._holding_permit and not isinstance(action, HOLDS_PERMIT):
+                    if isinstance(action, Finish) and lean():
+                        break  # the finish report gives the slot back (dial_permits.py)
                     await self._release_permit()
             return await self._finish(action)
         except (FailureError, asyncio.CancelledError):
@@ -104,8 +106,9 @@ class ClientOutreachWorkflow:
 
     async def _report_failure(self) -> None:
         self._s.outcome = Outcome.FAILED
-        workflow.upsert_search_attributes([sa.OUTCOME.value_set(Outcome.FAILED.value)])
+        self._attrs.set([(sa.OUTCOME, Outcome.FAILED.value)], coalesce=lean())
         self._set_stage(ClientStage.DONE, "failed")
+        self._attrs.flush()
         if self._holding_permit:
             await self._release_permit()
         await dial_permits.report_finished(self._s.task.client_id, Outcome.FAILED)
@@ -462,10 +465,15 @@ class ClientOutreachWorkflow:
         # Registrations, ledger writes and stray hang-ups started by signals finish first.
         await workflow.wait_condition(workflow.all_handlers_finished)
         s.next_call_at = None
-        workflow.upsert_search_attributes([sa.OUTCOME.value_set(outcome.value)])
+        self._attrs.set([(sa.OUTCOME, outcome.value)], coalesce=lean())
         s.outcome = outcome
         self._set_stage(ClientStage.DONE, f"finished: {outcome.value}")
-        await dial_permits.report_finished(task.client_id, outcome)
+        self._attrs.flush()  # now, not after the workflow completed
+        call_result = ""
+        if self._holding_permit:  # the lean lifecycle's last call: its slot goes back with this
+            self._holding_permit = False
+            call_result, self._call_result = self._call_result, ""
+        await dial_permits.report_finished(task.client_id, outcome, call_result)
         return OutreachResult(task.campaign_id, task.client_id, outcome, s.attempt, appointment_id)
 
     # --- presentation -----------------------------------------------------------------------
@@ -473,12 +481,10 @@ class ClientOutreachWorkflow:
     def _set_stage(self, stage: ClientStage, doing: str) -> None:
         s = self._s
         s.stage = stage
-        updates: list[SearchAttributeUpdate[Any]] = [
-            sa.CLIENT_STAGE.value_set(stage.value),
-            sa.ATTEMPT.value_set(s.attempt),
-            sa.NEXT_CALL_AT.value_set(s.next_call_at) if s.next_call_at else sa.NEXT_CALL_AT.value_unset(),
-        ]
-        workflow.upsert_search_attributes(updates)
+        self._attrs.set(
+            [(sa.CLIENT_STAGE, stage.value), (sa.ATTEMPT, s.attempt), (sa.NEXT_CALL_AT, s.next_call_at)],
+            coalesce=lean(),
+        )
         workflow.set_current_details(s.details(doing))
 
     def _note(self, text: str) -> None:

@@ -5,6 +5,7 @@ Called from ClientOutreachWorkflow only (workflow code: deterministic, no I/O of
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -30,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         CrmWriteRequest,
         DncAddRequest,
         EmailRequest,
+        FreeSlots,
         FreeSlotsRequest,
         HangupRequest,
         PlaceCallRequest,
@@ -44,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         TransferResult,
     )
     from workflows.broker_callback import BrokerCallbackWorkflow
+    from workflows.outreach_patches import LEAN_LIFECYCLE
 
 SHORT = timedelta(seconds=30)
 DEFAULT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
@@ -61,49 +64,41 @@ def attempt_key(attempt: int) -> str:
     return _key(f"attempt-{attempt}")
 
 
-# workflow.patched id: the screening and slot reads run as local activities (in the workflow
-# task, on this worker: no activity task round trip through the server and no workflow task
-# after it); runs recorded before keep their regular activities on replay.
+# workflow.patched ids. LOCAL_READS: the screening and slot reads run as local activities (in
+# the workflow task, on this worker: no activity task round trip through the server and no
+# workflow task after it). LEAN_LIFECYCLE (outreach_patches.py): so do the short idempotent
+# writes to our own database (attempt rows, the consent ledger, recording registration, DNC,
+# callback rows, adopting a call). Runs recorded before keep their regular activities on replay. Steps that call another
+# service (dial, hang-up, transfer, booking, email, CRM) stay regular activities: their queue,
+# timeouts and retries belong to the server, visible in the UI as pending activities.
 LOCAL_READS = "local-reads"
+
+
+async def _in_worker(patch_id: str, method: Any, arg: Any, summary: str) -> Any:
+    """A step against our own database: a local activity for runs that have `patch_id`, else
+    the regular activity it was when they were recorded."""
+    if workflow.patched(patch_id):
+        return await workflow.execute_local_activity_method(
+            method, arg, summary=summary, start_to_close_timeout=SHORT, retry_policy=DEFAULT_RETRY
+        )
+    return await workflow.execute_activity_method(
+        method, arg, summary=summary, start_to_close_timeout=SHORT, retry_policy=DEFAULT_RETRY
+    )
 
 
 async def screen(task: ClientTask) -> ScreeningResult:
     request = ScreeningRequest(task.campaign_id, task.client_id, task.products)
-    if workflow.patched(LOCAL_READS):
-        return await workflow.execute_local_activity_method(
-            ScreeningSteps.screen_client,
-            request,
-            summary="screen: DNC, eligibility, number",
-            start_to_close_timeout=SHORT,
-            retry_policy=DEFAULT_RETRY,
-        )
-    return await workflow.execute_activity_method(
-        ScreeningSteps.screen_client,
-        request,
-        summary="screen: DNC, eligibility, number",
-        start_to_close_timeout=SHORT,
-        retry_policy=DEFAULT_RETRY,
+    result: ScreeningResult = await _in_worker(
+        LOCAL_READS, ScreeningSteps.screen_client, request, "screen: DNC, eligibility, number"
     )
+    return result
 
 
 async def free_slots(task: ClientTask) -> list[datetime]:
     request = FreeSlotsRequest(task.broker_id, workflow.now(), 14)
-    if workflow.patched(LOCAL_READS):
-        free = await workflow.execute_local_activity_method(
-            BookingSteps.list_free_slots,
-            request,
-            summary="broker slots for the next 14 days",
-            start_to_close_timeout=SHORT,
-            retry_policy=DEFAULT_RETRY,
-        )
-    else:
-        free = await workflow.execute_activity_method(
-            BookingSteps.list_free_slots,
-            request,
-            summary="broker slots for the next 14 days",
-            start_to_close_timeout=SHORT,
-            retry_policy=DEFAULT_RETRY,
-        )
+    free: FreeSlots = await _in_worker(
+        LOCAL_READS, BookingSteps.list_free_slots, request, "broker slots for the next 14 days"
+    )
     return sorted(set(free.slots))
 
 
@@ -130,13 +125,13 @@ async def place_call(task: ClientTask, attempt: int) -> PlaceCallResult:
 
 
 async def adopt_call(task: ClientTask, attempt: int, call_sid: str) -> PlaceCallResult:
-    return await workflow.execute_activity_method(
+    adopted: PlaceCallResult = await _in_worker(
+        LEAN_LIFECYCLE,
         DialSteps.adopt_call,
         AdoptCallRequest(attempt_key(attempt), task.campaign_id, task.client_id, attempt, call_sid),
-        summary=f"adopt the call attempt {attempt} made",
-        start_to_close_timeout=SHORT,
-        retry_policy=DEFAULT_RETRY,
+        f"adopt the call attempt {attempt} made",
     )
+    return adopted
 
 
 async def record_attempt_result(
@@ -147,7 +142,8 @@ async def record_attempt_result(
     usage: CallUsage | None = None,
     duration_seconds: int = 0,
 ) -> None:
-    await workflow.execute_activity_method(
+    await _in_worker(
+        LEAN_LIFECYCLE,
         CallSteps.record_attempt_result,
         RecordAttemptRequest(
             attempt_key(attempt),
@@ -160,9 +156,7 @@ async def record_attempt_result(
             usage=usage,
             duration_seconds=duration_seconds,
         ),
-        summary=f"record attempt {attempt}: {outcome}",
-        start_to_close_timeout=SHORT,
-        retry_policy=DEFAULT_RETRY,
+        f"record attempt {attempt}: {outcome}",
     )
 
 
@@ -177,27 +171,26 @@ async def hangup(call_sid: str) -> None:
 
 
 async def add_to_dnc(task: ClientTask) -> None:
-    await workflow.execute_activity_method(
+    await _in_worker(
+        LEAN_LIFECYCLE,
         FollowUpSteps.add_to_dnc,
         DncAddRequest(_key("dnc"), task.client_id, task.campaign_id, "caller"),
-        summary="add to do-not-call",
-        start_to_close_timeout=SHORT,
-        retry_policy=DEFAULT_RETRY,
+        "add to do-not-call",
     )
 
 
 async def record_callback(
     task: ClientTask, seq: int, at: datetime, owner: CallbackOwner
 ) -> CallbackConfirmation:
-    return await workflow.execute_activity_method(
+    confirmation: CallbackConfirmation = await _in_worker(
+        LEAN_LIFECYCLE,
         FollowUpSteps.record_callback,
         CallbackRecordRequest(
             _key(f"callback-{seq}-{owner.value}"), task.campaign_id, task.client_id, task.broker_id, at, owner
         ),
-        summary=f"record {owner.value} callback",
-        start_to_close_timeout=SHORT,
-        retry_policy=DEFAULT_RETRY,
+        f"record {owner.value} callback",
     )
+    return confirmation
 
 
 async def start_broker_callback(task: ClientTask, callback: CallbackConfirmation, attempt: int) -> None:
@@ -252,7 +245,8 @@ async def transfer(task: ClientTask, attempt: int, call_sid: str) -> TransferRes
 
 
 async def register_recording(task: ClientTask, event: RecordingEvent) -> None:
-    await workflow.execute_activity_method(
+    await _in_worker(
+        LEAN_LIFECYCLE,
         CallSteps.register_recording,
         RecordingRegistration(
             recording_sid=event.recording_sid,
@@ -261,14 +255,13 @@ async def register_recording(task: ClientTask, event: RecordingEvent) -> None:
             client_id=task.client_id,
             started_at=event.started_at or workflow.now(),
         ),
-        summary="register recording for retention",
-        start_to_close_timeout=SHORT,
-        retry_policy=DEFAULT_RETRY,
+        "register recording for retention",
     )
 
 
 async def record_recording_consent(task: ClientTask, event: ConsentEvent) -> None:
-    await workflow.execute_activity_method(
+    await _in_worker(
+        LEAN_LIFECYCLE,
         FollowUpSteps.record_recording_consent,
         RecordingConsentRecord(
             idempotency_key=_key(f"recording-consent-{event.call_sid}"),
@@ -279,9 +272,7 @@ async def record_recording_consent(task: ClientTask, event: ConsentEvent) -> Non
             method=event.method,
             at=workflow.now(),
         ),
-        summary="recording consent to the ledger",
-        start_to_close_timeout=SHORT,
-        retry_policy=DEFAULT_RETRY,
+        "recording consent to the ledger",
     )
 
 

@@ -15,6 +15,17 @@ GRACE_ONLY_WITH_STREAM = "grace-only-with-stream"
 # voicemail (retried), not consent denied (final). Before, when the AMD verdict trailed the
 # consent prompt the machine's greeting had reached, the client was lost.
 MACHINE_OVER_UNCLEAR_CONSENT = "machine-over-unclear-consent"
+# One id for the changes that cut a client's per-run cost (each patch id costs a marker and a
+# TemporalChangeVersion upsert of its own, so they share one): the client's search attributes
+# upserted once per activation with only what changed (workflows/client_attributes.py); the
+# short writes to our own database as local activities (outreach_effects.py); the last dial
+# slot given back with the finish report instead of a release signal of its own.
+LEAN_LIFECYCLE = "lean-lifecycle"
+
+
+def lean() -> bool:
+    """Whether this run has the lean lifecycle (every run started after the change)."""
+    return workflow.patched(LEAN_LIFECYCLE)
 
 
 def stream_possible(call: CallState) -> bool:

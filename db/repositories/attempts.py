@@ -136,11 +136,9 @@ async def release_lease(session: AsyncSession, key: str, owner: str) -> None:
     await session.commit()
 
 
-async def load(session: AsyncSession, key: str) -> CallAttempt | None:
-    row = await find_by_key(session, CallAttempt, key)
-    if row is not None:
-        await session.refresh(row)
-    return row
+async def find(session: AsyncSession, key: str) -> CallAttempt | None:
+    """The row by key; in a session that has not loaded it yet this is already a fresh read."""
+    return await find_by_key(session, CallAttempt, key)
 
 
 async def set_status(

@@ -196,3 +196,6 @@ class DialPermit:
 class ClientFinished:
     client_id: str
     outcome: Outcome
+    # How the client's last call ended, when the report also gives back its dial slot (the
+    # lean lifecycle sends no release of its own for the last call): feeds the breakers.
+    call_result: str = ""

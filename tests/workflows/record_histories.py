@@ -3,9 +3,12 @@
     .venv/bin/python -m tests.workflows.record_histories [scenario ...]
 
 Runs each scenario on the time-skipping test server over real activities and a throwaway SQLite
-database, with the scripted phone, and writes `histories/<scenario>.json`. Re-record after an
-intentional, versioned workflow change; never to silence a replay failure. Payloads are encrypted
-with the development key ring, which the replay test uses too.
+database, with the scripted phone, and writes `histories/<generation>/<scenario>.json` for today's
+generation (CURRENT). A versioned workflow change starts a new generation directory; the older
+ones stay as they were recorded (`histories/*.json` is the generation before the lean
+lifecycle), because workflows of every generation may still be running. Never re-record to
+silence a replay failure. Payloads are encrypted with the development key ring, which the replay
+test uses too.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ from tests.workflows.harness import running_world
 from workflows.outreach import ClientOutreachWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
+# The generation today's code records (workflows/outreach_patches.py LEAN_LIFECYCLE).
+CURRENT = HISTORIES / "lean-lifecycle"
+GENERATIONS = (HISTORIES, CURRENT)
 CAMPAIGN = "camp-replay"
 CLIENT = "cli-1-00000"  # the first client the harness seeds
 WORKFLOW_ID = outreach_workflow_id(CAMPAIGN, CLIENT)
@@ -121,7 +127,7 @@ async def main(names: Sequence[str]) -> None:
     unknown = set(names) - {s.name for s in SCENARIOS}
     if unknown:
         raise SystemExit(f"unknown scenario(s): {', '.join(sorted(unknown))}")
-    HISTORIES.mkdir(exist_ok=True)
+    CURRENT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for scenario in (s for s in SCENARIOS if not names or s.name in names):
             env = await start_test_env(data_converter=data_converter(KeyRing.development()))
@@ -131,7 +137,7 @@ async def main(names: Sequence[str]) -> None:
                 text = await record(scenario, env, Path(tmp))
             finally:
                 await env.shutdown()
-            path = HISTORIES / f"{scenario.name}.json"
+            path = CURRENT / f"{scenario.name}.json"
             path.write_text(text)
             print(f"recorded {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
 

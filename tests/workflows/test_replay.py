@@ -14,23 +14,48 @@ from temporalio.worker import Replayer
 from domain.messages import ClientTask
 from security.keyring import KeyRing
 from security.payload_codec import data_converter
-from tests.workflows.record_histories import HISTORIES, SCENARIOS, WORKFLOW_ID
+from tests.workflows.record_histories import CURRENT, GENERATIONS, HISTORIES, SCENARIOS, WORKFLOW_ID
 from workflows.broker_callback import BrokerCallbackWorkflow
 from workflows.campaign import CampaignWorkflow
 from workflows.outreach import ClientOutreachWorkflow
 
-RECORDED = sorted(HISTORIES.glob("*.json"))
+RECORDED = [path for generation in GENERATIONS for path in sorted(generation.glob("*.json"))]
 
 
 def load(path: Path) -> WorkflowHistory:
     return WorkflowHistory.from_json(WORKFLOW_ID, path.read_text())
 
 
-def test_every_scenario_has_a_recorded_history():
-    assert {p.stem for p in RECORDED} == {s.name for s in SCENARIOS}
+@pytest.mark.parametrize("generation", GENERATIONS, ids=[g.name for g in GENERATIONS])
+def test_every_scenario_has_a_recorded_history_in_every_generation(generation: Path):
+    assert {p.stem for p in generation.glob("*.json")} == {s.name for s in SCENARIOS}
 
 
-@pytest.mark.parametrize("path", RECORDED, ids=[p.stem for p in RECORDED])
+def _patch_ids(history: WorkflowHistory) -> set[str]:
+    """The patch ids a history's markers record (the marker's `patch-data`: {"id": ...})."""
+    import json
+
+    from temporalio.api.enums.v1 import EventType
+
+    ids = set()
+    for event in history.events:
+        if event.event_type != EventType.EVENT_TYPE_MARKER_RECORDED:
+            continue
+        attributes = event.marker_recorded_event_attributes
+        if attributes.marker_name == "core_patch":
+            ids.add(json.loads(attributes.details["patch-data"].payloads[0].data)["id"])
+    return ids
+
+
+def test_the_current_generation_is_the_lean_lifecycle_and_the_older_one_is_not():
+    """So the replay test really covers both: runs from before the change and runs after it."""
+    from workflows.outreach_patches import LEAN_LIFECYCLE
+
+    assert all(LEAN_LIFECYCLE in _patch_ids(load(p)) for p in sorted(CURRENT.glob("*.json")))
+    assert not any(LEAN_LIFECYCLE in _patch_ids(load(p)) for p in sorted(HISTORIES.glob("*.json")))
+
+
+@pytest.mark.parametrize("path", RECORDED, ids=[f"{p.parent.name}/{p.stem}" for p in RECORDED])
 async def test_recorded_history_replays_without_nondeterminism(path: Path):
     history = load(path)
     assert len(history.events) > 10
