@@ -343,9 +343,13 @@ class ClientOutreachWorkflow:
         return PermitAnswered(permit.granted)
 
     async def _release_permit(self) -> None:
+        await dial_permits.release(self._s.task.client_id, self._s.permit_seq, self._hand_back_slot())
+
+    def _hand_back_slot(self) -> str:
+        """Stop holding the dial slot; the held call's result, for whoever reports it back."""
         self._holding_permit = False
         result, self._call_result = self._call_result, ""
-        await dial_permits.release(self._s.task.client_id, self._s.permit_seq, result)
+        return result
 
     async def _dial(self, attempt: int, delay: timedelta) -> Event:
         if delay > timedelta(0):
@@ -469,10 +473,8 @@ class ClientOutreachWorkflow:
         s.outcome = outcome
         self._set_stage(ClientStage.DONE, f"finished: {outcome.value}")
         self._attrs.flush()  # now, not after the workflow completed
-        call_result = ""
-        if self._holding_permit:  # the lean lifecycle's last call: its slot goes back with this
-            self._holding_permit = False
-            call_result, self._call_result = self._call_result, ""
+        # The lean lifecycle's last call still holds its slot: it goes back with this report.
+        call_result = self._hand_back_slot() if self._holding_permit else ""
         await dial_permits.report_finished(task.client_id, outcome, call_result)
         return OutreachResult(task.campaign_id, task.client_id, outcome, s.attempt, appointment_id)
 

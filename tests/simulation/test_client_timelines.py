@@ -72,6 +72,14 @@ async def _elsewhere(world: SimWorld, client_id: str, what: str) -> datetime:
     return at
 
 
+async def _print_running(env: WorkflowEnvironment) -> None:
+    """What may hold the test server's clock: running workflows and their pending activities."""
+    async for wf in env.client.list_workflows('ExecutionStatus="Running"'):
+        described = await env.client.get_workflow_handle(wf.id, run_id=wf.run_id).describe()
+        pending = [(a.activity_type.name, a.attempt) for a in described.raw_description.pending_activities]
+        print("sleep_through: running", wf.id, wf.workflow_type, pending, file=sys.stderr)  # noqa: T201
+
+
 async def sleep_through(env: WorkflowEnvironment, span: timedelta, tries: int = 5) -> None:
     """Skip `span` of test-server time. The time-skipping server's sleep call sometimes fails
     under load, its call timing out ("Timeout expired") or its HTTP/2 stream breaking ("h2
@@ -93,18 +101,7 @@ async def sleep_through(env: WorkflowEnvironment, span: timedelta, tries: int = 
             if attempt == tries - 1:
                 raise
             print(f"sleep_through: {left} left after {err}; sleeping again", file=sys.stderr)  # noqa: T201
-            async for wf in env.client.list_workflows('ExecutionStatus="Running"'):
-                d = await env.client.get_workflow_handle(wf.id, run_id=wf.run_id).describe()
-                print(
-                    "RUNNING",
-                    wf.id,
-                    wf.workflow_type,
-                    [
-                        (a.activity_type.name, a.attempt, a.state)
-                        for a in d.raw_description.pending_activities
-                    ],
-                    file=sys.stderr,
-                )  # noqa: T201
+            await _print_running(env)
             await asyncio.sleep(0.5)
 
 

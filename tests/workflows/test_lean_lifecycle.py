@@ -11,6 +11,7 @@ import asyncio
 import json
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from temporalio import workflow
@@ -52,6 +53,15 @@ async def history_of(world: World, client_id: str, campaign_id: str = "camp-1") 
     ).fetch_history()
 
 
+async def run_one(
+    env: WorkflowEnvironment, database: Database, script: list[Step]
+) -> tuple[Any, WorkflowHistory]:
+    """One client's run with the same script on every call: its result and its history."""
+    async with running_world(env.client, database, lambda _c, _a: script) as world:
+        result = await run(world, task_for(world))
+        return result, await history_of(world, world.client_ids[0])
+
+
 def scheduled_activities(history: WorkflowHistory) -> Counter[str]:
     return Counter(
         e.activity_task_scheduled_event_attributes.activity_type.name
@@ -91,9 +101,7 @@ async def test_short_writes_run_as_local_activities_and_write_once(
     time_env: WorkflowEnvironment, database: Database
 ):
     booked = answered_call(EnterStage(Stage.SCHEDULE), Book(), result=CallResult.SCHEDULED)
-    async with running_world(time_env.client, database, lambda _c, _a: booked) as world:
-        result = await run(world, task_for(world))
-        history = await history_of(world, world.client_ids[0])
+    result, history = await run_one(time_env, database, booked)
     assert result.outcome is Outcome.SCHEDULED
     regular = scheduled_activities(history)
     assert set(regular) <= REMOTE_STEPS, regular
@@ -108,9 +116,7 @@ async def test_an_opt_out_goes_on_the_dnc_list_by_a_local_activity(
     time_env: WorkflowEnvironment, database: Database
 ):
     opts_out = answered_call(EnterStage(Stage.PRESENT), OptOut(), result=CallResult.OPTED_OUT)
-    async with running_world(time_env.client, database, lambda _c, _a: opts_out) as world:
-        result = await run(world, task_for(world))
-        history = await history_of(world, world.client_ids[0])
+    result, history = await run_one(time_env, database, opts_out)
     assert result.outcome is Outcome.OPTED_OUT
     assert local_activity_types(history)["add_to_dnc"] == 1
     assert "add_to_dnc" not in scheduled_activities(history)
