@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from hypothesis import HealthCheck, Phase, given, note, seed, settings
-from temporalio.testing import WorkflowEnvironment
 
 from db.models import Client as ClientRow
 from db.models_privacy import ConsentKind
@@ -47,6 +46,8 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[SimWo
     workdir: Path = tmp_path_factory.mktemp("simulation")
     async with sim_world(workdir) as built:
         yield built
+        for stuck in built.stuck_clocks:  # a fresh server was started after each
+            print("simulation: a stuck test-server clock between timelines:", stuck, file=sys.stderr)  # noqa: T201
 
 
 async def _elsewhere(world: SimWorld, client_id: str, what: str) -> datetime:
@@ -72,23 +73,16 @@ async def _elsewhere(world: SimWorld, client_id: str, what: str) -> datetime:
     return at
 
 
-async def _print_running(env: WorkflowEnvironment) -> None:
-    """What may hold the test server's clock: running workflows and their pending activities."""
-    async for wf in env.client.list_workflows('ExecutionStatus="Running"'):
-        described = await env.client.get_workflow_handle(wf.id, run_id=wf.run_id).describe()
-        pending = [(a.activity_type.name, a.attempt) for a in described.raw_description.pending_activities]
-        print("sleep_through: running", wf.id, wf.workflow_type, pending, file=sys.stderr)  # noqa: T201
-
-
-async def sleep_through(env: WorkflowEnvironment, span: timedelta, tries: int = 5) -> None:
-    """Skip `span` of test-server time. The time-skipping server's sleep call sometimes fails
-    under load, its call timing out ("Timeout expired") or its HTTP/2 stream breaking ("h2
-    protocol error"), seen on the old workflow code and the new alike: time cannot skip while
-    an activity runs, and the call outlives the client's deadline. A fault of the test transport,
-    not of the workflows under test: the time still left is slept again on a fresh call. The
-    same fault `tries` times fails the test."""
+async def sleep_through(world: SimWorld, span: timedelta, tries: int = 5) -> None:
+    """Skip `span` of test-server time. The sleep call can fail on the test transport (its
+    HTTP/2 stream breaking, "h2 protocol error", seen on old and new workflow code alike); the
+    time still left is slept again on a fresh call, and the same fault `tries` times fails the
+    test. A call that times out ("Timeout expired") means time could not skip: something holds
+    the server's time-skipping lock, so what of ours is still open is printed. (The known
+    cause, a callback workflow closing after its parent, is handled in SimWorld.tidy.)"""
     from temporalio.service import RPCError
 
+    env = world.env
     until = await env.get_current_time() + span
     for attempt in range(tries):
         left = until - await env.get_current_time()
@@ -101,7 +95,7 @@ async def sleep_through(env: WorkflowEnvironment, span: timedelta, tries: int = 
             if attempt == tries - 1:
                 raise
             print(f"sleep_through: {left} left after {err}; sleeping again", file=sys.stderr)  # noqa: T201
-            await _print_running(env)
+            print("sleep_through: still open:", await world.describe_started(), file=sys.stderr)  # noqa: T201
             await asyncio.sleep(0.5)
 
 
@@ -123,7 +117,7 @@ async def sleep_through(env: WorkflowEnvironment, span: timedelta, tries: int = 
 async def test_random_client_timelines_keep_every_durable_promise(world: SimWorld, plan: ClientPlan) -> None:
     campaign_id, client_id, broker_id = await world.new_client(plan)
     note(f"client {client_id} plan {plan}")
-    await sleep_through(world.env, timedelta(hours=plan.start_after_hours))
+    await sleep_through(world, timedelta(hours=plan.start_after_hours))
     stops: dict[str, datetime] = {}
 
     async def after_dial(dialled_client: str, dials: int) -> None:

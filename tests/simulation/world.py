@@ -7,15 +7,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
-from temporalio.client import Client
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -27,12 +30,16 @@ from db.models import Broker
 from db.models import Client as ClientRow
 from db.seed import create_campaign, seed
 from db.session import Database
-from domain.ids import broker_callback_workflow_id, parse_outreach_workflow_id
-from domain.messages import PlaceCallRequest, PlaceCallResult
+from domain.ids import broker_callback_workflow_id, outreach_workflow_id, parse_outreach_workflow_id
+from domain.messages import CallbackCompleted, OutreachResult, PlaceCallRequest, PlaceCallResult
 from settings import Settings
 from sim.scripted_phone import CarrierFaults, ScriptedPhone
 from tests.simulation.timelines import ClientPlan
 from worker import Adapters, build_workers, run_workers
+from workflows.broker_callback import BrokerCallbackWorkflow
+from workflows.outreach import ClientOutreachWorkflow
+
+CALLBACK_SEQS = range(8)  # callback workflows one timeline can start (the plans ask for fewer)
 
 
 class Faulty:
@@ -71,7 +78,9 @@ class FlakyOutbox(LocalOutbox):
 
     async def send(self, key: str, to_address: str, subject: str, body: str, template: str) -> str:
         message = await super().send(key, to_address, subject, body, template)
-        self._faults.fire(self._faults.email, parse_outreach_workflow_id(key.split("/")[0])[1], "email")
+        workflow_id = key.split("/")[0]
+        if workflow_id.startswith("outreach:"):  # the plans fault the client's own email only
+            self._faults.fire(self._faults.email, parse_outreach_workflow_id(workflow_id)[1], "email")
         return message
 
 
@@ -127,6 +136,13 @@ class TimelinePhone(ScriptedPhone):
                     dials = sum(1 for c in self.created if c.request.client_id == request.client_id)
                     await self.after_dial(request.client_id, dials)
 
+    async def _now(self, handle: WorkflowHandle[ClientOutreachWorkflow, OutreachResult]) -> datetime:
+        """The test server's clock, which is the workflow's: a status query here could race the
+        workflow's completion (a script's last step after an opt-out), and the time-skipping
+        server keeps time locked for a query task that never runs."""
+        assert self.env is not None
+        return await self.env.get_current_time()
+
 
 class SimWorld:
     """The shared world. A plain class, not a dataclass: hypothesis prints a failing example's
@@ -135,6 +151,7 @@ class SimWorld:
     up); the database stays."""
 
     ROTATE_EVERY = 20
+    CLOCK_PROBE_SECONDS = 20.0
 
     def __init__(self, workdir: Path) -> None:
         self.db = Database(f"sqlite+aiosqlite:///{workdir / 'sim.db'}")
@@ -149,6 +166,9 @@ class SimWorld:
         self._stop: asyncio.Event | None = None
         self._runner: asyncio.Task[None] | None = None
         self._since_rotation = 0
+        self._clock_leaked = False  # a callback workflow closed after its parent (see tidy)
+        self.started: list[tuple[str, str]] = []  # (campaign, client) on the current server
+        self.stuck_clocks: list[str] = []  # what held the clock when it would not skip
 
     def __repr__(self) -> str:
         return "SimWorld(...)"
@@ -203,10 +223,8 @@ class SimWorld:
     async def new_client(self, plan: ClientPlan) -> tuple[str, str, str]:
         """Seed one client (and its broker) for `plan`; returns (campaign_id, client_id, broker_id)."""
         self._since_rotation += 1
-        if self._since_rotation > self.ROTATE_EVERY:
-            self._since_rotation = 1
-            await self._stop_server()
-            await self._start_server()
+        if self._since_rotation > self.ROTATE_EVERY or self._clock_leaked or not await self._clock_skips():
+            await self._rotate()
         n = next(self.counter)
         async with self.db.session() as session:
             seeded = await seed(session, brokers=1, clients=1, seed_value=1000 + n)
@@ -224,6 +242,7 @@ class SimWorld:
             await session.commit()
             campaign_id = f"sim-{n}"
             await create_campaign(session, campaign_id, "Simulation", [client_id])
+        self.started.append((campaign_id, client_id))
         self.phone.plans[client_id] = plan
         for flag, kind in (
             (plan.crm_fails_after_write, self.faults.crm),
@@ -234,13 +253,72 @@ class SimWorld:
                 kind.add(client_id)
         return campaign_id, client_id, broker_id
 
+    async def _rotate(self) -> None:
+        self._since_rotation = 1
+        self._clock_leaked = False
+        await self._stop_server()
+        await self._start_server()
+        self.started = []
+
+    async def _clock_skips(self) -> bool:
+        """Between timelines nothing of ours runs, so an hour must skip at once. When it does not,
+        something on the test server still holds its time-skipping lock; note what our
+        workflows were doing (for the log) and let the caller start a fresh server, so one
+        leaked lock cannot fail every later timeline. The database, and so every invariant
+        checked over it, carries over."""
+        try:
+            await asyncio.wait_for(self.env.sleep(timedelta(hours=1)), self.CLOCK_PROBE_SECONDS)
+            return True
+        except (TimeoutError, RPCError) as err:
+            held = await self.describe_started()
+            self.stuck_clocks.append(f"{type(err).__name__}: {held}")
+            print(
+                f"simulation: the test server's clock did not skip ({err!r}); still open: {held}",
+                file=sys.stderr,
+            )  # noqa: T201
+            return False
+
+    async def describe_started(self) -> list[str]:
+        """Our workflows on the current server that are not closed, with their pending
+        activities (the test server has no visibility list, so we describe the ids we started)."""
+        found: list[str] = []
+        for campaign_id, client_id in self.started:
+            ids = [outreach_workflow_id(campaign_id, client_id)]
+            ids += [broker_callback_workflow_id(campaign_id, client_id, seq) for seq in CALLBACK_SEQS]
+            for workflow_id in ids:
+                request = DescribeWorkflowExecutionRequest(
+                    namespace=self.client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
+                )
+                try:
+                    described = await self.client.workflow_service.describe_workflow_execution(request)
+                except RPCError:
+                    continue  # never started
+                pending = [a.activity_type.name for a in described.pending_activities]
+                if described.workflow_execution_info.status == 1 or pending:  # 1: RUNNING
+                    found.append(
+                        f"{workflow_id} status={described.workflow_execution_info.status} pending={pending}"
+                    )
+        return found
+
     async def tidy(self, campaign_id: str, client_id: str) -> None:
         """End what a timeline left running on purpose (a broker's callback workflow waits for
-        days), so the next timeline's time skips do not carry every earlier client along."""
-        for seq in range(0, 8):
-            handle = self.client.get_workflow_handle(broker_callback_workflow_id(campaign_id, client_id, seq))
-            with contextlib.suppress(RPCError):
-                await handle.terminate("simulation: timeline over")
+        days), so the next timeline's time skips do not carry every earlier client along. The
+        broker marks each callback done and we wait for its workflow to finish (terminating it
+        mid-activity would leave that activity's time-skipping lock held). The Java test server
+        also takes a lock to tell the parent that an abandoned child closed and never drops it
+        when the parent has already closed, as the outreach workflow has by now: so after any
+        callback workflow closes, the next timeline starts on a fresh server."""
+        for seq in CALLBACK_SEQS:
+            handle = self.client.get_workflow_handle_for(
+                BrokerCallbackWorkflow.run, broker_callback_workflow_id(campaign_id, client_id, seq)
+            )
+            try:
+                await handle.signal(BrokerCallbackWorkflow.completed, CallbackCompleted("simulation over"))
+            except RPCError:
+                continue  # never started, or already closed
+            self._clock_leaked = True
+            with contextlib.suppress(RPCError, WorkflowFailureError):
+                await asyncio.wait_for(handle.result(), self.CLOCK_PROBE_SECONDS)
 
 
 @asynccontextmanager
