@@ -21,6 +21,14 @@ MACHINE_OVER_UNCLEAR_CONSENT = "machine-over-unclear-consent"
 # short writes to our own database as local activities (outreach_effects.py); the last dial
 # slot given back with the finish report instead of a release signal of its own.
 LEAN_LIFECYCLE = "lean-lifecycle"
+# The lean lifecycle's last dial slot goes back at once when the follow-ups (confirmation email,
+# DNC, CRM write) are still running after FOLLOW_UP_GRACE: a CRM outage must not hold a slot of
+# `max_concurrent_calls`, which caps live calls, for a call long over.
+SLOT_BACK_WHILE_FOLLOW_UPS_RUN = "slot-back-while-follow-ups-run"
+# An opt-out that lands after the call stopped being live (in the end-report grace, or while a
+# booking was still in flight) goes on the DNC list even when the booking makes the outcome
+# "scheduled". Asked only in that case, so other histories carry no marker.
+DNC_FOR_LATE_OPT_OUT = "dnc-for-late-opt-out"
 
 
 def lean() -> bool:
