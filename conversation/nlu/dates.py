@@ -10,6 +10,7 @@ from datetime import date
 
 import dateparser
 
+from conversation.nlu.normalise import asr_joins, fold
 from conversation.nlu.numbers import MONTH_PATTERN, MONTHS, digits
 
 _ORD = r"(?:st|nd|rd|th|er|o|a)?"
@@ -58,9 +59,32 @@ def _month(name: str) -> int:
     return MONTHS[name.rstrip(".")]
 
 
+_REPEATED_NUMBER_WORD = re.compile(
+    r"\b(zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
+    r"ninety)(?:[\s,]+\1\b)+"
+)
+_REPEATED_NUMBER = re.compile(r"\b(\d+)(?:[\s,]+\1\b)+")  # "26 26" once the words are digits
+
+
 def parse_date_of_birth(text: str, today: date | None = None) -> date | None:
-    """A full date of birth in the words, or None (no year, impossible day, in the future)."""
+    """A full date of birth in the words, or None (no year, impossible day, in the future).
+    A stammered number ("ten ten eleven, nineteen forty-five", "thirteen thirteen") is read
+    once when the words hold more numbers than a date (month, day, year)."""
     today = today or date.today()
+    found = _parse_once(text, today)
+    once = _REPEATED_NUMBER.sub(r"\1", digits(_REPEATED_NUMBER_WORD.sub(r"\1", asr_joins(fold(text)))))
+    if _numbers(digits(text)) > 3 >= _numbers(once):
+        # More numbers than a date has, and the stammer read once leaves a date's worth.
+        return _parse_once(once, today) or found
+    return found
+
+
+def _numbers(spoken: str) -> int:
+    return len(re.findall(r"\b\d+\b", spoken))
+
+
+def _parse_once(text: str, today: date) -> date | None:
     spoken = digits(text)
     for match in _ISO.finditer(spoken):
         found = _make(int(match.group(1)), int(match.group(2)), int(match.group(3)), today)

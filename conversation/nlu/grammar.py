@@ -18,6 +18,7 @@ from conversation.nlu.intent import Intent
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
 _MACRO = re.compile(r"\{([A-Z_]+)(\d*)\}")
+_LEADING_MARKER = re.compile(r"^(?:(?:okay|ok|alright|all right|so|well|um|uh|hmm|now|look|listen) )+")
 
 
 @lru_cache(maxsize=1)
@@ -121,7 +122,7 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:try|reach|catch|get) (?:me|us|her|him|them)? ?(?:again )?(?:{LATER}|again)",
         "(?:not|bad|terrible|awful|rough|inconvenient|horrible|poor|lousy|wrong|hard) (?:a |an |the |really |very |so |super )*(?:good |great |convenient |right |best |ideal |fine )?(?:time|moment)",
         "(?:now|this) (?:is|does) (?:not|bad|terrible|no good)",
-        "(?:i am|we are|i am just|i am currently|i am kind of|currently|i am a bit|i am a little|i am really|i am super|i am right|we are just) (?:{BUSY})",
+        "(?:i am|we are|i am just|i am currently|i am kind of|currently|i am a bit|i am a little|i am really|i am super|i am too|we are too|i am so|i am right|we are just) (?:{BUSY})",
         "(?:can not|can never|not able to|unable to|no time to|do not have time to) (?:really )?(?:talk|speak|chat|do this|deal with this|take this|stay on)",
         "(?:do not|do no|not) (?:have )?(?:the )?(?:time|a minute|a second|a moment)(?: right now| now| today| at the moment| for this now)",
         "(?:do|talk|continue|finish|chat|speak|discuss|go over|pick this up|pick up) {GAP2}(?:later|another time|some other time|another day|tomorrow|next week|this evening|tonight)",
@@ -131,6 +132,9 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:give|send) (?:me|us) a (?:call|ring|buzz) {GAP2}(?:{LATER})",
         "(?:in the middle of|middle of) (?:something|dinner|work|a meeting)",
         "(?:get|come) back to (?:me|us) {GAP2}(?:{LATER})",
+        # "phone me 3 on this Monday", "get back to me December twelfth, 10": a time said a few
+        # words after the request.
+        "(?:{CONTACT_V}|try|catch|get back to|come back to) (?:me|us) {GAP3}(?:{WHEN}|\\d+(?:st|nd|rd|th)?)",
         "(?:my )?hands (?:are )?full",
     ),
     Intent.DECLINE: (
@@ -356,7 +360,7 @@ _NAME_CORRECTION = (
         "(?:{NEG_STRICT}|stop|quit|never) (?:you )?(?:ever )?call me " + _NOT_CONTACT_WORD + "(?: [a-z]+)?$"
     ),
     compile_rule(
-        "(?:no one|nobody|noone|everyone|everybody|people|my friends|friends|they all|most people|folks|my family|all my friends) (?:ever |usually |just |really )?call me "
+        "(?:no one|nobody|noone|everyone|everybody|people|my friends|my friend|friends|friend|they all|most people|folks|my family|family|all my friends|all my friend|my kids|my kid) (?:ever |usually |just |really |always |mostly )?call me "
         + _NOT_CONTACT_WORD
     ),
     compile_rule(
@@ -387,6 +391,8 @@ def grammar_intents(lemma_text: str, surface_text: str = "") -> set[Intent]:
     """Every intent whose construction occurs in the lemmatised (or the surface) text, opt-out
     with its vetoes."""
     texts = [f"{lemma_text} "] + ([f"{surface_text} "] if surface_text and surface_text != lemma_text else [])
+    # "okay so, enough I'm done": rules anchored at the start also read past a discourse marker.
+    texts += [t for t in (_LEADING_MARKER.sub("", text) for text in texts) if t not in texts]
     found = {
         intent
         for intent, rules in _compiled().items()

@@ -155,7 +155,10 @@ _NOT_NAME = frozenset(
     "hmm mm mhm uhh umm er eh well gosh dear god let lets me mine myself hello hi hey good morning "
     "afternoon evening day year month years months old age speaking calling call yes si soy yo "
     "llamo nombre mi es el la de y nacimiento naci fecha huh pardon excuse come again repeat "
-    "understand confused lost hold wait second moment minute sec bye goodbye".split()
+    "understand confused lost hold wait second moment minute sec bye goodbye came come comes into "
+    "onto world arrived arrive entered life earth planet talking phone line only flesh found ahead "
+    "go goes person one same guy lady gentleman calling talk honest truth exactly course sure "
+    "yours truly indeed definitely absolutely certainly probably guess suppose reckon".split()
 )
 
 

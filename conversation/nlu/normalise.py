@@ -153,6 +153,8 @@ _IRREGULAR = {
     "had": "had",
     "seed": "seed",
     "robots": "robot",
+    "persons": "person",  # "are you a persons": a recogniser's plural
+    "purson": "person",
     "bots": "bot",
     "machines": "machine",
     "computers": "computer",
@@ -211,16 +213,42 @@ _ASR_JOINS = tuple(
         (r"\bthirs?day\b", "thursday"),
         (r"\bwhens day\b", "wednesday"),
         (r"\b(mon|fri|satur|sun) day\b", r"\1day"),
+        (r"\bduh\b", "the"),  # "give me duh later time"
+        (r"\ban? other (?=one|time|day|slot)", "the other "),  # "a other one": 'the' misheard
+        (r"\b(that'?s|that is|this is|it'?s|it is) a one\b", r"\1 the one"),  # "that's a one"
+        (r"\bon a (line|phone)\b", r"on the \1"),  # "she's on a line"
+        (r"\bin a flesh\b", "in the flesh"),
+        (r"\ban? (later|earlier|first|second|last|latter|former) (one|option|time|slot)\b", r"the \1 \2"),
+        (r"\b(about|that is|thats|that's|sounds|all|yeah|yes|is)((?: (?:er|uh|um))?) write\b", r"\1\2 right"),
+        (r"^write\b", "right"),  # "right" heard as "write"
+        # 'to' heard as 'two'/'too' before a verb: "I don't want two be contacted again".
+        (
+            r"\b(?:two|too) (?=(?:be|get|hear|receive|call|talk|speak|contact|do|go|ring|phone|decline|"
+            r"pass|say|think|check|ask|leave|stop|hang|run|work|book|wait|see|know|let|take|put)\b)",
+            "to ",
+        ),
+        (
+            r"\b(want|wants|wanted|need|needs|wish|like|trying|going|ought|used|have|has) too\b(?! (?:much|many|late|early|soon|long|far|bad|often)\b)",
+            r"\1 to",
+        ),
+        (r"\bfourty", "forty"),
+        # Tens and units written as one word: "ninetyseven" -> "ninety-seven", "twentyfifth".
+        (
+            r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+            r"(one|two|three|four|five|six|seven|eight|nine|first|second|third|fourth|fifth|sixth|"
+            r"seventh|eighth|ninth)\b",
+            r"\1-\2",
+        ),
     )
 )
 
 
 def asr_joins(text: str) -> str:
     """Split or merged words put back ('twos day' -> 'tuesday', 'leave me a loan' -> 'alone')."""
-    text = re.sub(r"\b([a-z]{1,3})-\s+", " ", text)  # a word cut off: "a- at", "m- march"
+    text = re.sub(r"\b([a-z]{1,3})-\s+", "", text)  # a word cut off: "a- at", "half p- past"
     for pattern, replacement in _ASR_JOINS:
         text = pattern.sub(replacement, text)
-    return text
+    return re.sub(r"[ \t]{2,}", " ", text)
 
 
 _KEEP_LIKE = frozenset("to that this it them him her you me us one some".split())
@@ -228,6 +256,25 @@ _KEEP_LIKE = frozenset("to that this it them him her you me us one some".split()
 _LIKE_MEANS_LIKE = frozenset(
     "i you we they would do does did really also just not might d should could will to feel feels "
     "look looks sound sounds seem seems something anything more much what".split()
+)
+
+
+_BE = frozenset("is are was were am".split())
+_BARE_VERBS = frozenset(
+    "call ring phone contact text email bother put book give send want need know think remember "
+    "understand care mind have live".split()
+)
+_TALKING = frozenset("speaking talking chatting speak talk chat".split())
+_PREDICATIVE = frozenset(
+    "interested sure ready keen able available free happy sold convinced bothered worried "
+    "fine okay ok good busy done".split()
+)
+# After these "like" is the verb or "looks like": "I like good food", "it looks like no".
+_LIKE_IS_A_VERB = frozenset(
+    "i you we they would d really also just look looks sound sounds seem seems feel feels".split()
+)
+_IMPERATIVE = frozenset(
+    "leave take put remove book pencil sign count cross scratch lock give stop quit".split()
 )
 
 
@@ -239,6 +286,24 @@ def _drop_filler_like(words: list[str]) -> list[str]:
         previous = out[-1] if out else ""
         if word == "like" and following not in _KEEP_LIKE and previous not in _LIKE_MEANS_LIKE:
             continue
+        if word == "like" and following and (previous in _BE or (len(out) > 1 and out[-2] in _BE)):
+            continue  # "is like this automated", "are you like a real person": a question's filler
+        if word == "like" and previous == "no" and following in ("one", "body"):
+            continue  # "no like one called Maria lives here"
+        if word == "like" and following in _BARE_VERBS:
+            continue  # "do not like call me Robert", "i don't like want to": never a bare verb
+        if word == "like" and previous in _TALKING and following in ("to", "with"):
+            continue  # "am I speaking like to a real person"
+        if word == "like" and previous in ("to", "with") and len(out) > 1 and out[-2] in _TALKING:
+            continue  # "am I speaking to like a real person"
+        if (
+            word == "like"
+            and (following in ("not", "no", "never") or following in _PREDICATIVE)
+            and previous not in _LIKE_IS_A_VERB
+        ):
+            continue  # "the do like not call list", "not like interested": never an object
+        if word == "like" and previous in _IMPERATIVE:
+            continue  # "leave like me alone", "put like me down": a verb then its object
         out.append(word)
     return out
 

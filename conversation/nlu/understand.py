@@ -23,6 +23,7 @@ _DISCLOSURE_SPAN = compile_rule(
 _TRANSFER_REQUEST = compile_rule(
     "(?:want|need|like|let me|can i|could i|may i|put me|get me|transfer|connect|rather|prefer|give me|i would)"
 )
+_LEADING_MARKER = re.compile(r"^(?:(?:okay|ok|alright|all right|so|well|um|uh|hmm|right|now)\s+)+")
 _NO_PHRASES = re.compile(r"^(?:no (?:problem|worries|doubt|rush|hurry|matter)|no no no problem)\b")
 
 
@@ -80,6 +81,11 @@ def understand(text: str, first_name: str = "", broker_name: str = "") -> Unders
         found.add(Intent.OPT_OUT)  # "no me llamen" is an opt-out in any mix of languages
     found |= predict_intents(utterance, exclude=found)
     found = _settle(found, lemma_text)
+    if Intent.AFFIRM in found and found & {Intent.DISCLOSURE, Intent.WHO}:
+        # "okay so, is this some kind of bot?": the opening word is a discourse marker, not a yes.
+        rest = _LEADING_MARKER.sub("", utterance.text)
+        if rest != utterance.text and Intent.AFFIRM not in understand(rest, first_name, broker_name).intents:
+            found.discard(Intent.AFFIRM)
     first = fold(first_name).split()[0] if first_name.strip() else ""
     mentions_first = bool(first) and first in utterance.words
     return Understanding(

@@ -6,6 +6,7 @@ call first, then the question Emma is waiting on, then side questions, then the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from conversation.nlu.intent import Intent
@@ -24,6 +25,11 @@ _SPANISH_PENDING = frozenset({Pending.SPANISH_OFFER, Pending.SPANISH_TIME, Pendi
 _TIME_PENDING = frozenset({Pending.CALLBACK_TIME, Pending.WRONG_PERSON_TIME})
 _SCHEDULING = frozenset({Pending.SLOT_CHOICE, Pending.BOOKING_CONFIRM})
 _ONLY_ASKING = frozenset({Intent.DISCLOSURE, Intent.WHO, Intent.CONFUSED, Intent.HOLD})
+# "lock it in", "pencil me in": booking words that the price-lock question shares.
+_BOOK_IT_IN = re.compile(
+    r"^(?:(?:ok|okay|yes|yeah|sure|alright|great|perfect|fine|please|just|go ahead and|let us) )*"
+    r"(?:lock|pencil|put|book|ink) (?:it|that|me|us|this|that one|this one) in(?: please| then| thanks)?$"
+)
 
 
 class LocalPolicy(IdentityFlow, SchedulingFlow, CallbackFlow, AnswersFlow, SpanishFlow):
@@ -52,6 +58,9 @@ class LocalPolicy(IdentityFlow, SchedulingFlow, CallbackFlow, AnswersFlow, Spani
 
     async def _dispatch(self, u: Understanding, disclosed: bool) -> str | None:
         pending = self.state.pending
+        if pending in _SCHEDULING and u.has(Intent.GUARANTEE) and _BOOK_IT_IN.search(u.text):
+            # "lock it in" to "shall I book it?" books it; it asks nothing about prices.
+            u = replace(u, intents=frozenset((u.intents - {Intent.GUARANTEE}) | {Intent.AFFIRM}))
         if u.has(Intent.NAME_CORRECTION) and u.preferred_name:
             self.state.preferred_name = u.preferred_name
         if pending is Pending.CALLBACK_CONFIRM:

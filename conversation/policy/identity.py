@@ -9,7 +9,7 @@ from datetime import date
 
 from conversation.nlu.dates import mentions_date, parse_date_of_birth
 from conversation.nlu.intent import Intent
-from conversation.nlu.names import has_first_name, looks_like_word, spoken_name_words
+from conversation.nlu.names import has_first_name, looks_like_word, name_words, spoken_name_words
 from conversation.nlu.numbers import MONTH_PATTERN, digits
 from conversation.nlu.slots import PRODUCT_WORDS
 from conversation.nlu.understand import Understanding
@@ -85,7 +85,7 @@ class IdentityFlow(PolicyBase):
                 self.state.verify_buffer = " ".join(  # "this is Maria": the first name is given
                     w for w in spoken_name_words(u.text) if has_first_name(w, self.ctx.first_name)
                 )
-            others = [w for w in spoken_name_words(u.text) if not has_first_name(w, self.ctx.first_name)]
+            others = self._surname_candidates(spoken_name_words(u.text))
             if others and has_first_name(u.text, self.ctx.first_name) and not u.has(Intent.NAME_CORRECTION):
                 self.state.verify_buffer = u.utterance.raw  # "Yes, Maria Lopez speaking"
                 return (
@@ -96,6 +96,24 @@ class IdentityFlow(PolicyBase):
                 "Could you please tell me your full name and date of birth?"
             )
         return None
+
+    def _surname_candidates(self, words: list[str]) -> list[str]:
+        """Words besides the first name that may be a surname: not an ordinary word, so "this is
+        Francisco talking" or "Robert on the phone" still gets the request for the last name (a
+        surname that is also a word, like Love, costs one repeat, never a failed check)."""
+        return [w for w in words if not has_first_name(w, self.ctx.first_name) and not looks_like_word(w)]
+
+    def _surname_beside_first_name(self) -> bool:
+        """A possible surname right after (or before) the first name: "Maria Lopez", "Lopez,
+        Maria". Then a mismatch is a mismatch, not a surname we failed to hear."""
+        words = name_words(_without_dates(self.state.verify_buffer))
+        candidates = set(self._surname_candidates(spoken_name_words(" ".join(words))))
+        for index, word in enumerate(words):
+            if has_first_name(word, self.ctx.first_name):
+                beside = words[index - 1 : index] + words[index + 1 : index + 2]
+                if any(w in candidates for w in beside):
+                    return True
+        return False
 
     async def _start_verify(self) -> None:
         await advance_stage(self.state, self.tools.control, Stage.VERIFY)
@@ -116,7 +134,7 @@ class IdentityFlow(PolicyBase):
         # A name given in parts: the first name alone (however often) gets one request for the
         # last name; a surname alone gets one request for the first name.
         has_first = any(has_first_name(w, self.ctx.first_name) for w in names)
-        others = {w for w in names if not has_first_name(w, self.ctx.first_name)}
+        others = self._surname_candidates(names)
         if not state.asked_last_name and (not others or not has_first):
             state.asked_last_name = True
             return (
@@ -153,6 +171,11 @@ class IdentityFlow(PolicyBase):
     async def _check(self, dob: date) -> str:
         state = self.state
         matched = await self.identity.verify(_without_dates(state.verify_buffer), dob)
+        if not matched and not state.asked_last_name and not self._surname_beside_first_name():
+            # What we took for a surname may have been none ("I came into the world on..."):
+            # one request for it before a mismatch counts. The buffer keeps the date said.
+            state.asked_last_name = True
+            return "Thank you. And your last name, please?"
         state.verify_buffer = ""
         state.verify_reprompts = 0
         state.asked_last_name = state.asked_full_name = False

@@ -193,8 +193,11 @@ class SchedulingFlow(PolicyBase):
         pick = slot_pick(u.text, len(self.state.offered), dated=bool(request.days or request.clock))
         if isinstance(pick, int) and pick < len(self.state.offered):
             return await self.choose(self.state.offered[pick])
-        if not request.empty and not (request.days is None and request.clock is None and pick is not None):
-            return await self.requested(request)
+        bounded = request.earliest is not None or request.latest is not None or request.part is not None
+        if not request.empty and (
+            bounded or not (request.days is None and request.clock is None and pick is not None)
+        ):
+            return await self.requested(request)  # "any time after 2": the bound, not "any"
         if pick is SlotPick.NONE or (u.has(Intent.DENY) and not u.has(Intent.AFFIRM)):
             return await self.offer_more()
         if pick is SlotPick.ANY or (u.has(Intent.AFFIRM) and len(self.state.offered) == 1):

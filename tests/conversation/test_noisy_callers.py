@@ -1,0 +1,173 @@
+"""Callers as a phone line and a recogniser deliver them: fillers inside phrases ("leave like me
+alone"), discourse markers in front ("okay so, enough"), 'the' and 'to' misheard ('duh', 'a',
+'two', 'too'), tens and units run together ('ninetyseven'), false starts ('half p- past'),
+ordinary words beside a name ("this is Maria talking"). Each case was a held-out eval caller
+Emma got wrong; the flows check the whole conversation, not only the parse."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+
+from conversation.intents import Intent, understand
+from conversation.nlu.dates import parse_date_of_birth
+from conversation.nlu.times import parse_time_request
+from conversation.personas import Persona, run_persona
+from domain.enums import CallResult
+
+TODAY = date(2026, 11, 30)  # a Monday
+FIRST, BROKER = "Maria", "Dana Whitfield"
+V = "Maria Lopez, March 4 1961"  # the persona record's name and date of birth
+
+
+def intents(text: str) -> frozenset[Intent]:
+    return understand(text, FIRST, BROKER).intents
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "okay so, enough I'm done",
+        "hmm, leave like m- me alone",
+        "i'm not interested and i- i don't like want to be contacted again",
+        "i'm not intrested and i don't want two be c- contacted again",
+        "i'm not interested and i don't er want too be contacted again",
+        "well, stop calling me",
+        "put me on the do like not call list",
+    ],
+)
+def test_opt_outs_through_noise(text: str) -> None:
+    assert Intent.OPT_OUT in intents(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do not like call me maria it's mary",  # a name correction with a filler inside
+        "i have two kids",
+        "i need two appointments",
+        "i like it",
+    ],
+)
+def test_not_opt_outs_through_noise(text: str) -> None:
+    assert Intent.OPT_OUT not in intents(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted", "unwanted"),
+    [
+        ("are you like a real person", Intent.DISCLOSURE, Intent.WANTS_BROKER),
+        ("am i speaking like to a real person", Intent.DISCLOSURE, Intent.WANTS_BROKER),
+        ("am i speaking to like a real purson", Intent.DISCLOSURE, Intent.WANTS_BROKER),
+        ("okay so, is this some kind of bots?", Intent.DISCLOSURE, Intent.AFFIRM),
+        ("I'll have two decline, thanks anyway", Intent.DECLINE, Intent.AFFIRM),
+        ("no like one called Maria lives here", Intent.WRONG_PERSON, Intent.AFFIRM),
+        ("I don't like know any Maria", Intent.WRONG_PERSON, Intent.AFFIRM),
+        ("not like interested", Intent.DECLINE, Intent.AFFIRM),
+    ],
+)
+def test_what_the_noise_hid(text: str, wanted: Intent, unwanted: Intent) -> None:
+    found = intents(text)
+    assert wanted in found and unwanted not in found, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["is like this automated", "be honest, are you a persons", "are you like a robot"],
+)
+def test_disclosure_questions_through_noise(text: str) -> None:
+    assert Intent.DISCLOSURE in intents(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "get back to me December twelfth, 10",
+        "okay so, I am on a road road, phone me 3 on this Monday",
+        "can you call me on the 3rd",
+        "i am too busy",
+    ],
+)
+def test_callback_requests_with_the_time_a_few_words_on(text: str) -> None:
+    assert Intent.CALLBACK in intents(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"), [("my friends call me Dee", "Dee"), ("everybody calls me Bob", "Bob")]
+)
+def test_a_nickname_is_a_name_correction(text: str, name: str) -> None:
+    u = understand(text, "Darnell", BROKER)
+    assert Intent.NAME_CORRECTION in u.intents
+    assert u.preferred_name in (name, None)  # the name itself, when the phrase says it plainly
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ten twenty-five, nineteen ninetyseven ninety-seven", date(1997, 10, 25)),
+        ("just Robert, zero two twenty-five, nineteen seventyfour seventy-four", date(1974, 2, 25)),
+        ("march twentyfifth nineteen sixtytwo", date(1962, 3, 25)),
+        ("d o b- b is the 25th o- of o- October, 97", date(1997, 10, 25)),
+        ("I came i- into the world on um zero eight twenty-four, nineteen forty-six", date(1946, 8, 24)),
+        # stammered numbers: read once when they leave more numbers than a date has
+        ("that's ten ten eleven, nineteen forty-five", date(1945, 10, 11)),
+        ("ten eleven nineteen nineteen forty-five", date(1945, 10, 11)),
+        ("born zero one thirteen thirteen nineteen fifty-six", date(1956, 1, 13)),
+        ("born zero five twentysix twenty-six, nineteen ninety-four", date(1994, 5, 26)),
+        ("eleven eleven nineteen eighty", date(1980, 11, 11)),  # a real repeat stays
+        ("twenty-six november nineteen eighty eighty", date(1980, 11, 26)),
+        # the 20th, then the year: not 2019
+        ("the birthday's zero nine twenty nineteen sixty-two", date(1962, 9, 20)),
+    ],
+)
+def test_dates_of_birth_through_noise(text: str, expected: date) -> None:
+    assert parse_date_of_birth(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "clock"),
+    [
+        ("half p- past eleven in duh morning", time(11, 30)),
+        ("Saturday round about half uh past eleven in the morning is best", time(11, 30)),
+    ],
+)
+def test_clock_times_through_noise(text: str, clock: time) -> None:
+    assert parse_time_request(text, TODAY).clock == clock
+
+
+FLOWS: list[tuple[str, tuple[str, ...], CallResult]] = [
+    ("word beside the first name", ("this is Maria talking", "March 4 1961", "Lopez", "no thanks"), CallResult.DECLINED),
+    ("on the phone", ("it's Maria on the phone", "born march fourth nineteen sixtyone", "Lopez", "no thanks"), CallResult.DECLINED),
+    ("came into the world", ("yes", "it's just Maria", "I came into the world on the 4th of March, 61", "Lopez", "no thanks"), CallResult.DECLINED),
+    ("okay so enough", ("yes", V, "okay so, enough I'm done"), CallResult.OPTED_OUT),
+    ("leave like me alone", ("hmm, leave like m- me alone",), CallResult.OPTED_OUT),
+    ("like want", ("yes", V, "sure", "i'm not interested and i- i don't like want to be contacted again"), CallResult.OPTED_OUT),
+    ("have two decline", ("yes", V, "I'll have two decline, thanks anyway"), CallResult.DECLINED),
+    ("duh later time", ("yes", V, "sure", "just me", "give me duh later time", "yes"), CallResult.SCHEDULED),
+    ("a other one", ("yes", V, "sure", "just me", "a other one like please", "yes"), CallResult.SCHEDULED),
+    ("lock it in", ("yes", V, "sure", "just me", "the first one", "lock lock it in"), CallResult.SCHEDULED),
+    ("callback at the greeting", ("get back to me Friday, 10", "that's a one"), CallResult.CALLBACK_REQUESTED),
+    ("nickname at the greeting", ("my friends call me Mari", V, "no thanks"), CallResult.DECLINED),
+    ("she's on a line", ("she's on a line", V, "no thanks"), CallResult.DECLINED),
+    ("in a flesh", ("in a flesh", V, "no thanks"), CallResult.DECLINED),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "lines", "expected"), FLOWS, ids=[f[0] for f in FLOWS])
+async def test_noisy_flow(name: str, lines: tuple[str, ...], expected: CallResult) -> None:
+    result = await run_persona(Persona(name, lines, expected))
+    assert result.outcome is expected, result.transcript
+    dnc = "add_to_dnc" in result.tool_names
+    assert dnc is (expected is CallResult.OPTED_OUT), result.transcript
+
+
+async def test_any_time_after_a_bound_is_not_the_first_slot_offered() -> None:
+    """Offered morning slots, "any time after 2" asks for the afternoon, not for "any" slot."""
+    lines = ("yes", V, "sure", "just me", "any time after 2", "the first one", "yes")
+    result = await run_persona(Persona("after 2", lines, CallResult.SCHEDULED))
+    assert result.outcome is CallResult.SCHEDULED, result.transcript
+    booked = next(a for a in result.actions if a.name == "schedule_appointment" and a.ok)
+    start = datetime.fromisoformat(booked.arguments["slot_start"]).astimezone(UTC)
+    # The persona's client lives in New York; 2 p.m. there is 19:00 UTC in winter.
+    assert start.hour >= 19, result.transcript
