@@ -136,7 +136,8 @@ def test_clock_times_through_noise(text: str, clock: time) -> None:
     assert parse_time_request(text, TODAY).clock == clock
 
 
-FLOWS: list[tuple[str, tuple[str, ...], CallResult]] = [
+# Whole conversations: run by tests/conversation/test_policy_flows.py with its own flows.
+NOISY_FLOWS: list[tuple[str, tuple[str, ...], CallResult]] = [
     ("word beside the first name", ("this is Maria talking", "March 4 1961", "Lopez", "no thanks"), CallResult.DECLINED),
     ("on the phone", ("it's Maria on the phone", "born march fourth nineteen sixtyone", "Lopez", "no thanks"), CallResult.DECLINED),
     ("came into the world", ("yes", "it's just Maria", "I came into the world on the 4th of March, 61", "Lopez", "no thanks"), CallResult.DECLINED),
@@ -152,14 +153,6 @@ FLOWS: list[tuple[str, tuple[str, ...], CallResult]] = [
     ("she's on a line", ("she's on a line", V, "no thanks"), CallResult.DECLINED),
     ("in a flesh", ("in a flesh", V, "no thanks"), CallResult.DECLINED),
 ]  # fmt: skip
-
-
-@pytest.mark.parametrize(("name", "lines", "expected"), FLOWS, ids=[f[0] for f in FLOWS])
-async def test_noisy_flow(name: str, lines: tuple[str, ...], expected: CallResult) -> None:
-    result = await run_persona(Persona(name, lines, expected))
-    assert result.outcome is expected, result.transcript
-    dnc = "add_to_dnc" in result.tool_names
-    assert dnc is (expected is CallResult.OPTED_OUT), result.transcript
 
 
 async def test_any_time_after_a_bound_is_not_the_first_slot_offered() -> None:

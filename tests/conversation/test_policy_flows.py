@@ -9,6 +9,7 @@ import pytest
 
 from conversation.personas import Persona, run_persona
 from domain.enums import CallResult
+from tests.conversation.test_noisy_callers import NOISY_FLOWS
 
 V = "Maria Lopez, March 4 1961"
 FLOWS: list[tuple[str, tuple[str, ...], CallResult]] = [
@@ -39,6 +40,7 @@ FLOWS: list[tuple[str, tuple[str, ...], CallResult]] = [
     ("spanish callback", ("sí, soy yo", "no hablo bien inglés", "sí", "el viernes a las once de la mañana", "sí"), CallResult.CALLBACK_REQUESTED),
     ("spanish no", ("Hola, ¿quién habla?", "no, gracias"), CallResult.DECLINED),
     ("next week tuesday", ("hi", "yes", V, "I'm kind of busy now, try me next week", "Tuesday at 10 am"), CallResult.CALLBACK_REQUESTED),
+    *NOISY_FLOWS,
 ]  # fmt: skip
 
 
