@@ -40,8 +40,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows import outreach_effects as fx
     from workflows import search_attributes as sa
     from workflows.client_attributes import ClientAttributes
+    from workflows.outreach_follow_ups import follow_ups, slot_back_if_slow
     from workflows.outreach_patches import (
-        DNC_FOR_LATE_OPT_OUT,
         SLOT_BACK_WHILE_FOLLOW_UPS_RUN,
         lean,
         machine_over_unclear,
@@ -78,8 +78,6 @@ with workflow.unsafe.imports_passed_through():
     )
 
 HOLDS_PERMIT = (Dial, AdoptCall, FollowCall)
-# How long the last call's slot waits for the follow-ups before it goes back on its own.
-FOLLOW_UP_GRACE = timedelta(seconds=10)
 
 
 @workflow.defn
@@ -468,10 +466,11 @@ class ClientOutreachWorkflow:
         s, task = self._s, self._s.task
         outcome = finish.outcome
         appointment_id = s.booking.appointment_id if outcome is Outcome.SCHEDULED and s.booking else None
+        work = follow_ups(s, finish, appointment_id, self._note)
         if self._holding_permit and workflow.patched(SLOT_BACK_WHILE_FOLLOW_UPS_RUN):
-            await self._follow_ups_then_slot(finish, appointment_id)
+            await slot_back_if_slow(work, self._release_permit, self._note)
         else:
-            await self._follow_ups(finish, appointment_id)
+            await work
         s.next_call_at = None
         self._attrs.set([(sa.OUTCOME, outcome.value)], coalesce=lean())
         s.outcome = outcome
@@ -481,36 +480,6 @@ class ClientOutreachWorkflow:
         call_result = self._hand_back_slot() if self._holding_permit else ""
         await dial_permits.report_finished(task.client_id, outcome, call_result)
         return OutreachResult(task.campaign_id, task.client_id, outcome, s.attempt, appointment_id)
-
-    async def _follow_ups(self, finish: Finish, appointment_id: str | None) -> None:
-        s, task, outcome = self._s, self._s.task, finish.outcome
-        if appointment_id is not None:
-            await fx.send_confirmation_email(task, appointment_id)
-        if outcome is Outcome.OPTED_OUT and not s.dnc_added:
-            await self._add_to_dnc()
-        elif s.opted_out and not s.dnc_added and workflow.patched(DNC_FOR_LATE_OPT_OUT):
-            self._note("opt-out after the call: the booking stands, the number goes on the DNC list")
-            await self._add_to_dnc()
-        if outcome not in (Outcome.DNC_BLOCKED, Outcome.INELIGIBLE):
-            await fx.write_crm_outcome(task, outcome, finish.note, s.attempt, appointment_id)
-        # Registrations, ledger writes and stray hang-ups started by signals finish first.
-        await workflow.wait_condition(workflow.all_handlers_finished)
-
-    async def _follow_ups_then_slot(self, finish: Finish, appointment_id: str | None) -> None:
-        """The follow-ups with the call's slot still held: usually done within the grace, and
-        the slot goes back with the finish report; if not (the CRM or the mail service is down
-        and its activity retries), the slot goes back now, so the campaign dials on."""
-        work = asyncio.ensure_future(self._follow_ups(finish, appointment_id))
-        try:
-            try:
-                await workflow.wait_condition(work.done, timeout=FOLLOW_UP_GRACE)
-            except TimeoutError:
-                self._note("follow-ups still running: the dial slot goes back now")
-                await self._release_permit()
-            await work
-        finally:
-            if not work.done():
-                work.cancel()
 
     # --- presentation -----------------------------------------------------------------------
 

@@ -292,6 +292,7 @@ def parse_time_request(text: str, today: date) -> TimeRequest:
     spoken = re.sub(r"[!?;]", " ", spoken)
     spoken = re.sub(r"\b(\d{1,2}) y media\b", r"\1:30", spoken)  # Spanish: "las cuatro y media"
     spoken = re.sub(r"\b(\d{1,2}) y cuarto\b", r"\1:15", spoken)
+    spoken = re.sub(r"\b(\d{1,2}) \1(?= ?o'? ?clock\b)", r"\1", spoken)  # "ten ten o'clock": a stammer
     part_match = _PART.search(spoken)
     part = part_match.group(1) if part_match else None
     days, next_week = _days(spoken, today)

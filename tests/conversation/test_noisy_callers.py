@@ -130,6 +130,8 @@ def test_dates_of_birth_through_noise(text: str, expected: date) -> None:
     [
         ("half p- past eleven in duh morning", time(11, 30)),
         ("Saturday round about half uh past eleven in the morning is best", time(11, 30)),
+        ("could you try again ten ten o'clock in the morning on tomorrow", time(10, 0)),
+        ("ten ten in the morning", time(10, 10)),  # without o'clock it may be ten past ten
     ],
 )
 def test_clock_times_through_noise(text: str, clock: time) -> None:
