@@ -466,7 +466,7 @@ class ClientOutreachWorkflow:
         s, task = self._s, self._s.task
         outcome = finish.outcome
         appointment_id = s.booking.appointment_id if outcome is Outcome.SCHEDULED and s.booking else None
-        work = follow_ups(s, finish, appointment_id, self._note)
+        work = follow_ups(s, finish, appointment_id, self._add_to_dnc, self._note)
         if self._holding_permit and workflow.patched(SLOT_BACK_WHILE_FOLLOW_UPS_RUN):
             await slot_back_if_slow(work, self._release_permit, self._note)
         else:

@@ -24,7 +24,11 @@ FOLLOW_UP_GRACE = timedelta(seconds=10)
 
 
 async def follow_ups(
-    s: OutreachState, finish: Finish, appointment_id: str | None, note: Callable[[str], None]
+    s: OutreachState,
+    finish: Finish,
+    appointment_id: str | None,
+    add_to_dnc: Callable[[], Awaitable[None]],
+    note: Callable[[str], None],
 ) -> None:
     task, outcome = s.task, finish.outcome
     if appointment_id is not None:
@@ -39,8 +43,7 @@ async def follow_ups(
     if late_opt_out:
         note("opt-out after the call: the booking stands, the number goes on the DNC list")
     if (outcome is Outcome.OPTED_OUT or late_opt_out) and not s.dnc_added:
-        await fx.add_to_dnc(task)
-        s.dnc_added = True
+        await add_to_dnc()
     if outcome not in (Outcome.DNC_BLOCKED, Outcome.INELIGIBLE):
         await fx.write_crm_outcome(task, outcome, finish.note, s.attempt, appointment_id)
     # Registrations, ledger writes and stray hang-ups started by signals finish first.

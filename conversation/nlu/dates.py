@@ -73,9 +73,10 @@ def parse_date_of_birth(text: str, today: date | None = None) -> date | None:
     once when the words hold more numbers than a date (month, day, year)."""
     today = today or date.today()
     found = _parse_once(text, today)
+    if _numbers(digits(text)) <= 3:
+        return found
     once = _REPEATED_NUMBER.sub(r"\1", digits(_REPEATED_NUMBER_WORD.sub(r"\1", asr_joins(fold(text)))))
-    if _numbers(digits(text)) > 3 >= _numbers(once):
-        # More numbers than a date has, and the stammer read once leaves a date's worth.
+    if _numbers(once) <= 3:  # more numbers than a date has; the stammer read once leaves a date's worth
         return _parse_once(once, today) or found
     return found
 

@@ -18,7 +18,8 @@ from conversation.nlu.intent import Intent
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
 _MACRO = re.compile(r"\{([A-Z_]+)(\d*)\}")
-_LEADING_MARKER = re.compile(r"^(?:(?:okay|ok|alright|all right|so|well|um|uh|hmm|now|look|listen) )+")
+# Discourse markers that open a turn without meaning yes: "okay so, enough", "well, is this a bot?"
+LEADING_MARKER = re.compile(r"^(?:(?:okay|ok|alright|all right|so|well|um|uh|hmm|right|now|look|listen)\s+)+")
 
 
 @lru_cache(maxsize=1)
@@ -392,7 +393,7 @@ def grammar_intents(lemma_text: str, surface_text: str = "") -> set[Intent]:
     with its vetoes."""
     texts = [f"{lemma_text} "] + ([f"{surface_text} "] if surface_text and surface_text != lemma_text else [])
     # "okay so, enough I'm done": rules anchored at the start also read past a discourse marker.
-    texts += [t for t in (_LEADING_MARKER.sub("", text) for text in texts) if t not in texts]
+    texts += [t for t in (LEADING_MARKER.sub("", text) for text in texts) if t not in texts]
     found = {
         intent
         for intent, rules in _compiled().items()

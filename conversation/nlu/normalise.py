@@ -283,29 +283,36 @@ def _drop_filler_like(words: list[str]) -> list[str]:
     out: list[str] = []
     for index, word in enumerate(words):
         following = words[index + 1] if index + 1 < len(words) else ""
-        previous = out[-1] if out else ""
-        if word == "like" and following not in _KEEP_LIKE and previous not in _LIKE_MEANS_LIKE:
+        if word == "like" and _filler_like(out[-2:], following):
             continue
-        if word == "like" and following and (previous in _BE or (len(out) > 1 and out[-2] in _BE)):
-            continue  # "is like this automated", "are you like a real person": a question's filler
-        if word == "like" and previous == "no" and following in ("one", "body"):
-            continue  # "no like one called Maria lives here"
-        if word == "like" and following in _BARE_VERBS:
-            continue  # "do not like call me Robert", "i don't like want to": never a bare verb
-        if word == "like" and previous in _TALKING and following in ("to", "with"):
-            continue  # "am I speaking like to a real person"
-        if word == "like" and previous in ("to", "with") and len(out) > 1 and out[-2] in _TALKING:
-            continue  # "am I speaking to like a real person"
-        if (
-            word == "like"
-            and (following in ("not", "no", "never") or following in _PREDICATIVE)
-            and previous not in _LIKE_IS_A_VERB
-        ):
-            continue  # "the do like not call list", "not like interested": never an object
-        if word == "like" and previous in _IMPERATIVE:
-            continue  # "leave like me alone", "put like me down": a verb then its object
         out.append(word)
     return out
+
+
+def _filler_like(before: list[str], following: str) -> bool:
+    """Whether a "like" between `before` (the last two words kept) and `following` is a filler."""
+    previous = before[-1] if before else ""
+    earlier = before[0] if len(before) == 2 else ""
+    if following not in _KEEP_LIKE and previous not in _LIKE_MEANS_LIKE:
+        return True
+    return (
+        # "is like this automated", "are you like a real person": a question's filler
+        (bool(following) and (previous in _BE or earlier in _BE))
+        # "no like one called Maria lives here"
+        or (previous == "no" and following in ("one", "body"))
+        # "do not like call me Robert", "i don't like want to": "like" never takes a bare verb
+        or following in _BARE_VERBS
+        # "am I speaking like to a real person", "... to like a real person"
+        or (previous in _TALKING and following in ("to", "with"))
+        or (previous in ("to", "with") and earlier in _TALKING)
+        # "the do like not call list", "not like interested": never an object
+        or (
+            (following in ("not", "no", "never") or following in _PREDICATIVE)
+            and previous not in _LIKE_IS_A_VERB
+        )
+        # "leave like me alone", "put like me down": a verb then its object
+        or previous in _IMPERATIVE
+    )
 
 
 def _destutter(words: list[str]) -> list[str]:

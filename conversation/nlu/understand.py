@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from conversation.nlu.classifier import predict_intents
-from conversation.nlu.grammar import NEGATED, compile_rule, grammar_intents
+from conversation.nlu.grammar import LEADING_MARKER, NEGATED, compile_rule, grammar_intents
 from conversation.nlu.intent import Intent
 from conversation.nlu.normalise import Utterance, fold, normalise_utterance
 from conversation.nlu.repair import repair
@@ -23,7 +23,6 @@ _DISCLOSURE_SPAN = compile_rule(
 _TRANSFER_REQUEST = compile_rule(
     "(?:want|need|like|let me|can i|could i|may i|put me|get me|transfer|connect|rather|prefer|give me|i would)"
 )
-_LEADING_MARKER = re.compile(r"^(?:(?:okay|ok|alright|all right|so|well|um|uh|hmm|right|now)\s+)+")
 _NO_PHRASES = re.compile(r"^(?:no (?:problem|worries|doubt|rush|hurry|matter)|no no no problem)\b")
 
 
@@ -83,7 +82,7 @@ def understand(text: str, first_name: str = "", broker_name: str = "") -> Unders
     found = _settle(found, lemma_text)
     if Intent.AFFIRM in found and found & {Intent.DISCLOSURE, Intent.WHO}:
         # "okay so, is this some kind of bot?": the opening word is a discourse marker, not a yes.
-        rest = _LEADING_MARKER.sub("", utterance.text)
+        rest = LEADING_MARKER.sub("", utterance.text)
         if rest != utterance.text and Intent.AFFIRM not in understand(rest, first_name, broker_name).intents:
             found.discard(Intent.AFFIRM)
     first = fold(first_name).split()[0] if first_name.strip() else ""

@@ -106,8 +106,9 @@ class IdentityFlow(PolicyBase):
     def _surname_beside_first_name(self) -> bool:
         """A possible surname right after (or before) the first name: "Maria Lopez", "Lopez,
         Maria". Then a mismatch is a mismatch, not a surname we failed to hear."""
-        words = name_words(_without_dates(self.state.verify_buffer))
-        candidates = set(self._surname_candidates(spoken_name_words(" ".join(words))))
+        said = _without_dates(self.state.verify_buffer)
+        words = name_words(said)
+        candidates = set(self._surname_candidates(spoken_name_words(said)))
         for index, word in enumerate(words):
             if has_first_name(word, self.ctx.first_name):
                 beside = words[index - 1 : index] + words[index + 1 : index + 2]
