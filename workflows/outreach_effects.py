@@ -9,7 +9,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import BookingSteps, CallSteps, DialSteps, FollowUpSteps, ScreeningSteps
@@ -74,13 +74,49 @@ def attempt_key(attempt: int) -> str:
 LOCAL_READS = "local-reads"
 
 
+# A local step's budget: three tries of at most 5 s each, 1 s and 2 s apart. A healthy write
+# takes milliseconds; past this (a database outage) the same keyed write goes to the server as
+# the regular activity, whose retries hold no workflow task open: signals, updates and queries
+# are served meanwhile and the backoff is the server's (a local activity retried inside its
+# workflow task heartbeats it, three events every ~8 s). The budget is a number of tries: a
+# schedule-to-close timeout did not stop the SDK's local retries when we tried it (temporalio
+# 1.35), so it would bound nothing.
+LOCAL_ATTEMPT = timedelta(seconds=5)
+LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_attempts=3)
+
+
+def worth_a_regular_try(err: FailureError) -> bool:
+    """Local tries that ran out (timed out, or a retryable error on the last) are worth the
+    regular activity; a refusal (non-retryable) or a cancellation is not. The SDK raises a
+    local activity's last failure as it is (an ApplicationError, not wrapped in an
+    ActivityError as a regular activity's is), so both shapes are read."""
+    inner = err.cause if isinstance(err, ActivityError) else err
+    if isinstance(inner, CancelledError):
+        return False
+    return not (isinstance(inner, ApplicationError) and inner.non_retryable)
+
+
 async def _in_worker(patch_id: str, method: Any, arg: Any, summary: str) -> Any:
     """A step against our own database: a local activity for runs that have `patch_id`, else
-    the regular activity it was when they were recorded."""
+    the regular activity it was when they were recorded. Local tries that all fail fall back to
+    the regular activity: every such step is keyed or a read, so running it again writes once.
+    (Runs recorded before the budget retried locally without end, so a local failure in their
+    histories is a refusal, which still raises: their replay takes the same path.)"""
     if workflow.patched(patch_id):
-        return await workflow.execute_local_activity_method(
-            method, arg, summary=summary, start_to_close_timeout=SHORT, retry_policy=DEFAULT_RETRY
-        )
+        try:
+            return await workflow.execute_local_activity_method(
+                method,
+                arg,
+                summary=summary,
+                start_to_close_timeout=LOCAL_ATTEMPT,
+                retry_policy=LOCAL_RETRY,
+            )
+        except FailureError as err:
+            if not worth_a_regular_try(err):
+                raise
+            # The failure's kind only: its message stays in the (encrypted) history.
+            kind = type(err.cause if isinstance(err, ActivityError) else err).__name__
+            workflow.logger.warning("%s: local try failed (%s), now as an activity", summary, kind)
     return await workflow.execute_activity_method(
         method, arg, summary=summary, start_to_close_timeout=SHORT, retry_policy=DEFAULT_RETRY
     )
