@@ -48,6 +48,7 @@ from domain.messages import (
     RecordingRegistration,
     ScreeningRequest,
     ScreeningResult,
+    StrayCallbacksRequest,
     TransferRequest,
     TransferResult,
     UnreportedCloses,
@@ -114,6 +115,9 @@ class FollowUpSteps(Protocol):
 
     @activity.defn
     async def set_callback_status(self, request: CallbackStatusRequest) -> None: ...
+
+    @activity.defn
+    async def close_stray_callbacks(self, request: StrayCallbacksRequest) -> int: ...
 
     @activity.defn
     async def move_callback(self, request: CallbackTimeChange) -> None: ...

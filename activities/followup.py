@@ -29,6 +29,7 @@ from domain.messages import (
     EmailRequest,
     EmailResult,
     RecordingConsentRecord,
+    StrayCallbacksRequest,
 )
 from observability import metrics
 
@@ -127,6 +128,14 @@ class FollowUpActivities:
     async def set_callback_status(self, request: CallbackStatusRequest) -> None:
         async with self._db.session() as session:
             await repo.set_callback_status(session, request.callback_id, request.status)
+
+    @activity.defn
+    async def close_stray_callbacks(self, request: StrayCallbacksRequest) -> int:
+        """At a client run's end: its callbacks it no longer stands behind (an opt-out won, a
+        callback was honoured or replaced, or a write landed in a workflow task that was lost)
+        leave the brokers' open lists."""
+        async with self._db.session() as session:
+            return await repo.close_stray_callbacks(session, request.key_prefix, request.keep, request.status)
 
     @activity.defn
     async def move_callback(self, request: CallbackTimeChange) -> None:

@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.messages import (
         BrokerCallbackResult,
         BrokerCallbackTask,
+        CallbackCancelled,
         CallbackCompleted,
         CallbackRecordRequest,
         CallbackStatusRequest,
@@ -38,6 +39,7 @@ class BrokerCallbackWorkflow:
         self._reschedules = 0
         self._status = "scheduled"
         self._rescheduled = False
+        self._cancelled = False
 
     @workflow.run
     async def run(self, task: BrokerCallbackTask) -> BrokerCallbackResult:
@@ -48,6 +50,8 @@ class BrokerCallbackWorkflow:
             remind_at = self._callback_at - timedelta(minutes=task.remind_minutes_before)
             self._show(f"callback at {self._callback_at.isoformat()}; reminder at {remind_at.isoformat()}")
             if await self._wait_until(remind_at):
+                if self._cancelled:
+                    return await self._cancel()
                 if self._completed:
                     break
                 continue
@@ -55,6 +59,8 @@ class BrokerCallbackWorkflow:
             self._status = "reminded"
             self._show(f"broker reminded; callback due {self._callback_at.isoformat()}")
             if await self._wait_until(self._callback_at + timedelta(minutes=task.grace_minutes)):
+                if self._cancelled:
+                    return await self._cancel()
                 if self._completed:
                     break
                 continue
@@ -76,6 +82,8 @@ class BrokerCallbackWorkflow:
             self._status = "escalated"
             self._show("missed: escalated to the broker's CRM tasks")
             if await self._wait_until(workflow.now() + FOLLOW_UP_AFTER_ESCALATION):
+                if self._cancelled:
+                    return await self._cancel()
                 if self._completed:
                     break
                 continue
@@ -89,6 +97,13 @@ class BrokerCallbackWorkflow:
     def completed(self, event: CallbackCompleted) -> None:
         """A signal: the broker marked it done; nothing to answer, the timer just stops mattering."""
         self._completed = True
+
+    @workflow.signal
+    def cancelled(self, event: CallbackCancelled) -> None:
+        """A signal from the client's run: the client opted out, so the callback is off (no
+        reminder, no escalation). One already completed stays completed."""
+        if not self._completed:
+            self._cancelled = True
 
     @workflow.update
     async def reschedule(self, request: RescheduleRequest) -> datetime:
@@ -110,6 +125,8 @@ class BrokerCallbackWorkflow:
     def _validate_reschedule(self, request: RescheduleRequest) -> None:
         if self._completed:
             raise ValueError("callback already completed")
+        if self._cancelled:
+            raise ValueError("callback cancelled: the client opted out")
         if request.callback_at.tzinfo is None:
             raise ValueError("callback time must carry a time zone")
         if request.callback_at <= workflow.now():
@@ -124,9 +141,11 @@ class BrokerCallbackWorkflow:
         """Sleep until `when`; True if woken early by completion or a reschedule."""
         delay = when - workflow.now()
         if delay <= timedelta(0):
-            return self._completed or self._rescheduled
+            return self._completed or self._rescheduled or self._cancelled
         try:
-            await workflow.wait_condition(lambda: self._completed or self._rescheduled, timeout=delay)
+            await workflow.wait_condition(
+                lambda: self._completed or self._rescheduled or self._cancelled, timeout=delay
+            )
             return True
         except TimeoutError:
             return False
@@ -144,6 +163,12 @@ class BrokerCallbackWorkflow:
             start_to_close_timeout=SHORT,
             retry_policy=RETRY,
         )
+
+    async def _cancel(self) -> BrokerCallbackResult:
+        await self._set_status("cancelled")
+        self._status = "cancelled"
+        self._show("cancelled: the client opted out")
+        return BrokerCallbackResult(self._task.callback_id, "cancelled", self._reschedules)
 
     async def _set_status(self, status: str) -> None:
         await workflow.execute_activity_method(

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         BrokerAvailabilityRequest,
         BrokerAvailabilityResult,
         BrokerCallbackTask,
+        CallbackCancelled,
         CallbackConfirmation,
         CallbackRecordRequest,
         CallUsage,
@@ -42,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         RecordingRegistration,
         ScreeningRequest,
         ScreeningResult,
+        StrayCallbacksRequest,
         TransferRequest,
         TransferResult,
     )
@@ -229,9 +231,9 @@ async def record_callback(
     return confirmation
 
 
-async def start_broker_callback(task: ClientTask, callback: CallbackConfirmation, attempt: int) -> None:
-    """The broker's own callback workflow; it outlives this one (ABANDON)."""
-    await workflow.start_child_workflow(
+async def start_broker_callback(task: ClientTask, callback: CallbackConfirmation, attempt: int) -> str:
+    """The broker's own callback workflow; it outlives this one (ABANDON). Its workflow id."""
+    handle = await workflow.start_child_workflow(
         BrokerCallbackWorkflow.run,
         BrokerCallbackTask(
             callback.callback_id, task.campaign_id, task.client_id, task.broker_id, callback.callback_at
@@ -239,6 +241,29 @@ async def start_broker_callback(task: ClientTask, callback: CallbackConfirmation
         id=broker_callback_workflow_id(task.campaign_id, task.client_id, attempt),
         parent_close_policy=workflow.ParentClosePolicy.ABANDON,
         static_summary=f"Broker callback for client {task.client_id}",
+    )
+    return handle.id
+
+
+async def cancel_broker_callback(workflow_id: str) -> None:
+    """The client opted out: the broker's callback workflow stops (and closes its row). One it
+    already finished has nothing left to stop."""
+    try:
+        await workflow.get_external_workflow_handle(workflow_id).signal(
+            BrokerCallbackWorkflow.cancelled, CallbackCancelled()
+        )
+    except FailureError:
+        workflow.logger.info("broker callback %s had already finished", workflow_id)
+
+
+async def close_stray_callbacks(task: ClientTask, keep: list[str], status: str) -> None:
+    """The callback rows this run wrote that it no longer stands behind leave the brokers' open
+    lists: prefix of their keys (record_callback), `keep` the ones that stand."""
+    await _in_worker(
+        LEAN_LIFECYCLE,
+        FollowUpSteps.close_stray_callbacks,
+        StrayCallbacksRequest(_key("callback-"), keep, status),
+        "close the callbacks this run no longer stands behind",
     )
 
 

@@ -30,6 +30,13 @@ SLOT_BACK_WHILE_FOLLOW_UPS_RUN = "slot-back-while-follow-ups-run"
 # "scheduled". Asked only in that case, so other histories carry no marker.
 DNC_FOR_LATE_OPT_OUT = "dnc-for-late-opt-out"
 
+# At a client run's end, the callback rows it wrote but no longer stands behind are closed, and
+# on an opt-out the broker's callback workflow it started is cancelled. Before, a callback asked
+# for and then outweighed by an opt-out (or written by a local activity in a workflow task that
+# was lost, the opt-out winning the retry) stayed open on the broker's list and calendar.
+# Asked only for runs that recorded a callback or opted out.
+CLOSE_STRAY_CALLBACKS = "close-stray-callbacks"
+
 
 def lean() -> bool:
     """Whether this run has the lean lifecycle (every run started after the change)."""

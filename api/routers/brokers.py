@@ -36,7 +36,7 @@ from security.roles import BROKER_AVAILABILITY_FIELDS, Actor
 
 BrokerId = Annotated[str, Path(pattern=ID_PATTERN)]
 CallbackId = Annotated[str, Path(pattern=r"^cb_[0-9a-f]{16}$")]
-CLOSED = ("completed", "missed")
+CLOSED = ("completed", "missed", "cancelled", "closed")
 
 
 def callback_out(row: Callback) -> CallbackOut:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -148,6 +148,25 @@ async def move_callback(session: AsyncSession, callback_id: str, callback_at: da
         row.callback_at = as_utc(callback_at)
         row.status = "rescheduled"
         await session.commit()
+
+
+OPEN_CALLBACK = ("scheduled", "rescheduled")
+
+
+async def close_stray_callbacks(session: AsyncSession, key_prefix: str, keep: list[str], status: str) -> int:
+    """Give `status` to the open callbacks whose key starts with `key_prefix`, but for `keep`;
+    how many. Idempotent: a second run finds none open."""
+    stmt = (
+        update(Callback)
+        .where(Callback.idempotency_key.startswith(key_prefix, autoescape=True))
+        .where(Callback.status.in_(OPEN_CALLBACK))
+        .values(status=status)
+    )
+    if keep:
+        stmt = stmt.where(Callback.id.not_in(keep))
+    result = await session.execute(stmt)
+    await session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def set_callback_status(session: AsyncSession, callback_id: str, status: str) -> None:

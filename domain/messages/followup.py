@@ -90,6 +90,24 @@ class CallbackStatusRequest:
 
 
 @dataclass(frozen=True)
+class StrayCallbacksRequest:
+    """Close the callback rows one client run wrote (`key_prefix`: their idempotency keys' common
+    start) that are still open, but for the ids in `keep`: rows the run no longer stands behind.
+    `status`: "cancelled" after an opt-out, else "closed" (the run is over, nothing pending)."""
+
+    key_prefix: str
+    keep: list[str]
+    status: str = "closed"
+
+
+@dataclass(frozen=True)
+class CallbackCancelled:
+    """The client opted out: the broker's promised callback is off."""
+
+    reason: str = "opted_out"
+
+
+@dataclass(frozen=True)
 class BrokerAvailabilityRequest:
     broker_id: str
     at: datetime
