@@ -6,7 +6,8 @@ Runs each scenario on the time-skipping test server over real activities and a t
 database, with the scripted phone, and writes `histories/<generation>/<scenario>.json` for today's
 generation (CURRENT). A versioned workflow change starts a new generation directory; the older
 ones stay as they were recorded (`histories/*.json` is the generation before the lean
-lifecycle), because workflows of every generation may still be running. Never re-record to
+lifecycle), because workflows of every generation may still be running. A scenario added later
+is recorded from its generation on only. Never re-record to
 silence a replay failure. Payloads are encrypted with the development key ring, which the replay
 test uses too.
 """
@@ -22,23 +23,34 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from db.session import Database
 from domain.enums import CallbackOwner, CallResult, CallStatus, Outcome, Stage
-from domain.ids import outreach_workflow_id
-from domain.messages import CallingWindow, ClientTask, FrequencyCaps, RetryPolicySpec
+from domain.ids import campaign_workflow_id, outreach_workflow_id
+from domain.messages import (
+    CallingWindow,
+    CampaignInput,
+    CampaignSpec,
+    ClientTask,
+    FrequencyCaps,
+    RetryPolicySpec,
+)
 from security.keyring import KeyRing
 from security.payload_codec import data_converter
 from sim.scripted_phone import AskCallback, Book, EnterStage, OptOut, Step, answered_call, unanswered_call
 from tests.conftest import skip_to_calling_hours, start_test_env
 from tests.workflows.harness import running_world
+from workflows.campaign import CampaignWorkflow
 from workflows.outreach import ClientOutreachWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
-# The generation today's code records (workflows/outreach_patches.py LEAN_LIFECYCLE).
-CURRENT = HISTORIES / "lean-lifecycle"
-GENERATIONS = (HISTORIES, CURRENT)
+# The generation today's code records (workflows/outreach_patches.py CLOSE_STRAY_CALLBACKS);
+# `lean-lifecycle` was recorded before it, `histories/*.json` before the lean lifecycle.
+LEAN = HISTORIES / "lean-lifecycle"
+CURRENT = HISTORIES / "close-stray-callbacks"
+GENERATIONS = (HISTORIES, LEAN, CURRENT)
 CAMPAIGN = "camp-replay"
 CLIENT = "cli-1-00000"  # the first client the harness seeds
 WORKFLOW_ID = outreach_workflow_id(CAMPAIGN, CLIENT)
@@ -50,12 +62,21 @@ class Scenario:
     script: Callable[[str, int], Sequence[Step]]
     outcome: Outcome
     caps: FrequencyCaps = FrequencyCaps()
+    # Run as the one client of a CampaignWorkflow (dial permits, the slot back with the finish
+    # report) instead of started on its own.
+    via_campaign: bool = False
 
 
 def _callback_then_book(_client: str, attempt: int) -> Sequence[Step]:
     if attempt == 1:
         return answered_call(AskCallback(timedelta(hours=26)), result=CallResult.CALLBACK_REQUESTED)
     return answered_call(Book(), result=CallResult.SCHEDULED)
+
+
+def _no_answer_then_book(_client: str, attempt: int) -> Sequence[Step]:
+    if attempt == 1:
+        return unanswered_call(CallStatus.NO_ANSWER)
+    return answered_call(EnterStage(Stage.SCHEDULE), Book(), result=CallResult.SCHEDULED)
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -80,6 +101,17 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         Outcome.CALLBACK_SCHEDULED,
     ),
+    # Since close-stray-callbacks: a callback the caller then outweighs by opting out.
+    Scenario(
+        "callback_then_opt_out",
+        lambda _c, _a: answered_call(
+            AskCallback(timedelta(hours=5), CallbackOwner.BROKER), OptOut(), result=CallResult.OPTED_OUT
+        ),
+        Outcome.OPTED_OUT,
+    ),
+    # Since close-stray-callbacks: a campaign's client, no answer then booked (its dial permits,
+    # the retry's slot given back, the last slot back with the finish report).
+    Scenario("campaign_retry_then_booked", _no_answer_then_book, Outcome.SCHEDULED, via_campaign=True),
     # One dial a day: every retry is deferred by the compliance gate to the next local morning.
     Scenario(
         "gate_deferred_retries",
@@ -102,15 +134,37 @@ def task(caps: FrequencyCaps) -> ClientTask:
     )
 
 
+async def _run_campaign(client: Client, task_queue: str) -> None:
+    """The campaign over the one seeded client, to its end (the client's run is its child)."""
+    spec = CampaignSpec(
+        campaign_id=CAMPAIGN,
+        max_concurrent_calls=1,
+        dials_per_minute=600.0,
+        max_attempts=3,
+        window=CallingWindow(start_hour=0, end_hour=24),
+        retry=RetryPolicySpec(base_minutes=60, multiplier=2.0, max_minutes=600),
+    )
+    await client.execute_workflow(
+        CampaignWorkflow.run, CampaignInput(spec), id=campaign_workflow_id(CAMPAIGN), task_queue=task_queue
+    )
+
+
 async def record(scenario: Scenario, env: WorkflowEnvironment, workdir: Path) -> str:
     db = Database(f"sqlite+aiosqlite:///{workdir / f'{scenario.name}.db'}")
     await db.create_all()
     try:
         async with running_world(env.client, db, scenario.script, campaign_id=CAMPAIGN) as world:
             assert world.client_ids == [CLIENT]
-            handle = await world.client.start_workflow(
-                ClientOutreachWorkflow.run, task(scenario.caps), id=WORKFLOW_ID, task_queue=world.task_queue
-            )
+            if scenario.via_campaign:
+                await _run_campaign(world.client, world.task_queue)  # the client's run ended in it
+                handle = world.client.get_workflow_handle_for(ClientOutreachWorkflow.run, WORKFLOW_ID)
+            else:
+                handle = await world.client.start_workflow(
+                    ClientOutreachWorkflow.run,
+                    task(scenario.caps),
+                    id=WORKFLOW_ID,
+                    task_queue=world.task_queue,
+                )
             result = await handle.result()
             if result.outcome is not scenario.outcome:
                 raise RuntimeError(f"{scenario.name}: expected {scenario.outcome}, got {result.outcome}")
