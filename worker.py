@@ -160,27 +160,59 @@ def activity_definition(method: object) -> str | None:
     return definition.name if definition is not None else None
 
 
+# What one worker process runs (`gyde worker --only`): everything (None), or one side, so the
+# two scale apart. A workflow worker still runs its own local activities (the short writes to
+# our database run in the workflow task), so it registers the activities but polls no activity
+# task; an activity worker polls the main queue's activities and the dial queue.
+WORKER_ROLES = ("workflows", "activities")
+
+
 def build_workers(
-    client: Client, settings: Settings, adapters: Adapters, *, max_cached_workflows: int = 1000
+    client: Client,
+    settings: Settings,
+    adapters: Adapters,
+    *,
+    max_cached_workflows: int = 1000,
+    only: str | None = None,
 ) -> list[Worker]:
     """`max_cached_workflows=0` replays every workflow task from its history (the simulation
-    suite runs so, which turns any non-determinism into a failure at once)."""
+    suite runs so, which turns any non-determinism into a failure at once). `only`: one of
+    WORKER_ROLES, or None for both in this process."""
+    if only is not None and only not in WORKER_ROLES:
+        raise ValueError(f"unknown worker role {only!r}: expected one of {', '.join(WORKER_ROLES)}")
     main_activities, dial_activities = activities_by_queue(client, settings, adapters)
-    main = Worker(
-        client,
-        task_queue=settings.task_queue,
-        workflows=list(WORKFLOWS),
-        activities=main_activities,
-        max_cached_workflows=max_cached_workflows,
-        workflow_runner=WORKFLOW_RUNNER,
-        graceful_shutdown_timeout=timedelta(seconds=20),
-    )
+    shutdown = timedelta(seconds=20)
+    # A role's worker says so in every task it takes (the history's `identity`, the UI's workers).
+    identity = f"{client.identity}:{only}" if only else None
+    if only == "activities":
+        main = Worker(
+            client,
+            task_queue=settings.task_queue,
+            activities=main_activities,
+            graceful_shutdown_timeout=shutdown,
+            identity=identity,
+        )
+    else:
+        main = Worker(
+            client,
+            task_queue=settings.task_queue,
+            workflows=list(WORKFLOWS),
+            activities=main_activities,
+            no_remote_activities=only == "workflows",
+            max_cached_workflows=max_cached_workflows,
+            workflow_runner=WORKFLOW_RUNNER,
+            graceful_shutdown_timeout=shutdown,
+            identity=identity,
+        )
+    if only == "workflows":
+        return [main]
     dial = Worker(
         client,
         task_queue=dial_task_queue(settings.task_queue),
         activities=dial_activities,
         max_task_queue_activities_per_second=settings.dials_per_second,
-        graceful_shutdown_timeout=timedelta(seconds=20),
+        graceful_shutdown_timeout=shutdown,
+        identity=identity,
     )
     return [main, dial]
 

@@ -10,10 +10,20 @@ from typing import Any
 from cli.common import add_database_flag, insecure_start, run_async, settings_from, setup_process
 from settings import Settings
 
+# worker.WORKER_ROLES (not imported here: the CLI parses before it loads the SDK).
+ROLES = ("workflows", "activities")
+
 
 def add_parser(sub: Any) -> None:
     parser = sub.add_parser("worker", help="Run the Temporal worker (workflows + activities).")
     add_database_flag(parser)
+    parser.add_argument(
+        "--only",
+        choices=ROLES,
+        default=None,
+        help="run one side so each scales on its own: workflows (with their local activities) or "
+        "activities (the main queue's and the dial queue); default both",
+    )
     parser.add_argument("--temporal-address", default=None)
     parser.add_argument("--task-queue", default=None)
     parser.add_argument(
@@ -26,7 +36,7 @@ def add_parser(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
-async def serve(settings: Settings, health: tuple[str, int] | None = None) -> None:
+async def serve(settings: Settings, health: tuple[str, int] | None = None, only: str | None = None) -> None:
     import temporal_client
     from db.session import Database
     from observability.temporal_metrics import sdk_runtime, serve_metrics
@@ -51,7 +61,7 @@ async def serve(settings: Settings, health: tuple[str, int] | None = None) -> No
     await ensure_retention_schedule(
         client, task_queue=settings.task_queue, retention_days=settings.recording_retention_days
     )
-    workers = build_workers(client, settings, build_adapters(settings, db, telephony))
+    workers = build_workers(client, settings, build_adapters(settings, db, telephony), only=only)
     try:
         async with contextlib.AsyncExitStack() as stack:
             if health is not None:
@@ -74,5 +84,5 @@ def run(args: argparse.Namespace) -> int:
         return refused
     setup_process(settings, "worker")
     health = (args.health_host, args.health_port) if args.health_port is not None else None
-    run_async(serve(settings, health))
+    run_async(serve(settings, health, args.only))
     return 0

@@ -63,7 +63,10 @@ async def running_world(
     scheduling: Scheduling | None = None,
     crm: Crm | None = None,
     settings_overrides: dict[str, object] | None = None,
+    roles: Sequence[str | None] = (None,),
 ) -> AsyncIterator[World]:
+    """`roles`: the worker processes' roles (worker.WORKER_ROLES), each built as its own set of
+    workers; the default is one worker running both sides."""
     async with db.session() as session:
         seeded = await seed(session, brokers=1, clients=clients, seed_value=1)
         for client_id in seeded.client_ids:  # every test client is eligible for dental
@@ -86,7 +89,7 @@ async def running_world(
         email=LocalOutbox(db),
         scheduling=scheduling or LocalScheduling(db),
     )
-    workers = build_workers(client, settings, adapters)
+    workers = [worker for role in roles for worker in build_workers(client, settings, adapters, only=role)]
     stop = asyncio.Event()
     runner = asyncio.create_task(run_workers(workers, stop, handle_signals=False))
     try:
