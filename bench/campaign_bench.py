@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -63,20 +63,27 @@ def _read_json(path: str) -> dict[str, float]:
 
 @asynccontextmanager
 async def worker_process(
-    workdir: Path, mode: str, temporal_address: str, task_queue: str, database_url: str = ""
+    workdir: Path,
+    mode: str,
+    temporal_address: str,
+    task_queue: str,
+    database_url: str = "",
+    only: str | None = None,
 ) -> AsyncIterator[dict[str, float]]:
     """A bench worker child; the dict it yields is filled with its stats once it stopped."""
-    config = {
+    name = f"{mode}-{only}" if only else mode
+    config: dict[str, Any] = {
         "mode": mode,
+        "only": only,
         "temporal_address": temporal_address,
         "task_queue": task_queue,
         "database_url": database_url,
-        "ready_path": str(workdir / f"{mode}.ready"),
-        "stats_path": str(workdir / f"{mode}.stats.json"),
+        "ready_path": str(workdir / f"{name}.ready"),
+        "stats_path": str(workdir / f"{name}.stats.json"),
     }
-    path = workdir / f"{mode}.json"
+    path = workdir / f"{name}.json"
     path.write_text(json.dumps(config))
-    log = (workdir / f"{mode}.log").open("wb")
+    log = (workdir / f"{name}.log").open("wb")
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.campaign_worker", str(path), stdout=log, stderr=log
     )
@@ -87,7 +94,7 @@ async def worker_process(
                 break
             await asyncio.sleep(0.1)
         if proc.returncode is not None or not _exists(config["ready_path"]):
-            raise RuntimeError(f"bench worker ({mode}) did not start; see {workdir / (mode + '.log')}")
+            raise RuntimeError(f"bench worker ({name}) did not start; see {workdir / (name + '.log')}")
         yield stats
     finally:
         if proc.returncode is None:
@@ -95,6 +102,38 @@ async def worker_process(
             await proc.wait()
         log.close()
         stats.update(_read_json(config["stats_path"]))
+
+
+@asynccontextmanager
+async def worker_processes(
+    workdir: Path,
+    mode: str,
+    temporal_address: str,
+    task_queue: str,
+    database_url: str = "",
+    split: bool = False,
+) -> AsyncIterator[dict[str, float]]:
+    """One worker child, or with `split` two (workflows, activities: `gyde worker --only`). The
+    dict it yields is filled once they stopped: CPU summed, peak RSS of the larger, and each
+    side's own under `<role>_cpu_s` / `<role>_peak_rss_mb`."""
+    roles: tuple[str | None, ...] = ("workflows", "activities") if split else (None,)
+    combined: dict[str, float] = {}
+    parts: list[tuple[str | None, dict[str, float]]] = []
+    try:
+        async with AsyncExitStack() as stack:
+            for role in roles:
+                stats = await stack.enter_async_context(
+                    worker_process(workdir, mode, temporal_address, task_queue, database_url, only=role)
+                )
+                parts.append((role, stats))
+            yield combined
+    finally:
+        combined["cpu_s"] = round(sum(stats.get("cpu_s", 0.0) for _, stats in parts), 2)
+        combined["peak_rss_mb"] = max((stats.get("peak_rss_mb", 0.0) for _, stats in parts), default=0.0)
+        for role, stats in parts:
+            if role is not None:
+                combined[f"{role}_cpu_s"] = stats.get("cpu_s", 0.0)
+                combined[f"{role}_peak_rss_mb"] = stats.get("peak_rss_mb", 0.0)
 
 
 async def seed_campaign(database_url: str, campaign_id: str, clients: int, brokers: int, seed: int) -> None:
@@ -248,7 +287,9 @@ async def count_completed(client: Any, campaign_id: str) -> int:
     return 0
 
 
-async def bench_campaign(settings: Settings, clients: int, seed: int = 1) -> dict[str, Any]:
+async def bench_campaign(
+    settings: Settings, clients: int, seed: int = 1, split_workers: bool = False
+) -> dict[str, Any]:
     import temporal_client
 
     if clients < 1:
@@ -269,7 +310,9 @@ async def bench_campaign(settings: Settings, clients: int, seed: int = 1) -> dic
             await seed_campaign(database_url, campaign_id, clients, max(2, clients // 40), seed_value)
             client = await temporal_client.connect(local)
             queue = f"bench-lifecycle-{time.time_ns()}"
-            async with worker_process(workdir, "lifecycle", address, queue, database_url) as life:
+            async with worker_processes(
+                workdir, "lifecycle", address, queue, database_url, split_workers
+            ) as life:
                 life_s, summary = await asyncio.wait_for(
                     run_lifecycle(client, bench_spec(campaign_id, clients), queue), phase_timeout(clients)
                 )
@@ -281,7 +324,7 @@ async def bench_campaign(settings: Settings, clients: int, seed: int = 1) -> dic
                 1, round(counts["activities_per_client"] + counts["local_activities_per_client"])
             )
             bare_queue = f"bench-bare-{time.time_ns()}"
-            async with worker_process(workdir, "bare", address, bare_queue) as bare:
+            async with worker_processes(workdir, "bare", address, bare_queue, split=split_workers) as bare:
                 bare_s = await asyncio.wait_for(
                     run_bare(client, clients, activities, bare_queue), phase_timeout(clients)
                 )
@@ -315,4 +358,10 @@ async def bench_campaign(settings: Settings, clients: int, seed: int = 1) -> dic
         "outcomes": dict(sorted(summary.outcomes.items())),
         "histories_sampled": counts["histories_sampled"],
         "database": "postgresql" if database_url.startswith("postgresql") else "sqlite",
+        "worker_processes": 2 if split_workers else 1,
+        **{
+            f"worker_{key}": value
+            for key, value in life.items()
+            if key.startswith(("workflows_", "activities_"))
+        },
     }

@@ -14,6 +14,11 @@ PLOT_PATH = PROJECT_ROOT / "docs" / "campaign_bench.png"
 DATA_PATH = PROJECT_ROOT / "docs" / "campaign_bench.json"
 BEGIN = "<!-- campaign-bench:begin -->"
 END = "<!-- campaign-bench:end -->"
+# `--split-workers` runs (workflows and activities in processes of their own) have a table of
+# their own, one row per N, beside the one-process table.
+SPLIT_DATA_PATH = PROJECT_ROOT / "docs" / "campaign_bench_split.json"
+SPLIT_BEGIN = "<!-- campaign-bench-split:begin -->"
+SPLIT_END = "<!-- campaign-bench-split:end -->"
 COLUMNS = (
     ("clients", "clients"),
     ("completed", "completed"),
@@ -32,24 +37,32 @@ COLUMNS = (
 )
 
 
+SPLIT_COLUMNS = (
+    *COLUMNS[:11],
+    ("workflow side CPU s", "worker_workflows_cpu_s"),
+    ("activity side CPU s", "worker_activities_cpu_s"),
+    *COLUMNS[11:],
+)
+
+
 def load_rows(path: Path = DATA_PATH) -> dict[int, dict[str, Any]]:
     if not path.exists():
         return {}
     return {int(row["clients"]): row for row in json.loads(path.read_text(encoding="utf-8"))}
 
 
-def render_table(rows: dict[int, dict[str, Any]]) -> str:
-    head = "| " + " | ".join(title for title, _ in COLUMNS) + " |"
-    rule = "|" + "---|" * len(COLUMNS)
-    body = ["| " + " | ".join(str(rows[n].get(key, "")) for _, key in COLUMNS) + " |" for n in sorted(rows)]
+def render_table(rows: dict[int, dict[str, Any]], columns: tuple[tuple[str, str], ...] = COLUMNS) -> str:
+    head = "| " + " | ".join(title for title, _ in columns) + " |"
+    rule = "|" + "---|" * len(columns)
+    body = ["| " + " | ".join(str(rows[n].get(key, "")) for _, key in columns) + " |" for n in sorted(rows)]
     return "\n".join([head, rule, *body])
 
 
-def replace_section(text: str, table: str) -> str:
-    block = f"{BEGIN}\n{table}\n{END}"
-    if BEGIN in text and END in text:
-        before, rest = text.split(BEGIN, 1)
-        return before + block + rest.split(END, 1)[1]
+def replace_section(text: str, table: str, begin: str = BEGIN, end: str = END) -> str:
+    block = f"{begin}\n{table}\n{end}"
+    if begin in text and end in text:
+        before, rest = text.split(begin, 1)
+        return before + block + rest.split(end, 1)[1]
     return text.rstrip("\n") + "\n\n" + block + "\n"
 
 
@@ -81,10 +94,15 @@ def plot(rows: dict[int, dict[str, Any]], path: Path = PLOT_PATH) -> None:
     plt.close(fig)
 
 
-def write_campaign_table(result: dict[str, Any], doc: Path = DOC_PATH, data: Path = DATA_PATH) -> None:
-    """Record `result` as the row for its N, rewrite the table and the plot."""
+def write_campaign_table(result: dict[str, Any], doc: Path = DOC_PATH, data: Path | None = None) -> None:
+    """Record `result` as the row for its N, rewrite its table and (one-process runs) the plot."""
+    split = int(result.get("worker_processes", 1)) > 1
+    data = data or (SPLIT_DATA_PATH if split else DATA_PATH)
     rows = load_rows(data)
     rows[int(result["clients"])] = result
     data.write_text(json.dumps([rows[n] for n in sorted(rows)], indent=1) + "\n", encoding="utf-8")
-    doc.write_text(replace_section(doc.read_text(encoding="utf-8"), render_table(rows)), encoding="utf-8")
-    plot(rows, data.with_suffix(".png"))
+    table = render_table(rows, SPLIT_COLUMNS if split else COLUMNS)
+    begin, end = (SPLIT_BEGIN, SPLIT_END) if split else (BEGIN, END)
+    doc.write_text(replace_section(doc.read_text(encoding="utf-8"), table, begin, end), encoding="utf-8")
+    if not split:
+        plot(rows, data.with_suffix(".png"))

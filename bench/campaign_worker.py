@@ -1,7 +1,8 @@
 """The worker process of `gyde bench campaign`, run as a child so its CPU time and peak memory
 are its own: `python -m bench.campaign_worker CONFIG.json`. Mode "lifecycle" runs the product's
 workers (every workflow and activity) with the scripted phone in instant mode (each call's
-signals and updates are sent at once, no audio); mode "bare" runs the bare workflow. On SIGTERM
+signals and updates are sent at once, no audio); mode "bare" runs the bare workflow. `only` ("workflows" or "activities") runs one side of
+either, as `gyde worker --only` does (`gyde bench campaign --split-workers`). On SIGTERM
 it shuts down and writes {"cpu_s", "peak_rss_mb"} to the config's `stats_path`."""
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ async def lifecycle_workers(config: dict[str, Any]) -> tuple[list[Any], Any]:
         slot_finder=first_free_slot,
         step_delay=0.0,
     )
-    return build_workers(client, settings, build_adapters(settings, db, telephony=phone)), db
+    adapters = build_adapters(settings, db, telephony=phone)
+    return build_workers(client, settings, adapters, only=config.get("only")), db
 
 
 async def bare_workers(config: dict[str, Any]) -> list[Any]:
@@ -86,7 +88,18 @@ async def bare_workers(config: dict[str, Any]) -> list[Any]:
     # The same encrypting data converter as the lifecycle: payload cost is part of both.
     settings = Settings(_env_file=None, temporal_address=config["temporal_address"])  # type: ignore[call-arg]
     client = await temporal_client.connect(settings)
-    return [Worker(client, task_queue=config["task_queue"], workflows=[BareWorkflow], activities=[noop])]
+    only = config.get("only")  # the same split as the lifecycle's (worker.build_workers)
+    if only == "activities":
+        return [Worker(client, task_queue=config["task_queue"], activities=[noop])]
+    return [
+        Worker(
+            client,
+            task_queue=config["task_queue"],
+            workflows=[BareWorkflow],
+            activities=[noop],
+            no_remote_activities=only == "workflows",
+        )
+    ]
 
 
 def _write(path: str, text: str) -> None:

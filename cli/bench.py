@@ -182,6 +182,12 @@ def add_campaign_parser(bench_sub: Any) -> None:
     campaign.add_argument("--clients", type=int, default=1000, help="clients in the campaign (default 1000)")
     campaign.add_argument("--seed", type=int, default=1, help="seed of the generated clients")
     campaign.add_argument("--no-write", action="store_true", help="do not update docs/performance.md")
+    campaign.add_argument(
+        "--split-workers",
+        action="store_true",
+        help="workflows and activities in worker processes of their own (gyde worker --only), in "
+        "both phases; written to a table of its own",
+    )
     campaign.add_argument("--json", action="store_true", help="print one JSON object")
     campaign.set_defaults(func=run_campaign)
 
@@ -195,7 +201,7 @@ def run_campaign(args: argparse.Namespace) -> int:
         print("error: --clients must be at least 1", file=sys.stderr)
         return 2
     try:
-        result = run_async(bench_campaign(get_settings(), args.clients, args.seed))
+        result = run_async(bench_campaign(get_settings(), args.clients, args.seed, args.split_workers))
     except TimeoutError:
         print("error: a phase of the benchmark did not finish within its time limit", file=sys.stderr)
         return 1

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.campaign_bench import bench_campaign
-from bench.campaign_report import BEGIN, END, write_campaign_table
+from bench.campaign_report import BEGIN, END, SPLIT_BEGIN, SPLIT_END, write_campaign_table
 from cli.main import main
 from settings import Settings
 
@@ -48,6 +48,25 @@ async def test_three_clients_complete_and_are_counted(tmp_path: Path) -> None:
     assert len(rows) == 3 and rows[1].startswith("| 3 | 3 | 99.0 |")  # header, N=3, N=10
     assert [r["clients"] for r in json.loads(data.read_text())] == [3, 10]
     assert data.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+async def test_split_workers_run_both_sides_apart_and_get_their_own_table(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")
+    result = await bench_campaign(settings, 3, split_workers=True)
+    assert result["clients"] == result["completed"] == 3 and result["worker_processes"] == 2
+    sides = result["worker_workflows_cpu_s"], result["worker_activities_cpu_s"]
+    assert all(cpu > 0 for cpu in sides) and result["worker_cpu_s"] == pytest.approx(sum(sides), abs=0.02)
+
+    doc, data = tmp_path / "performance.md", tmp_path / "campaign_bench_split.json"
+    doc.write_text(f"# Performance\n{BEGIN}\nthe one-process table\n{END}\n")
+    write_campaign_table(result, doc, data)
+    text = doc.read_text()
+    assert "the one-process table" in text  # untouched
+    split_rows = [
+        line for line in text.split(SPLIT_BEGIN)[1].split(SPLIT_END)[0].splitlines() if line.startswith("| ")
+    ]
+    assert len(split_rows) == 2 and "workflow side CPU s" in split_rows[0]
+    assert not data.with_suffix(".png").exists()
 
 
 def test_bad_client_count_is_a_clear_error(capsys) -> None:  # type: ignore[no-untyped-def]
