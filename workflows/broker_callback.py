@@ -45,13 +45,13 @@ class BrokerCallbackWorkflow:
     async def run(self, task: BrokerCallbackTask) -> BrokerCallbackResult:
         wid = workflow.info().workflow_id
         while True:
+            if self._cancelled:  # woken by the signal: each wait below `continue`s to here
+                return await self._cancel()
             self._rescheduled = False
             round_ = self._reschedules
             remind_at = self._callback_at - timedelta(minutes=task.remind_minutes_before)
             self._show(f"callback at {self._callback_at.isoformat()}; reminder at {remind_at.isoformat()}")
             if await self._wait_until(remind_at):
-                if self._cancelled:
-                    return await self._cancel()
                 if self._completed:
                     break
                 continue
@@ -59,8 +59,6 @@ class BrokerCallbackWorkflow:
             self._status = "reminded"
             self._show(f"broker reminded; callback due {self._callback_at.isoformat()}")
             if await self._wait_until(self._callback_at + timedelta(minutes=task.grace_minutes)):
-                if self._cancelled:
-                    return await self._cancel()
                 if self._completed:
                     break
                 continue
@@ -82,8 +80,6 @@ class BrokerCallbackWorkflow:
             self._status = "escalated"
             self._show("missed: escalated to the broker's CRM tasks")
             if await self._wait_until(workflow.now() + FOLLOW_UP_AFTER_ESCALATION):
-                if self._cancelled:
-                    return await self._cancel()
                 if self._completed:
                     break
                 continue

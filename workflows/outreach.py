@@ -457,9 +457,8 @@ class ClientOutreachWorkflow:
     async def _hand_to_broker(self, at: datetime) -> CallbackConfirmation:
         """The broker calls the client personally: a callback record plus its own workflow."""
         confirmation = await self._record_callback(at, CallbackOwner.BROKER)
-        if not self._s.broker_callback_started:
+        if self._s.broker_callback_workflow_id is None:
             started = await fx.start_broker_callback(self._s.task, confirmation, self._s.attempt)
-            self._s.broker_callback_started = True
             self._s.broker_callback_workflow_id = started
             self._s.broker_callback_id = confirmation.callback_id
         return confirmation

@@ -87,12 +87,17 @@ LOCAL_ATTEMPT = timedelta(seconds=5)
 LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_attempts=3)
 
 
+def _failure(err: FailureError) -> BaseException | None:
+    """What failed: a regular activity's cause, or a local activity's failure as raised."""
+    return err.cause if isinstance(err, ActivityError) else err
+
+
 def worth_a_regular_try(err: FailureError) -> bool:
     """Local tries that ran out (timed out, or a retryable error on the last) are worth the
     regular activity; a refusal (non-retryable) or a cancellation is not. The SDK raises a
     local activity's last failure as it is (an ApplicationError, not wrapped in an
     ActivityError as a regular activity's is), so both shapes are read."""
-    inner = err.cause if isinstance(err, ActivityError) else err
+    inner = _failure(err)
     if isinstance(inner, CancelledError):
         return False
     return not (isinstance(inner, ApplicationError) and inner.non_retryable)
@@ -117,7 +122,7 @@ async def _in_worker(patch_id: str, method: Any, arg: Any, summary: str) -> Any:
             if not worth_a_regular_try(err):
                 raise
             # The failure's kind only: its message stays in the (encrypted) history.
-            kind = type(err.cause if isinstance(err, ActivityError) else err).__name__
+            kind = type(_failure(err)).__name__
             workflow.logger.warning("%s: local try failed (%s), now as an activity", summary, kind)
     return await workflow.execute_activity_method(
         method, arg, summary=summary, start_to_close_timeout=SHORT, retry_policy=DEFAULT_RETRY

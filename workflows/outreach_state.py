@@ -107,7 +107,6 @@ class OutreachState:
     callback_seq: int = 0
     callback_due: bool = False  # the next dial is a callback the client asked for (dials first)
     ai_callbacks: int = 0
-    broker_callback_started: bool = False
     # The broker's callback workflow this run started and the callback row it owns.
     broker_callback_workflow_id: str | None = None
     broker_callback_id: str | None = None
