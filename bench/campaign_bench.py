@@ -38,6 +38,24 @@ def in_memory(command: list[str]) -> list[str]:
     return command[:at] + command[at + 2 :]
 
 
+def session_cpu_seconds(session_id: int) -> float:
+    """CPU seconds (user + system) of every live process in a session: the dev server runs
+    under a launcher, so the server's cost is its whole session's (Linux /proc; 0 elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we read
+        if int(fields[3]) == session_id:  # fields after the name: state, ppid, pgrp, session
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def phase_timeout(clients: int) -> float:
     """Give up on a phase (a stuck worker, a failing workflow task) instead of waiting forever."""
     return 300.0 + clients * 3.0
@@ -309,6 +327,8 @@ async def bench_campaign(
             await supervisor.start(Service("temporal", command, port, restart=False), ready_within=90)
             await seed_campaign(database_url, campaign_id, clients, max(2, clients // 40), seed_value)
             client = await temporal_client.connect(local)
+            server_session = supervisor.processes["temporal"].pid
+            server_cpu = [session_cpu_seconds(server_session)]
             queue = f"bench-lifecycle-{time.time_ns()}"
             async with worker_processes(
                 workdir, "lifecycle", address, queue, database_url, split_workers
@@ -316,6 +336,7 @@ async def bench_campaign(
                 life_s, summary = await asyncio.wait_for(
                     run_lifecycle(client, bench_spec(campaign_id, clients), queue), phase_timeout(clients)
                 )
+            server_cpu.append(session_cpu_seconds(server_session))
             completed = await count_completed(client, campaign_id)
             from domain.ids import campaign_workflow_id
 
@@ -324,10 +345,12 @@ async def bench_campaign(
                 1, round(counts["activities_per_client"] + counts["local_activities_per_client"])
             )
             bare_queue = f"bench-bare-{time.time_ns()}"
+            server_cpu.append(session_cpu_seconds(server_session))
             async with worker_processes(workdir, "bare", address, bare_queue, split=split_workers) as bare:
                 bare_s = await asyncio.wait_for(
                     run_bare(client, clients, activities, bare_queue), phase_timeout(clients)
                 )
+            server_cpu.append(session_cpu_seconds(server_session))
         finally:
             await supervisor.stop()
     clients_per_s = completed / life_s if life_s else 0.0
@@ -355,6 +378,8 @@ async def bench_campaign(
         "bare_activities_per_workflow": activities,
         "bare_worker_cpu_s": bare.get("cpu_s", 0.0),
         "bare_worker_peak_rss_mb": bare.get("peak_rss_mb", 0.0),
+        "server_cpu_s": round(server_cpu[1] - server_cpu[0], 2),
+        "bare_server_cpu_s": round(server_cpu[3] - server_cpu[2], 2),
         "outcomes": dict(sorted(summary.outcomes.items())),
         "histories_sampled": counts["histories_sampled"],
         "database": "postgresql" if database_url.startswith("postgresql") else "sqlite",

@@ -25,9 +25,8 @@ _DAY_MONTH_YEAR = re.compile(
 _YEAR_MONTH_DAY = re.compile(
     rf"\b(\d{{4}}),?\s+(?:on\s+)?(?:the\s+)?({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b"
 )
-_MONTH_DAY = re.compile(
-    rf"\b({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b|\b(\d{{1,2}}){_ORD}\s+(?:of\s+|de\s+)?({MONTH_PATTERN})"
-)
+_MONTH_THEN_DAY = re.compile(rf"\b({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b")
+_DAY_THEN_MONTH = re.compile(rf"\b(\d{{1,2}}){_ORD}\s+(?:of\s+|de\s+)?({MONTH_PATTERN})")
 _YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
 _SHORT_YEAR = re.compile(r"(?:'|\bborn in |\bin the year |\byear )(\d{2})\b")  # "born in '61"
 _DATEPARSER_SETTINGS = {
@@ -124,15 +123,17 @@ def _parse_once(text: str, today: date) -> date | None:
 
 def _month_day_and_year(spoken: str, today: date) -> date | None:
     """'born in 1961, on March 4th' - the parts said apart."""
-    md = _MONTH_DAY.search(spoken)
     year = _YEAR.search(spoken) or _SHORT_YEAR.search(spoken)
-    if not md or not year:
+    if not year:
         return None
-    if md.group(1):
-        month, day = _month(md.group(1)), int(md.group(2))
-    else:
-        month, day = _month(md.group(4)), int(md.group(3))
-    return _make(int(year.group(1)), month, day, today)
+    # Both readings, each where it matches: in "1956 56 may 18th" '56 may' is no day, 'may 18th' is.
+    said = [(_month(m.group(1)), int(m.group(2))) for m in _MONTH_THEN_DAY.finditer(spoken)]
+    said += [(_month(m.group(2)), int(m.group(1))) for m in _DAY_THEN_MONTH.finditer(spoken)]
+    for month, day in said:
+        found = _make(int(year.group(1)), month, day, today)
+        if found:
+            return found
+    return None
 
 
 def _with_dateparser(spoken: str, today: date) -> date | None:

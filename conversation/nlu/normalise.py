@@ -218,6 +218,10 @@ _ASR_JOINS = tuple(
         (r"\b(that'?s|that is|this is|it'?s|it is) a one\b", r"\1 the one"),  # "that's a one"
         (r"\bon a (line|phone)\b", r"on the \1"),  # "she's on a line"
         (r"\bin a flesh\b", "in the flesh"),
+        # "list" heard as 'lisp'/'liszt' (too short for repair.py's fuzzy match), or as 'least'
+        # only where a list is what one is taken off or put on.
+        (r"\b(your|the|this|that|ur|a|calling|call|contact|mailing|phone) (?:lisp|liszt|lyst)\b", r"\1 list"),
+        (r"\b(off|from|on) (your|the|ur) (?:least|lest)\b", r"\1 \2 list"),
         (r"\ban? (later|earlier|first|second|last|latter|former) (one|option|time|slot)\b", r"the \1 \2"),
         (r"\b(about|that is|thats|that's|sounds|all|yeah|yes|is)((?: (?:er|uh|um))?) write\b", r"\1\2 right"),
         (r"^write\b", "right"),  # "right" heard as "write"
@@ -273,6 +277,10 @@ _PREDICATIVE = frozenset(
 _LIKE_IS_A_VERB = frozenset(
     "i you we they would d really also just look looks sound sounds seem seems feel feels".split()
 )
+_CALLING = frozenset(
+    "call calls calling called ring ringing phone phoning contact contacting text texting email "
+    "emailing bother bothering".split()
+)
 _IMPERATIVE = frozenset(
     "leave take put remove book pencil sign count cross scratch lock give stop quit".split()
 )
@@ -312,6 +320,8 @@ def _filler_like(before: list[str], following: str) -> bool:
         )
         # "leave like me alone", "put like me down": a verb then its object
         or previous in _IMPERATIVE
+        # "don't calling like me", "stop ringing like us": a call, then who is called
+        or (previous in _CALLING and following in ("me", "us", "here", "again", "anymore"))
     )
 
 

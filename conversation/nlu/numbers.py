@@ -50,8 +50,9 @@ def digits(text: str) -> str:
     text = alpha2digit(text, "en", threshold=0)
     text = re.sub(r"\b(?:oh|o|zero)\s+(\d)\b", r"0\1", text)  # "nine oh five" -> "9 05"
     # "19 61" / "19 05" -> "1961"; "20 10" -> "2010" (a century then two digits is one year)
-    # ... but "09 20 19 62" (a month, the 20th) is 1962, not 2019 then 62.
-    text = re.sub(r"(?<=\d )20\s+(19|20)\s+(\d{2})\b", r"20 \1\2", text)
+    # ... but "09 20 19 62" (a month, the 20th) is 1962, not 2019 then 62, and "may 18 19 56"
+    # (the 18th) is 1956: before a century and two digits, a day is a day.
+    text = re.sub(r"\b(1[89]|20)\s+(19|20)\s+(\d{2})\b", r"\1 \2\3", text)
     text = re.sub(r"\b(1[89]|20)\s+(\d{2})\b(?!\s*(?:am|pm|a\.m|p\.m|o'?clock))", r"\1\2", text)
     text = re.sub(
         r"\b(1[89]|20)\s+hundred(?:\s+and)?\s+(\d{1,2})\b",

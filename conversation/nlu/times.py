@@ -98,6 +98,8 @@ class TimeRequest:
     part: str | None = None
     delay: timedelta | None = None
     next_week: bool = False
+    # "twelve twelve p.m.": 12:12, or the hour said twice. Both are read; an exact match wins.
+    hour_said_twice: bool = False
 
     @property
     def empty(self) -> bool:
@@ -108,7 +110,10 @@ class TimeRequest:
         if self.days and local.date() not in self.days:
             return False
         if self.clock is not None:
-            return (local.hour, local.minute) == (self.clock.hour, self.clock.minute)
+            said = (local.hour, local.minute)
+            return said == (self.clock.hour, self.clock.minute) or (
+                self.hour_said_twice and said == (self.clock.hour, 0)
+            )
         if self.earliest is not None and local.time() < self.earliest:
             return False
         return not (self.latest is not None and local.time() >= self.latest)
@@ -293,6 +298,7 @@ def parse_time_request(text: str, today: date) -> TimeRequest:
     spoken = re.sub(r"\b(\d{1,2}) y media\b", r"\1:30", spoken)  # Spanish: "las cuatro y media"
     spoken = re.sub(r"\b(\d{1,2}) y cuarto\b", r"\1:15", spoken)
     spoken = re.sub(r"\b(\d{1,2}) \1(?= ?o'? ?clock\b)", r"\1", spoken)  # "ten ten o'clock": a stammer
+    spoken = re.sub(r"\b(\d{1,2}) \1 (?=[0-5]\d\b)", r"\1 ", spoken)  # "twelve twelve thirty": 12:30
     part_match = _PART.search(spoken)
     part = part_match.group(1) if part_match else None
     days, next_week = _days(spoken, today)
@@ -328,4 +334,11 @@ def parse_time_request(text: str, today: date) -> TimeRequest:
         part=part,
         delay=_delay(spoken),
         next_week=next_week,
+        hour_said_twice=bool(clock and _said_twice(spoken, clock[0], clock[1])),
     )
+
+
+def _said_twice(spoken: str, hour: int, minute: int) -> bool:
+    """The minutes repeat the hour as it was said ('10 10 am', '12 12 pm')."""
+    twelve = hour % 12 or 12
+    return minute == twelve and bool(re.search(rf"\b{twelve}[ :]{twelve}\b(?! ?\d)", spoken))

@@ -163,7 +163,10 @@ class SchedulingFlow(PolicyBase):
         day = wanted_days[0] if wanted_days else self._next_day_with(request.clock)
         near = datetime.combine(day, request.clock, self._zone).astimezone(UTC)
         slots = await self._availability(date_range=within, near=near.isoformat()) or []
-        exact = [s for s in slots if request.allows(self.local(s))]
+        exact = sorted(  # 'twelve twelve': a 12:12 slot before the 12:00 one
+            (s for s in slots if request.allows(self.local(s))),
+            key=lambda s: self.local(s).minute != request.clock.minute,  # type: ignore[union-attr]
+        )
         if exact:
             return await self.choose(exact[0])
         slots = self._open(slots)

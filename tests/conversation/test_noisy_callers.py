@@ -35,6 +35,9 @@ def intents(text: str) -> frozenset[Intent]:
         "i'm not interested and i don't er want too be contacted again",
         "well, stop calling me",
         "put me on the do like not call list",
+        "I want to be taken taken off your lisp",  # 'list' misheard, too short for the fuzzy repair
+        "take me off the least",
+        "I already already told you um don't um calling like me",
     ],
 )
 def test_opt_outs_through_noise(text: str) -> None:
@@ -48,6 +51,7 @@ def test_opt_outs_through_noise(text: str) -> None:
         "i have two kids",
         "i need two appointments",
         "i like it",
+        "that's the least I can do",
     ],
 )
 def test_not_opt_outs_through_noise(text: str) -> None:
@@ -119,6 +123,11 @@ def test_a_nickname_is_a_name_correction(text: str, name: str) -> None:
         ("twenty-six november nineteen eighty eighty", date(1980, 11, 26)),
         # the 20th, then the year: not 2019
         ("the birthday's zero nine twenty nineteen sixty-two", date(1962, 9, 20)),
+        # the 18th, then the year: not 1819 then 56
+        ("like birthday's zero five eighteen nineteen fifty-six", date(1956, 5, 18)),
+        ("may eighteen nineteen fifty six", date(1956, 5, 18)),
+        # a stammered year before the month: '56 may' is no day, 'may eighteenth' is
+        ("francisco um hernández nineteen fiftysix fifty-six may eighteenth", date(1956, 5, 18)),
     ],
 )
 def test_dates_of_birth_through_noise(text: str, expected: date) -> None:
@@ -132,10 +141,29 @@ def test_dates_of_birth_through_noise(text: str, expected: date) -> None:
         ("Saturday round about half uh past eleven in the morning is best", time(11, 30)),
         ("could you try again ten ten o'clock in the morning on tomorrow", time(10, 0)),
         ("ten ten in the morning", time(10, 10)),  # without o'clock it may be ten past ten
+        ("friday at twelve twelve thirty pm", time(12, 30)),  # the hour said twice, then minutes
     ],
 )
 def test_clock_times_through_noise(text: str, clock: time) -> None:
     assert parse_time_request(text, TODAY).clock == clock
+
+
+@pytest.mark.parametrize(
+    ("text", "twice"),
+    [
+        ("twelve twelve pm", True),
+        ("ten ten in the morning", True),
+        ("twelve fifteen pm", False),
+        ("nine oh nine", False),
+    ],
+)
+def test_an_hour_said_twice_also_reads_as_the_hour(text: str, twice: bool) -> None:
+    """'twelve twelve p.m.' may be 12:12 or a stammered noon: a slot at either fits."""
+    request = parse_time_request(text, TODAY)
+    assert request.clock is not None
+    on_the_hour = datetime.combine(TODAY, time(request.clock.hour))
+    assert request.allows(datetime.combine(TODAY, request.clock))
+    assert request.allows(on_the_hour) is twice
 
 
 # Whole conversations: run by tests/conversation/test_policy_flows.py with its own flows.
@@ -155,6 +183,19 @@ NOISY_FLOWS: list[tuple[str, tuple[str, ...], CallResult]] = [
     ("she's on a line", ("she's on a line", V, "no thanks"), CallResult.DECLINED),
     ("in a flesh", ("in a flesh", V, "no thanks"), CallResult.DECLINED),
 ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("said", "utc_hour"), [("tuesday at twelve twelve pm", 17), ("tuesday at ten ten a.m.", 15)]
+)
+async def test_an_hour_said_twice_books_that_hour(said: str, utc_hour: int) -> None:
+    """No slot at 12:12; 'twelve twelve p.m.' is read as noon, confirmed back, then booked."""
+    lines = ("yes", V, "sure", "just me", said, "yes")
+    result = await run_persona(Persona("hour twice", lines, CallResult.SCHEDULED))
+    assert result.outcome is CallResult.SCHEDULED, result.transcript
+    booked = next(a for a in result.actions if a.name == "schedule_appointment" and a.ok)
+    start = datetime.fromisoformat(booked.arguments["slot_start"]).astimezone(UTC)
+    assert (start.day, start.hour, start.minute) == (1, utc_hour, 0), result.transcript
 
 
 async def test_any_time_after_a_bound_is_not_the_first_slot_offered() -> None:

@@ -6,11 +6,14 @@ input is a clear error."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from bench.campaign_bench import bench_campaign
+from bench.campaign_bench import bench_campaign, session_cpu_seconds
 from bench.campaign_report import BEGIN, END, SPLIT_BEGIN, SPLIT_END, write_campaign_table
 from cli.main import main
 from settings import Settings
@@ -36,6 +39,8 @@ async def test_three_clients_complete_and_are_counted(tmp_path: Path) -> None:
     assert result["campaign_history_events_max"] > 0
     assert result["clients_per_s"] > 0 and result["bare_workflows_per_s"] > 0
     assert result["worker_cpu_s"] > 0 and result["worker_peak_rss_mb"] > 20
+    # the dev server's own CPU in each phase (a launcher and the server, one session)
+    assert result["server_cpu_s"] > 0 and result["bare_server_cpu_s"] > 0
 
     doc, data = tmp_path / "performance.md", tmp_path / "campaign_bench.json"
     doc.write_text("# Performance\n")
@@ -137,3 +142,20 @@ async def test_the_bare_phase_holds_no_more_result_waits_than_its_gate(
 
     await campaign_bench.run_bare(Client(), clients=60, activities=3, task_queue="q")
     assert most == 5
+
+
+def test_session_cpu_counts_only_that_sessions_processes() -> None:
+    """A busy child in a session of its own is counted for that session and for no other."""
+    burn = (
+        "import time\nend = time.process_time() + 0.5\nwhile time.process_time() < end: pass\ntime.sleep(30)"
+    )
+    busy = subprocess.Popen([sys.executable, "-c", burn], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while session_cpu_seconds(busy.pid) < 0.4 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert session_cpu_seconds(busy.pid) >= 0.4
+        assert session_cpu_seconds(2**22 + 12345) == 0.0  # no such session
+    finally:
+        busy.kill()
+        busy.wait()
