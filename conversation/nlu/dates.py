@@ -14,16 +14,22 @@ from conversation.nlu.normalise import asr_joins, fold
 from conversation.nlu.numbers import MONTH_PATTERN, MONTHS, digits
 
 _ORD = r"(?:st|nd|rd|th|er|o|a)?"
+# A year: four digits, or two not followed by four ("june 24th 19 1950": a stammered century).
+_YEAR_DIGITS = r"(\d{4}|\d{2}(?!\s+\d{4}\b))\b"
 _NUMERIC = re.compile(r"(?<![\d:])(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*,?\s*[/.\- ]?\s*(\d{2}|\d{4})(?![\d:])")
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _MONTH_DAY_YEAR = re.compile(
-    rf"\b({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b,?\s*(?:of\s+|de\s+|in\s+)?'?(\d{{4}}|\d{{2}})\b"
+    rf"\b({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b,?\s*(?:of\s+|de\s+|in\s+)?'?{_YEAR_DIGITS}"
 )
 _DAY_MONTH_YEAR = re.compile(
-    rf"\b(\d{{1,2}}){_ORD}\s+(?:day\s+)?(?:of\s+|de\s+)?({MONTH_PATTERN}),?\s*(?:of\s+|de\s+|del\s+|in\s+)?'?(\d{{4}}|\d{{2}})\b"
+    rf"\b(\d{{1,2}}){_ORD}\s+(?:day\s+)?(?:of\s+|de\s+)?({MONTH_PATTERN}),?\s*(?:of\s+|de\s+|del\s+|in\s+)?'?{_YEAR_DIGITS}"
 )
 _YEAR_MONTH_DAY = re.compile(
     rf"\b(\d{{4}}),?\s+(?:on\s+)?(?:the\s+)?({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b"
+)
+# "the 24th of june 19 1950": the day came first, so '19' before 1950 is a stammered century.
+_CENTURY_SAID_TWICE = re.compile(
+    rf"\b(\d{{1,2}}{_ORD}\s+(?:day\s+)?(?:of\s+|de\s+)?{MONTH_PATTERN}),?\s+(19|20)\s+(\2\d{{2}})\b"
 )
 _MONTH_THEN_DAY = re.compile(rf"\b({MONTH_PATTERN})\s+(?:the\s+)?(\d{{1,2}}){_ORD}\b")
 _DAY_THEN_MONTH = re.compile(rf"\b(\d{{1,2}}){_ORD}\s+(?:of\s+|de\s+)?({MONTH_PATTERN})")
@@ -85,7 +91,7 @@ def _numbers(spoken: str) -> int:
 
 
 def _parse_once(text: str, today: date) -> date | None:
-    spoken = digits(text)
+    spoken = _CENTURY_SAID_TWICE.sub(r"\1 \3", digits(text))
     for match in _ISO.finditer(spoken):
         found = _make(int(match.group(1)), int(match.group(2)), int(match.group(3)), today)
         if found:

@@ -277,10 +277,7 @@ _PREDICATIVE = frozenset(
 _LIKE_IS_A_VERB = frozenset(
     "i you we they would d really also just look looks sound sounds seem seems feel feels".split()
 )
-_CALLING = frozenset(
-    "call calls calling called ring ringing phone phoning contact contacting text texting email "
-    "emailing bother bothering".split()
-)
+_CALLING = frozenset("call ring phone contact text email bother".split())  # lemmas
 _IMPERATIVE = frozenset(
     "leave take put remove book pencil sign count cross scratch lock give stop quit".split()
 )
@@ -309,7 +306,7 @@ def _filler_like(before: list[str], following: str) -> bool:
         # "no like one called Maria lives here"
         or (previous == "no" and following in ("one", "body"))
         # "do not like call me Robert", "i don't like want to": "like" never takes a bare verb
-        or following in _BARE_VERBS
+        or lemma(following) in _BARE_VERBS  # 'cal', 'callin' as well
         # "am I speaking like to a real person", "... to like a real person"
         or (previous in _TALKING and following in ("to", "with"))
         or (previous in ("to", "with") and earlier in _TALKING)
@@ -321,7 +318,7 @@ def _filler_like(before: list[str], following: str) -> bool:
         # "leave like me alone", "put like me down": a verb then its object
         or previous in _IMPERATIVE
         # "don't calling like me", "stop ringing like us": a call, then who is called
-        or (previous in _CALLING and following in ("me", "us", "here", "again", "anymore"))
+        or (lemma(previous) in _CALLING and following in ("me", "us", "here", "again", "anymore"))
     )
 
 

@@ -38,6 +38,7 @@ def intents(text: str) -> frozenset[Intent]:
         "I want to be taken taken off your lisp",  # 'list' misheard, too short for the fuzzy repair
         "take me off the least",
         "I already already told you um don't um calling like me",
+        "don't keep ringing like us",
     ],
 )
 def test_opt_outs_through_noise(text: str) -> None:
@@ -48,6 +49,7 @@ def test_opt_outs_through_noise(text: str) -> None:
     "text",
     [
         "do not like call me maria it's mary",  # a name correction with a filler inside
+        "don't like cal me Maria, it's Mary",  # ... and 'call' misspelt
         "i have two kids",
         "i need two appointments",
         "i like it",
@@ -128,6 +130,10 @@ def test_a_nickname_is_a_name_correction(text: str, name: str) -> None:
         ("may eighteen nineteen fifty six", date(1956, 5, 18)),
         # a stammered year before the month: '56 may' is no day, 'may eighteenth' is
         ("francisco um hernández nineteen fiftysix fifty-six may eighteenth", date(1956, 5, 18)),
+        # the day, the month, then the century said twice; and the same words as a day of the month
+        ("e- elizabeth delacroix the twenty-fourth of june nineteen nineteen fifty", date(1950, 6, 24)),
+        ("born June twenty-fourth nineteen nineteen fifty", date(1950, 6, 24)),
+        ("june nineteen nineteen fifty", date(1950, 6, 19)),
     ],
 )
 def test_dates_of_birth_through_noise(text: str, expected: date) -> None:
@@ -180,6 +186,7 @@ NOISY_FLOWS: list[tuple[str, tuple[str, ...], CallResult]] = [
     ("lock it in", ("yes", V, "sure", "just me", "the first one", "lock lock it in"), CallResult.SCHEDULED),
     ("callback at the greeting", ("get back to me Friday, 10", "that's a one"), CallResult.CALLBACK_REQUESTED),
     ("nickname at the greeting", ("my friends call me Mari", V, "no thanks"), CallResult.DECLINED),
+    ("misspelt name correction", ("don't like cal me Maria, it's Mari", V, "no thanks"), CallResult.DECLINED),
     ("she's on a line", ("she's on a line", V, "no thanks"), CallResult.DECLINED),
     ("in a flesh", ("in a flesh", V, "no thanks"), CallResult.DECLINED),
 ]  # fmt: skip
