@@ -32,6 +32,8 @@ COLUMNS = (
     ("campaign history max", "campaign_history_events_max"),
     ("worker CPU s", "worker_cpu_s"),
     ("worker peak RSS MB", "worker_peak_rss_mb"),
+    ("server CPU s", "server_cpu_s"),  # the dev server's, lifecycle phase, then bare phase
+    ("bare server CPU s", "bare_server_cpu_s"),
     ("duration s", "duration_s"),
     ("database", "database"),
 )

@@ -215,9 +215,11 @@ _ASR_JOINS = tuple(
         (r"\b(mon|fri|satur|sun) day\b", r"\1day"),
         (r"\bduh\b", "the"),  # "give me duh later time"
         (r"\ban? other (?=one|time|day|slot)", "the other "),  # "a other one": 'the' misheard
-        (r"\b(that'?s|that is|this is|it'?s|it is) a one\b", r"\1 the one"),  # "that's a one"
+        # "that's a one", "that's like a one"
+        (r"\b(that'?s|that is|this is|it'?s|it is)((?: (?:like|um|uh|er|erm))?) a one\b", r"\1\2 the one"),
         (r"\bon a (line|phone)\b", r"on the \1"),  # "she's on a line"
         (r"\bin a flesh\b", "in the flesh"),
+        (r"^a one and only\b", "the one and only"),
         # "list" heard as 'lisp'/'liszt' (too short for repair.py's fuzzy match), or as 'least'
         # only where a list is what one is taken off or put on.
         (r"\b(your|the|this|that|ur|a|calling|call|contact|mailing|phone) (?:lisp|liszt|lyst)\b", r"\1 list"),
@@ -278,6 +280,7 @@ _LIKE_IS_A_VERB = frozenset(
     "i you we they would d really also just look looks sound sounds seem seems feel feels".split()
 )
 _CALLING = frozenset("call ring phone contact text email bother".split())  # lemmas
+_WHICH_OF = frozenset("other first second third last later earlier next latter former".split())
 _IMPERATIVE = frozenset(
     "leave take put remove book pencil sign count cross scratch lock give stop quit".split()
 )
@@ -319,6 +322,10 @@ def _filler_like(before: list[str], following: str) -> bool:
         or previous in _IMPERATIVE
         # "don't calling like me", "stop ringing like us": a call, then who is called
         or (lemma(previous) in _CALLING and following in ("me", "us", "here", "again", "anymore"))
+        # "that would be like me": who is speaking, not a likeness
+        or (previous == "be" and following in ("me", "us", "him", "her", "them"))
+        # "the other like one", "the first like option": which of the offered
+        or (previous in _WHICH_OF and following in ("one", "ones", "option", "slot", "time"))
     )
 
 
@@ -422,6 +429,8 @@ def normalise_utterance(raw: str) -> Utterance:
     text = _expand(text)
     text = _FILLERS.sub(" ", asr_joins(text))
     words = _drop_filler_like(_destutter(_WORD.findall(text)))
+    # The joins once more, now that no filler stands inside them ("on um a line", "like a one").
+    words = _WORD.findall(asr_joins(" ".join(words)))
     words = _destutter([part.replace("'", "") for word in words for part in word.split("-") if part])
     return Utterance(raw=raw, folded=folded, words=tuple(words), lemmas=tuple(lemma(w) for w in words))
 

@@ -71,6 +71,9 @@ def test_not_opt_outs_through_noise(text: str) -> None:
         ("no like one called Maria lives here", Intent.WRONG_PERSON, Intent.AFFIRM),
         ("I don't like know any Maria", Intent.WRONG_PERSON, Intent.AFFIRM),
         ("not like interested", Intent.DECLINE, Intent.AFFIRM),
+        ("she's on um a line", Intent.SELF_ID, Intent.WRONG_PERSON),
+        ("a one and only", Intent.SELF_ID, Intent.WRONG_PERSON),
+        ("that er would be like me", Intent.SELF_ID, Intent.WRONG_PERSON),
     ],
 )
 def test_what_the_noise_hid(text: str, wanted: Intent, unwanted: Intent) -> None:
@@ -185,10 +188,16 @@ NOISY_FLOWS: list[tuple[str, tuple[str, ...], CallResult]] = [
     ("a other one", ("yes", V, "sure", "just me", "a other one like please", "yes"), CallResult.SCHEDULED),
     ("lock it in", ("yes", V, "sure", "just me", "the first one", "lock lock it in"), CallResult.SCHEDULED),
     ("callback at the greeting", ("get back to me Friday, 10", "that's a one"), CallResult.CALLBACK_REQUESTED),
+    ("like a one", ("get back to me Friday, 10", "that's like a one"), CallResult.CALLBACK_REQUESTED),
     ("nickname at the greeting", ("my friends call me Mari", V, "no thanks"), CallResult.DECLINED),
     ("misspelt name correction", ("don't like cal me Maria, it's Mari", V, "no thanks"), CallResult.DECLINED),
     ("she's on a line", ("she's on a line", V, "no thanks"), CallResult.DECLINED),
     ("in a flesh", ("in a flesh", V, "no thanks"), CallResult.DECLINED),
+    # a filler inside the misheard words, or beside who is speaking and which slot
+    ("on um a line", ("she's on um a line", V, "no thanks"), CallResult.DECLINED),
+    ("a one and only", ("a one and only", V, "no thanks"), CallResult.DECLINED),
+    ("would be like me", ("that er would be like me", V, "no thanks"), CallResult.DECLINED),
+    ("the other like one", ("yes", V, "sure", "just me", "the other like one please", "yes"), CallResult.SCHEDULED),
 ]  # fmt: skip
 
 
