@@ -324,6 +324,10 @@ def _filler_like(before: list[str], following: str) -> bool:
         or (lemma(previous) in _CALLING and following in ("me", "us", "here", "again", "anymore"))
         # "that would be like me": who is speaking, not a likeness
         or (previous == "be" and following in ("me", "us", "him", "her", "them"))
+        # "I don't want like to be contacted": a wish then its verb
+        or (lemma(previous) in ("want", "need", "wish", "try", "go", "have") and following == "to")
+        # "isn't with like us anymore", "talk to like me": a preposition then its object
+        or (previous in ("with", "to", "for", "from") and following in ("me", "us", "him", "her", "them"))
         # "the other like one", "the first like option": which of the offered
         or (previous in _WHICH_OF and following in ("one", "ones", "option", "slot", "time"))
     )

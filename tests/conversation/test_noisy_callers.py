@@ -39,6 +39,7 @@ def intents(text: str) -> frozenset[Intent]:
         "take me off the least",
         "I already already told you um don't um calling like me",
         "don't keep ringing like us",
+        "I'm not interested um and I don't want like too be contacted again",
     ],
 )
 def test_opt_outs_through_noise(text: str) -> None:
@@ -72,6 +73,7 @@ def test_not_opt_outs_through_noise(text: str) -> None:
         ("I don't like know any Maria", Intent.WRONG_PERSON, Intent.AFFIRM),
         ("not like interested", Intent.DECLINE, Intent.AFFIRM),
         ("she's on um a line", Intent.SELF_ID, Intent.WRONG_PERSON),
+        ("unfortunately Maria isn't with like us anymore", Intent.DECEASED, Intent.SELF_ID),
         ("a one and only", Intent.SELF_ID, Intent.WRONG_PERSON),
         ("that er would be like me", Intent.SELF_ID, Intent.WRONG_PERSON),
     ],
