@@ -53,7 +53,7 @@ def compile_rule(pattern: str) -> re.Pattern[str]:
 _FILL = "(?:(?:{PROFANE}|the|these|those|this|your|all|with|me|us|my|of|a|any|phone) ){0,3}"
 # Between "don't want" and the contact verb: who would call, and nothing that turns it around
 # ("I never want to miss a call" is not an opt-out).
-_WANT_GAP = "(?:(?:to|you|people|anyone|anybody|them|any|more|be|get|getting|receive|receiving|these|those|your|the|phone|sales|marketing|of|guys|this|company|ever|again|keep|on|being|y) ){0,4}"
+_WANT_GAP = "(?:(?:to|you|people|anyone|anybody|them|any|more|be|get|getting|receive|receiving|take|taking|answer|answering|these|those|your|the|phone|sales|marketing|of|guys|this|company|ever|again|keep|on|being|y) ){0,4}"
 _NAME_WORDS = "(?:maam|madam|sir|mrs|mr|ms|miss|missus|mister|dear|honey|hon|sweetie|sweetheart|darling|love|buddy|pal|babe|baby|young lady|young man|by my|by that|that)"
 
 _OPT_OUT_CONTACT = (
@@ -71,6 +71,8 @@ _OPT_OUT_CONTACT = (
     "(?:{NEG_STRICT}) (?:\\S+ )?want to (?:hear from|talk to|speak to|speak with|talk with|deal with) (?:you|y'all|your company|you people|this company|you guys|anyone from)",
     "(?:{NEG}) {WANT} (?:to )?(?:be |get |being )?(?:{CONTACT_V}|contact)",
     "no more {GAP2}{CONTACT_N}",
+    # "not interested, and I don't want a call back" (but "... a callback today" is about when)
+    "(?:{NEG}) {WANT} (?:a |any |another |more )?(?:call back|callback)(?! (?:today|now|right now|tonight|tomorrow|this|until|till|before|after|at|on|in|later|yet|just)(?![a-z0-9]))",
     "(?:sick|tired|fed up|done|had enough|had it) (?:of|with) (?:all )?(?:the |these |those |your |this |you )?(?:\\S+ )?(?:call|phone call|robocall|calling|message|marketing|telemarketing|spam)",
     "(?:enough|done|through|finish) (?:with|of) {GAP2}{CONTACT_N}",
 )
@@ -85,6 +87,13 @@ _OPT_OUT_REMOVE = (
     "(?:{REMOVE_STRONG}|{REMOVE_WEAK}) {GAP1}(?:{RELATIVE_SELF}) {GAP3}(?:{AWAY_FROM}) {GAP2}(?:{LIST_N}|{DNC})",
     "(?:{REMOVE_STRONG}|{REMOVE_WEAK}) {GAP3}(?:{AWAY_FROM}) {GAP2}(?:{LIST_N})",
     "(?:put|add|place|register|sign|move|stick|mark|list) {GAP2}(?:{SELF}) {GAP2}(?:on|to|as|in|into|under) {GAP2}(?:{DNC})",
+    # taken off with no list named: "I'd like to be removed", "have me removed", "can I be taken off"
+    "(?:{WANT}) (?:to )?(?:be|get|have) (?:{SELF} )?(?:{REMOVE_OFF})",
+    "(?:{WANT}) (?:{SELF}) (?:{REMOVE_OFF})",
+    "(?:can|could|may) (?:i|we) (?:please )?(?:be|get) (?:{REMOVE_OFF})",
+    "(?:have|get) (?:{SELF}) (?:{REMOVE_OFF})",
+    "cancel (?:my|our|this) (?:number|phone number|phone|name|contact)",
+    "(?:rather not|no longer) (?:get|receive|take|have) (?:any |these |those |your |such |more |the |phone |sales |marketing )+{CONTACT_N}",
     "(?:want|like|need|wish|ask) (?:to be|to get|to go|to put me) (?:on|in|onto|under) {GAP2}(?:{DNC})",
     "(?:{DNC}) (?:list|registry|register|database|roster|number)",
     "(?<!not )dnc",
@@ -141,6 +150,8 @@ RULES: dict[Intent, tuple[str, ...]] = {
     Intent.DECLINE: (
         "(?:{NEG}) (?:really |very |that |too |at all |even |remotely |the least bit |one bit )*(?:{INTEREST_N})",
         "no (?:thank|thanks)",
+        # a yes under a doubt: "I don't think I'm interested", "not sure that would work for me"
+        "(?:i do not think|i do not believe|i am not sure|not sure|i do not know if|i do not know whether|i doubt|i would not say|i can not say) (?:that |if |whether )?(?:i am|i would be|i will be|it is|that is|that would|this is|this would|that will|that sound|it sound|this sound|it would|it will) (?:\\S+ )?(?:interested|interesting|work|good|great|fine|worth|help|for me|what i need|something i need)",
         "^(?:no )?(?:thank you|thanks) (?:but|though|anyway|anyways)",
         "(?:i will|i am going to|i would rather|i would|we will|let me|i think i will|i will have to|i am gonna) pass",
         "^pass(?: thanks| thank you)?$",
@@ -208,6 +219,10 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:{THIRD}) (?:move|moved|just moved|stepped out|went out|left|is gone for|has gone)",
         "(?:this is|i am|it is|you are (?:talking|speaking) (?:to|with)) (?:her|his|their|the|a) {GAP1}(?:{RELATIVE})",
         "(?:her|his|their) (?:{RELATIVE}) (?:here|speaking|is speaking|answering)",
+        "^(?:(?:no|um|uh|well|oh|sorry) )*(?:i am |this is |it is )?(?:her|his|their) (?:{RELATIVE})(?: here| speaking)?$",
+        "^(?:(?:no|um|uh|well|oh) )*(?:{RELATIVE}) (?:here|speaking)$",
+        # "Maria is my mother" (the name read as 'she'): whoever answers is someone else
+        "(?:{THIRD}) (?:is|was) my (?:{RELATIVE})",
         "(?:i am|this is) not (?:her|him|them|the person|who you|that person)",
         "never (?:heard of|met) (?:her|him|them|that person|anyone)",
         "(?:no one|nobody|noone|there is nobody|there is no one) (?:named|called|by the name of|with the name) \\S+ (?:\\S+ )?(?:live|lives|is|here|at|in)",
@@ -335,21 +350,33 @@ RULES: dict[Intent, tuple[str, ...]] = {
 NEGATED: dict[Intent, str] = {
     Intent.WANTS_BROKER: "(?:{NEG}|no need to|rather not) "
     + "(?:(?:really|need|want|have|to|be|go|going|wish) ){0,3}(?:{TALK_V}|{CONNECT_V}|transfer|connect)",
-    Intent.CALLBACK: "(?:{NEG}|no need to) (?:(?:really|need|want|have|to|bother|you|ever) ){0,3}(?:{CONTACT_V}) (?:me |us )?back",
+    Intent.CALLBACK: "(?:{NEG}|no need to) (?:(?:really|need|want|have|to|bother|you|ever|a|any|another) ){0,3}(?:(?:{CONTACT_V}) (?:me |us )?back|callback)",
     Intent.WRONG_PERSON: "(?:not|no) (?:the )?wrong (?:number|person)",
 }
 # A negation just before these verbs turns the request around ("don't stop", "no need to remove me").
 _NEG_GAP = "(?:(?:you|to|be|want|need|ask|asking|even|ever|please|really|go|going|have|got|dare|that|i|me|us|them|just|say|said|tell|telling|mean|saying|get|ya|y) ){0,4}"
 _NEGATED_OPT_OUT = compile_rule(
-    "(?:{NEG_STRICT}|no need to|no reason to|not asking you to|not saying|did not say|never said|not telling you to|you do not have to|you need not|not trying to) "
+    "(?:{NEG_STRICT}|no need to|no reason to|not asking you to|not saying|did not say|never said|never say|not telling you to|you do not have to|you need not|not trying to) "
     + _NEG_GAP
-    + "(?:{STOP_V}|{REMOVE_STRONG}|{REMOVE_WEAK}|{UNSUB}|hang up|go away|leave me alone|put me on)"
+    # a weak verb ('get', 'take', 'put') only with who is taken off: "I don't want to get these
+    # calls" is no negated removal, "don't take me off the list" is
+    + "(?:{STOP_V}|{REMOVE_STRONG}|{REMOVE_WEAK} {GAP1}(?:{SELF}|{RELATIVE_SELF}) {GAP2}(?:{AWAY_FROM})|{UNSUB}|hang up|go away|leave me alone|put me on)"
 )
 _KEEP_GOING = compile_rule(
     "(?:do not stop|keep going|keep talking|go on|carry on|continue|please continue|do not hang up|stay on the line|do not go|tell me more|not stop)"
 )
 _TIME_AFTER_CALL = compile_rule(
-    "(?:{NEG}) (?:you )?(?:ever )?{CONTACT_V} (?:me |us )?(?:before|after|until|till|during|between|at (?:work|night|dinner|\\d|this hour|this time)|on (?:my|the weekend|weekends|\\w+day)|in the (?:morning|evening|afternoon)|tomorrow|today|tonight|this (?:morning|afternoon|evening|week|early|late)|next (?:week|month)|so (?:early|late)|early|late|when|while|around|anymore today|at dinner)"
+    "(?:{NEG}) (?:you )?(?:ever )?{CONTACT_V} (?:me |us )?(?:before|after|until|till|during|between|at (?:work|night|dinner|lunch|lunchtime|breakfast|supper|\\d|this hour|this time)|on (?:my|the weekend|weekend|weekends|\\w+day)|weekend|weekends|(?:in the )?(?:morning|evening|afternoon|night)s?|tomorrow|today|tonight|this (?:morning|afternoon|evening|week|early|late)|next (?:week|month)|so (?:early|late)|early|late|when|while|around|anymore today|at dinner|now|right now|just now|at the moment)"
+)
+# ... unless the calls are not wanted at any time: "don't call me now or ever again".
+_ANY_TIME_AT_ALL = compile_rule("(?:{AGAIN}|no more|anymore|at all|any time|anytime)")
+# "don't call my cell, call my home number": the calls go elsewhere, not away.
+_CALL_ELSEWHERE = compile_rule(
+    "(?:{NEG}) {CONTACT_V} (?:me )?(?:on |at )?(?:{SELF}) (?:\\S+ ){0,3}(?:call|use|try|ring|reach) (?:me )?(?:on |at )?(?:my|the|our) (?:\\S+ )?(?:number|cell|phone|line|landline|mobile|home|house|work|office)"
+)
+# "no need to call me back, let's do it now": the caller goes ahead now.
+_GOING_AHEAD_NOW = compile_rule(
+    "(?:let us|let is|i am ready|we can|go ahead|i have time|i can|lets) (?:\\S+ ){0,3}(?:now|right now|today)"
 )
 # After "call me", these words continue a request about calls; anything else is a name ("don't
 # call me Maria", "nobody calls me Francisco").
@@ -358,7 +385,9 @@ _NOT_CONTACT_WORD = "(?!" + _CONTINUES_CALL + "\\b)[a-z]+"
 _NAME_CORRECTION = (
     compile_rule("(?:{NEG}|stop|quit|please do not) (?:you )?{CONTACT_V} me " + _NAME_WORDS),
     compile_rule(
-        "(?:{NEG_STRICT}|stop|quit|never) (?:you )?(?:ever )?call me " + _NOT_CONTACT_WORD + "(?: [a-z]+)?$"
+        "(?:{NEG_STRICT}|stop|quit|never) (?:you )?(?:ever )?call me "
+        + _NOT_CONTACT_WORD
+        + "(?: please)?(?: [a-z]+)?$"
     ),
     compile_rule(
         "(?:no one|nobody|noone|everyone|everybody|people|my friends|my friend|friends|friend|they all|most people|folks|my family|family|all my friends|all my friend|my kids|my kid) (?:ever |usually |just |really |always |mostly )?call me "
@@ -391,6 +420,12 @@ def _compiled() -> dict[Intent, tuple[re.Pattern[str], ...]]:
 def grammar_intents(lemma_text: str, surface_text: str = "") -> set[Intent]:
     """Every intent whose construction occurs in the lemmatised (or the surface) text, opt-out
     with its vetoes."""
+    return grammar_reading(lemma_text, surface_text)[0]
+
+
+def grammar_reading(lemma_text: str, surface_text: str = "") -> tuple[set[Intent], set[Intent]]:
+    """The intents found, and those a construction matched but a veto took back ("I never said
+    stop calling"): the classifier must not put those back."""
     texts = [f"{lemma_text} "] + ([f"{surface_text} "] if surface_text and surface_text != lemma_text else [])
     # "okay so, enough I'm done": rules anchored at the start also read past a discourse marker.
     texts += [t for t in (LEADING_MARKER.sub("", text) for text in texts) if t not in texts]
@@ -400,13 +435,15 @@ def grammar_intents(lemma_text: str, surface_text: str = "") -> set[Intent]:
         if any(rule.search(text) for rule in rules for text in texts)
     }
     lemma_text = f"{lemma_text} "
+    vetoed: set[Intent] = set()
     if is_name_correction(lemma_text):
         found.add(Intent.NAME_CORRECTION)
         if not _explicit_opt_out_beyond_name(lemma_text):
             found.discard(Intent.OPT_OUT)
     if Intent.OPT_OUT in found and _opt_out_vetoed(lemma_text, surface_text):
         found.discard(Intent.OPT_OUT)
-    return found
+        vetoed.add(Intent.OPT_OUT)
+    return found, vetoed
 
 
 def is_name_correction(lemma_text: str) -> bool:
@@ -425,11 +462,21 @@ _CALLED_NAMED = re.compile(
 
 def _opt_out_vetoed(lemma_text: str, surface_text: str = "") -> bool:
     """Negated requests ("don't stop", "I'm not asking you to remove me"), time constraints on
-    calls ("don't call me before noon"), 'nobody called Maria lives here' - unless an
-    unambiguous opt-out is also said."""
-    if _CALLED_NAMED.search(surface_text) and not any(r.search(lemma_text) for r in _removal_rules()):
-        return True
-    if _TIME_AFTER_CALL.search(lemma_text) and not any(r.search(lemma_text) for r in _removal_rules()):
+    calls ("don't call me before noon"), calls sent elsewhere ("don't call my cell, call my
+    home"), a caller going ahead now ("no need to call back, let's do it now"), 'nobody called
+    Maria lives here' - unless an unambiguous opt-out is also said."""
+    if any(r.search(lemma_text) for r in _removal_rules()):
+        removal_beyond_negation = any(
+            r.search(_NEGATED_OPT_OUT.sub(" ", lemma_text)) for r in _removal_rules()
+        )
+        if removal_beyond_negation:
+            return False
+    elif (
+        _CALLED_NAMED.search(surface_text)
+        or (_TIME_AFTER_CALL.search(lemma_text) and not _ANY_TIME_AT_ALL.search(lemma_text))
+        or _CALL_ELSEWHERE.search(lemma_text)
+        or _GOING_AHEAD_NOW.search(lemma_text)
+    ):
         return True
     if _NEGATED_OPT_OUT.search(lemma_text) or _KEEP_GOING.search(lemma_text):
         cleaned = _NEGATED_OPT_OUT.sub(" ", lemma_text)

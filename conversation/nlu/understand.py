@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from conversation.nlu.classifier import predict_intents
-from conversation.nlu.grammar import LEADING_MARKER, NEGATED, compile_rule, grammar_intents
+from conversation.nlu.grammar import LEADING_MARKER, NEGATED, compile_rule, grammar_reading, lexicon
 from conversation.nlu.intent import Intent
 from conversation.nlu.normalise import Utterance, fold, normalise_utterance
 from conversation.nlu.repair import repair
@@ -58,8 +58,13 @@ def _personalise(lemma_text: str, first_name: str, broker_name: str) -> str:
             " she",
             text,
         )
+        # "Maria's at work", "Maria's daughter" (the 's dropped by the normaliser)
+        relatives = "|".join(lexicon()["RELATIVE"])
+        text = re.sub(rf" {re.escape(first)}s(?= (?:{relatives})\b)", " her", text)
+        text = re.sub(rf" {re.escape(first)}s(?= )", " she is", text)
+        text = re.sub(rf" (heard of|met) (?:a |any )?{re.escape(first)}(?= )", r" \1 her", text)
         text = re.sub(
-            rf" (?:there is )?no (?:one |body )?(?:named |called )?{re.escape(first)}(?= )",
+            rf" (?:there is )?(?:no (?:one |body )?|nobody |noone )(?:here )?(?:named |called |by the name of )?(?:a )?{re.escape(first)}(?= )",
             " no one by that name",
             text,
         )
@@ -71,14 +76,14 @@ def _personalise(lemma_text: str, first_name: str, broker_name: str) -> str:
 def understand(text: str, first_name: str = "", broker_name: str = "") -> Understanding:
     utterance = normalise_utterance(text)
     lemma_text = _personalise(" ".join(repair(utterance.lemmas)), first_name, broker_name)
-    found = grammar_intents(lemma_text, _personalise(utterance.text, first_name, broker_name))
+    found, vetoed = grammar_reading(lemma_text, _personalise(utterance.text, first_name, broker_name))
     spanish = looks_spanish(tuple(re.findall(r"[a-z]+", utterance.folded)))
     spanish_found = spanish_intents(utterance.folded)
     if spanish:
         found |= spanish_found
     elif Intent.OPT_OUT in spanish_found:
         found.add(Intent.OPT_OUT)  # "no me llamen" is an opt-out in any mix of languages
-    found |= predict_intents(utterance, exclude=found)
+    found |= predict_intents(utterance, exclude=found | vetoed)
     found = _settle(found, lemma_text)
     if Intent.AFFIRM in found and found & {Intent.DISCLOSURE, Intent.WHO}:
         # "okay so, is this some kind of bot?": the opening word is a discourse marker, not a yes.

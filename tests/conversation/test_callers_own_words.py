@@ -1,0 +1,155 @@
+"""Callers in their own words, beyond the eval generator's phrase banks: ways of asking to be
+taken off ('I'd like to be removed', 'I no longer want these calls'), requests that only sound
+like one ('don't call me on weekends', 'I never said stop calling', 'don't call my cell, call my
+home number'), someone else answering ('Maria is my mother', 'Maria's at work'), and a yes
+under a doubt ('I don't think I'm interested'). Each case was found by probing the understanding
+with new phrasings; the flows check that Emma acts on them in the turn they are said."""
+
+from __future__ import annotations
+
+import pytest
+
+from conversation.intents import Intent, understand
+from conversation.personas import Persona, run_persona
+from domain.enums import CallResult
+
+FIRST, BROKER = "Maria", "Dana Whitfield"
+V = "Maria Lopez, March 4 1961"
+
+
+def intents(text: str) -> frozenset[Intent]:
+    return understand(text, FIRST, BROKER).intents
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # 'get'/'take' after "don't want to" is no negated "take me off"
+        "i dont want to get any more calls from you",
+        "i don't want to get these calls",
+        "i don't want to take these calls anymore",
+        "i don't want to get called",
+        # taken off with no list named
+        "i'd like to be removed please",
+        "i'd like to be taken off",
+        "i want to be removed",
+        "please have me removed",
+        "can i be removed",
+        "i'd like my number removed",
+        "i want my name taken off",
+        "i asked to be taken off",
+        # 'no longer', 'rather not'
+        "i no longer want these calls",
+        "i no longer wish to be contacted",
+        "i'd rather not get these calls",
+        "don't call my house",
+        "cancel my number",
+        "i'm not interested and i don't want a call back",
+        "don't call me now or ever again",  # a time, and then not at any time
+    ],
+)
+def test_opt_outs_in_the_callers_words(text: str) -> None:
+    assert Intent.OPT_OUT in intents(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a veto the classifier must not take back
+        "i never said stop calling",
+        "i never said to stop calling",
+        "i don't want you to stop calling",
+        "don't remove my number, i still want updates",
+        "don't take me off the list",
+        # when, not whether
+        "don't call me on weekends",
+        "don't call me evenings",
+        "don't call me at lunch",
+        "don't call me now i'm at work",
+        "i'm busy, don't call me now, call me tonight",
+        # where, not whether
+        "don't call my cell, call my home number",
+        "don't call this number call my cell",
+        # going ahead now
+        "no need to call me back, let's do it now",
+        "you don't need to call back, i'm ready now",
+        "i don't want a callback today, let's do it now",
+        # everyday words that are not about calls
+        "i don't want to take up your time",
+        "i don't want to get it wrong",
+        "i no longer have dental",
+    ],
+)
+def test_not_opt_outs_in_the_callers_words(text: str) -> None:
+    assert Intent.OPT_OUT not in intents(text)
+
+
+def test_a_name_correction_with_please_before_the_name() -> None:
+    said = understand("do not call me bobby please, robert", "Bob", BROKER).intents
+    assert Intent.NAME_CORRECTION in said and Intent.OPT_OUT not in said
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no, maria is my mother",
+        "no maria's my mom",
+        "maria's at work",
+        "maria's not available",
+        "this is maria's daughter",
+        "i'm maria's husband",
+        "nobody named maria",
+        "never heard of a maria",
+        "her husband",
+        "husband here",
+    ],
+)
+def test_someone_else_answers(text: str) -> None:
+    assert Intent.WRONG_PERSON in intents(text) and Intent.SELF_ID not in intents(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i don't think i'm interested",
+        "i'm not sure i'm interested",
+        "i don't know if i'm interested",
+        "i doubt i'm interested",
+        "i don't think that would work for me",
+        "i don't think that sounds good",
+    ],
+)
+def test_a_yes_under_a_doubt_is_a_decline(text: str) -> None:
+    assert Intent.DECLINE in intents(text) and Intent.AFFIRM not in intents(text)
+
+
+@pytest.mark.parametrize("text", ["i think i'm interested", "i'm sure that would work", "that sounds good"])
+def test_a_plain_yes_stays_a_yes(text: str) -> None:
+    assert Intent.AFFIRM in intents(text)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (("yes", V, "i'd like to be removed please"), CallResult.OPTED_OUT),
+        (("yes", V, "i no longer want these calls"), CallResult.OPTED_OUT),
+        (("yes", V, "i don't want to get these calls"), CallResult.OPTED_OUT),
+        (("yes", V, "i don't think i'm interested"), CallResult.DECLINED),
+        (
+            ("yes", V, "sure", "just me", "don't call me on weekends, the first one is fine", "yes"),
+            CallResult.SCHEDULED,
+        ),
+    ],
+)
+async def test_emma_acts_on_them(lines: tuple[str, ...], expected: CallResult) -> None:
+    result = await run_persona(Persona("own words", lines, expected))
+    assert result.outcome is expected, result.transcript
+
+
+@pytest.mark.parametrize("said", ["no, maria is my mother", "maria's at work", "i'm maria's husband"])
+async def test_a_relative_is_asked_when_to_call_not_verified(said: str) -> None:
+    """Someone else answered: Emma asks when to reach the client and never starts verification."""
+    result = await run_persona(Persona("relative", (said,), CallResult.WRONG_PERSON))
+    reply = result.transcript[2][1]
+    assert "good time to reach them" in reply, result.transcript
+    assert "verify" not in reply and "date of birth" not in reply
