@@ -72,11 +72,60 @@ _REPEATED_NUMBER_WORD = re.compile(
 _REPEATED_NUMBER = re.compile(r"\b(\d+)(?:[\s,]+\1\b)+")  # "26 26" once the words are digits
 
 
+_TENS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+# Number words heard as other words, where a date has a number: "sixty won", "twenty for",
+# "march forth", "august ate", "nineteen and seventy two", "four slash nine slash seventy seven".
+_SOUNDS_LIKE = {"for": "four", "fore": "four", "to": "two", "too": "two", "won": "one", "ate": "eight"}
+_HEARD_AS = (
+    (re.compile(rf"\b({_TENS})[ -](for|fore|to|too|won|ate)\b"), lambda m: f"{m[1]}-{_SOUNDS_LIKE[m[2]]}"),
+    (re.compile(rf"\b({MONTH_PATTERN}) (?:the )?forth\b"), lambda m: f"{m[1]} fourth"),
+    (
+        re.compile(rf"\b({MONTH_PATTERN}) (?:the )?(for|fore|to|too|won|ate)(?= (?:nineteen|twenty|\d))"),
+        lambda m: f"{m[1]} {_SOUNDS_LIKE[m[2]]}",
+    ),
+    (re.compile(r"\b(nineteen|twenty) and (?=\w)"), lambda m: f"{m[1]} "),
+    (re.compile(r" slash "), lambda m: "/"),
+)
+_DIGIT_BY_DIGIT_YEAR = re.compile(r"\b(?:(19|20) (\d) (\d)|1 9 (\d) (\d))\b")  # "nineteen six one"
+_PACKED = re.compile(r"(?<!\d)(\d{2})(\d{2})((?:19|20)\d{2})(?!\d)")  # "04091977"
+# "sixty-one, no, sixty-two", "june first, i mean june second": the words after the last
+# correction say what was meant.
+_CORRECTION = re.compile(
+    r"(?:,\s*|\s)(?:no,?\s+(?:wait,?\s+)?|i mean,?\s+|sorry,?\s+|wait,?\s+no,?\s+|actually,?\s+|or rather\s+)"
+)
+
+
 def parse_date_of_birth(text: str, today: date | None = None) -> date | None:
     """A full date of birth in the words, or None (no year, impossible day, in the future).
     A stammered number ("ten ten eleven, nineteen forty-five", "thirteen thirteen") is read
-    once when the words hold more numbers than a date (month, day, year)."""
+    once when the words hold more numbers than a date (month, day, year); after a correction
+    ("..., no, sixty-two") the corrected part wins."""
     today = today or date.today()
+    heard = fold(text)
+    for pattern, spoken_as in _HEARD_AS:
+        heard = pattern.sub(spoken_as, heard)
+    parts = _CORRECTION.split(heard)
+    if len(parts) > 1:
+        return _corrected(_read(parts[0], today), parts[-1], today) or _read(heard, today)
+    return _read(heard, today)
+
+
+def _corrected(first: date | None, correction: str, today: date) -> date | None:
+    """The date meant: the correction alone when it is a whole date, else the first date with
+    the part the correction names (a year, or a month and day)."""
+    whole = _read(correction, today)
+    if whole is not None or first is None:
+        return whole
+    spoken = digits(correction)
+    md = [(_month(m.group(1)), int(m.group(2))) for m in _MONTH_THEN_DAY.finditer(spoken)]
+    md += [(_month(m.group(2)), int(m.group(1))) for m in _DAY_THEN_MONTH.finditer(spoken)]
+    if md:
+        return _make(first.year, md[0][0], md[0][1], today)
+    year = re.fullmatch(r"\s*(\d{2}|\d{4})\s*", spoken)
+    return _make(int(year.group(1)), first.month, first.day, today) if year else None
+
+
+def _read(text: str, today: date) -> date | None:
     found = _parse_once(text, today)
     if _numbers(digits(text)) <= 3:
         return found
@@ -87,11 +136,14 @@ def parse_date_of_birth(text: str, today: date | None = None) -> date | None:
 
 
 def _numbers(spoken: str) -> int:
-    return len(re.findall(r"\b\d+\b", spoken))
+    """The parts a date is said in: numbers, ordinals and month names ("april 9th 60 61": four)."""
+    return len(re.findall(rf"\b(?:\d+(?:st|nd|rd|th)?|{MONTH_PATTERN})\b", spoken))
 
 
 def _parse_once(text: str, today: date) -> date | None:
     spoken = _CENTURY_SAID_TWICE.sub(r"\1 \3", digits(text))
+    spoken = _DIGIT_BY_DIGIT_YEAR.sub(lambda m: f"{m[1] or 19}{m[2] or m[4]}{m[3] or m[5]}", spoken)
+    spoken = _PACKED.sub(r"\1/\2/\3", spoken)
     for match in _ISO.finditer(spoken):
         found = _make(int(match.group(1)), int(match.group(2)), int(match.group(3)), today)
         if found:

@@ -7,13 +7,17 @@ with new phrasings; the flows check that Emma acts on them in the turn they are 
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from conversation.intents import Intent, understand
+from conversation.nlu.dates import parse_date_of_birth
 from conversation.personas import Persona, run_persona
 from domain.enums import CallResult
 
 FIRST, BROKER = "Maria", "Dana Whitfield"
+TODAY = date(2026, 12, 4)
 V = "Maria Lopez, March 4 1961"
 
 
@@ -153,3 +157,34 @@ async def test_a_relative_is_asked_when_to_call_not_verified(said: str) -> None:
     reply = result.transcript[2][1]
     assert "good time to reach them" in reply, result.transcript
     assert "verify" not in reply and "date of birth" not in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a stammered tens word: the month counts among the parts said
+        ("april ninth sixty sixty one", date(1961, 4, 9)),
+        ("march fourth sixty s- sixty one", date(1961, 3, 4)),
+        ("june sixteenth nineteen fifty fifty two", date(1952, 6, 16)),
+        # number words heard as other words
+        ("march twenty for nineteen sixty one", date(1961, 3, 24)),
+        ("march four nineteen sixty won", date(1961, 3, 4)),
+        ("march second nineteen sixty to", date(1962, 3, 2)),
+        ("march forth 1961", date(1961, 3, 4)),
+        ("august ate nineteen sixty", date(1960, 8, 8)),
+        # a correction: what comes after it was meant
+        ("march fourth nineteen sixty-one, no, sixty-two", date(1962, 3, 4)),
+        ("three four sixty one i mean sixty two", date(1962, 3, 4)),
+        ("june first sixty nine, wait no, june second", date(1969, 6, 2)),
+        ("march 4, sorry, 1961", date(1961, 3, 4)),
+        ("Maria Lopez, no middle name, March 4 1961", date(1961, 3, 4)),
+        # years digit by digit, 'and', slashes said, digits run together
+        ("march fourth nineteen six one", date(1961, 3, 4)),
+        ("april ninth one nine seven seven", date(1977, 4, 9)),
+        ("july twenty three, nineteen and seventy two", date(1972, 7, 23)),
+        ("four slash nine slash seventy seven", date(1977, 4, 9)),
+        ("04091977", date(1977, 4, 9)),
+    ],
+)
+def test_dates_of_birth_in_the_callers_words(text: str, expected: date) -> None:
+    assert parse_date_of_birth(text, TODAY) == expected
