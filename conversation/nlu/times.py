@@ -7,12 +7,13 @@ calling hours) is the caller's job: this only says what was asked."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import dateparser
 
+from conversation.nlu.normalise import fold
 from conversation.nlu.numbers import MONTH_PATTERN, digits
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -79,8 +80,15 @@ _BETWEEN = re.compile(
     + _MERIDIEM
     + "?"
 )
+# "from two to four", "nine to five": a range said with 'to' (not a count: "in 2 to 3 days").
+_FROM_TO = re.compile(
+    r"(?<![\d:])(?:from\s+)?(\d{1,2})(?::(\d{2}))?\s*(?:am|pm)?\s+(?:to|until|till|-)\s+(\d{1,2})(?::(\d{2}))?\s*"
+    + _MERIDIEM
+    + r"?(?![\d:])(?!\s*(?:days?|weeks?|hours?|minutes?|mins?|months?|years?|times?|people|kids)\b)"
+)
 _IN_DURATION = re.compile(
-    r"\bin\s+(?:(an?|1|2|3|4|5|6|a couple of|a few)\s+)?(hours?|minutes?|mins?|days?|weeks?)\b|\ben\s+(una|\d)\s+horas?\b"
+    r"\b(?:in|give me|after)\s+(?:about\s+|like\s+|maybe\s+|roughly\s+)?(?:(an?|\d{1,2}|a couple of|a couple|a few)\s+)?(hours?|minutes?|mins?|days?|weeks?)\b(\s+and\s+a\s+half)?"
+    r"|\bin\s+(?:about\s+)?(half an hour|half hour|a half hour)\b|\ben\s+(una|\d)\s+horas?\b"
 )
 
 
@@ -166,13 +174,11 @@ def _clock(spoken: str, part: str | None) -> tuple[int, int, bool] | None:
     for match in _CLOCK.finditer(spoken):
         prefix, hour_s, minute_s, marker = match.groups()
         before = spoken[: match.start()].rstrip()
-        if not (prefix or minute_s or marker or re.search(rf"{_CLOCK_CUE}$", before)):
+        said_ish = match.group(0).rstrip().endswith("ish")  # "fourish on thursday": a time
+        if not (prefix or minute_s or marker or said_ish or re.search(rf"{_CLOCK_CUE}$", before)):
             continue
-        if (
-            re.search(r"\b(?:after|before|by|until|till|from|later than|earlier than)$", before)
-            and not minute_s
-        ):
-            continue  # a bound, not a time: handled by _AFTER / _BEFORE
+        if re.search(r"\b(?:after|before|by|until|till|from|later than|earlier than)$", before):
+            continue  # a bound, not a time ("after 2", "after 2 30"): handled by _AFTER / _BEFORE
         hour, minute = int(hour_s), int(minute_s or 0)
         if prefix:
             if prefix.endswith("to") or prefix.endswith("till"):
@@ -197,12 +203,14 @@ def _bound(pattern: re.Pattern[str], spoken: str, part: str | None) -> time | No
 
 def _days(spoken: str, today: date) -> tuple[tuple[date, ...] | None, bool]:
     days: list[date] = []
+    if re.search(r"\b(?:a week from today|a week today|this time next week)\b", spoken):
+        days.append(today + timedelta(days=7))
     if re.search(r"\b(?:day after tomorrow|pasado manana)\b", spoken):
         days.append(today + timedelta(days=2))
     elif re.search(r"\b(?:tomorrow|tmrw|tomorow)\b|(?<!la )\bmanana\b", spoken):
         days.append(today + timedelta(days=1))
     if re.search(
-        r"\b(?:today|tonight|this (?:morning|afternoon|evening)|later today|hoy|esta tarde|esta noche)\b",
+        r"(?<!from )(?<!week )\b(?:today|tonight|this (?:morning|afternoon|evening)|later today|hoy|esta tarde|esta noche)\b",
         spoken,
     ):
         days.append(today)
@@ -216,6 +224,8 @@ def _days(spoken: str, today: date) -> tuple[tuple[date, ...] | None, bool]:
         ahead = (index - today.weekday()) % 7
         if ahead == 0 and match.group(1) in ("next", "following"):
             ahead = 7
+        if re.match(r"\s+(?:of\s+)?next week\b", spoken[match.end() :]) and ahead < 7:
+            ahead += 7 if ahead == 0 or index >= today.weekday() else 0  # "friday next week"
         days.append(today + timedelta(days=ahead))
     named = _named_date(spoken, today)
     if named:
@@ -277,13 +287,15 @@ def _delay(spoken: str) -> timedelta | None:
     match = _IN_DURATION.search(spoken)
     if not match:
         return None
-    if match.group(3) is not None:
-        return timedelta(hours=1 if match.group(3) == "una" else int(match.group(3)))
-    count_word, unit = match.group(1), match.group(2)
-    count = {"a": 1, "an": 1, "a couple of": 2, "a few": 3, None: 1}.get(count_word)
+    if match.group(5) is not None:
+        return timedelta(hours=1 if match.group(5) == "una" else int(match.group(5)))
+    if match.group(4) is not None:
+        return timedelta(minutes=30)
+    count_word, unit, and_a_half = match.group(1), match.group(2), match.group(3)
+    count = {"a": 1, "an": 1, "a couple of": 2, "a couple": 2, "a few": 3, None: 1}.get(count_word)
     count = count if count is not None else int(count_word)
     if unit.startswith("hour"):
-        return timedelta(hours=count)
+        return timedelta(hours=count, minutes=30 if and_a_half else 0)
     if unit.startswith("min"):
         return timedelta(minutes=count)
     if unit.startswith("day"):
@@ -291,20 +303,82 @@ def _delay(spoken: str) -> timedelta | None:
     return timedelta(weeks=count)
 
 
+_CORRECTION = re.compile(
+    r"(?:,\s*|\s)(?:no,?\s+(?:wait,?\s+)?|i mean,?\s+|sorry,?\s+|actually,?\s+(?:make it\s+)?|make it\s+|or rather\s+)(?=\S)"
+)
+_PAST_HOUR = re.compile(r"(?<![\d:])(\d{1,2}) (?:minutes? )?(?:past|after) (\d{1,2})\b(?!:)")
+_TO_HOUR = re.compile(
+    r"(?<!from )(?<!between )(?<![\d:])(5|10|15|20|25) (?:minutes? )?(?:to|till|til|of|before) (\d{1,2})\b(?!:)"
+)
+
+
+def _clock_words(spoken: str) -> str:
+    """Clock times said in words the patterns do not read: 'twenty past three' -> 3:20, 'ten
+    to five' -> 4:50, 'quarter of four' -> 3:45, 'two-ish', 'noonish', 'three-thirty',
+    'at too' (two), and 'between ten and noon'."""
+    spoken = re.sub(r"\bquarter of (\d{1,2})\b", lambda m: f"{(int(m[1]) - 1) or 12}:45", spoken)
+    spoken = _PAST_HOUR.sub(
+        lambda m: f"{m[2]}:{int(m[1]):02d}" if 1 <= int(m[1]) <= 30 and 1 <= int(m[2]) <= 12 else m[0], spoken
+    )
+    spoken = _TO_HOUR.sub(
+        lambda m: f"{(int(m[2]) - 1) or 12}:{60 - int(m[1]):02d}" if 1 <= int(m[2]) <= 12 else m[0], spoken
+    )
+    spoken = re.sub(r"\bnoon ?-?ish\b", "noon", spoken)
+    spoken = re.sub(r"\b(\d{1,2}) ?-?ish\b", r"\1 ish", spoken)
+    spoken = re.sub(r"\b(\d{1,2})-([0-5]\d)\b", r"\1:\2", spoken)  # "3-30"
+    spoken = re.sub(
+        r"\b(at|around|about|say) (?:too|to)(?= (?:pm|am|p m|a m|oclock|o'clock)\b|\s*$)", r"\1 2", spoken
+    )
+    spoken = re.sub(r"\b(between|from) noon (and|to|until|till)\b", r"\1 12 \2", spoken)
+    return re.sub(
+        r"\b((?:between|from) \d{1,2}(?::\d{2})?(?: ?[ap]m)? (?:and|to|until|till|-)) noon\b",
+        r"\1 12",
+        spoken,
+    )
+
+
+_HOUR_WORD = r"(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+
+
+def _before_digits(text: str) -> str:
+    """Forms text2num leaves as words: 'two-ish', 'fourish', 'three-thirty'."""
+    text = re.sub(rf"\b{_HOUR_WORD}-?ish\b", r"\1 ish", fold(text))
+    return re.sub(
+        rf"\b{_HOUR_WORD}-(o\w+|fifteen|thirty|forty-five|forty five|\w+ty(?:-\w+)?)\b", r"\1 \2", text
+    )
+
+
 def parse_time_request(text: str, today: date) -> TimeRequest:
-    """What day and time the words ask for (an empty request when they name none)."""
-    spoken = digits(text)
+    """What day and time the words ask for (an empty request when they name none); after a
+    correction ("Tuesday at two, no, three") the corrected part wins, on the day first said
+    when it names only a time."""
+    parts = _CORRECTION.split(fold(text))
+    if len(parts) > 1:
+        first, meant = _parse(parts[0], today), _parse(parts[-1], today)
+        if meant.empty and first.clock is not None:  # "at two, no, three": a bare hour
+            meant = _parse(f"at {parts[-1]}", today)
+        if meant.empty:
+            return _parse(text, today)
+        if meant.days is None and first.days is not None:
+            return replace(meant, days=first.days)
+        return meant
+    return _parse(text, today)
+
+
+def _parse(text: str, today: date) -> TimeRequest:
+    spoken = digits(_before_digits(text))
     spoken = re.sub(r"[!?;]", " ", spoken)
     spoken = re.sub(r"\b(\d{1,2}) y media\b", r"\1:30", spoken)  # Spanish: "las cuatro y media"
     spoken = re.sub(r"\b(\d{1,2}) y cuarto\b", r"\1:15", spoken)
     spoken = re.sub(r"\b(\d{1,2}) \1(?= ?o'? ?clock\b)", r"\1", spoken)  # "ten ten o'clock": a stammer
+    spoken = _clock_words(spoken)
     spoken = re.sub(r"\b(\d{1,2}) \1 (?=[0-5]\d\b)", r"\1 ", spoken)  # "twelve twelve thirty": 12:30
     part_match = _PART.search(spoken)
     part = part_match.group(1) if part_match else None
     days, next_week = _days(spoken, today)
     earliest = _bound(_AFTER, spoken, part) or _bound(_BUSY_UNTIL, spoken, part)
     latest = None if _BUSY_UNTIL.search(spoken) else _bound(_BEFORE, spoken, part)
-    between = _BETWEEN.search(spoken)
+    between = _BETWEEN.search(spoken) or _FROM_TO.search(spoken)
     clock = None
     if between:
         low = _hour24(int(between.group(1)), int(between.group(2) or 0), between.group(5), part)

@@ -7,12 +7,13 @@ with new phrasings; the flows check that Emma acts on them in the turn they are 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from conversation.intents import Intent, understand
 from conversation.nlu.dates import parse_date_of_birth
+from conversation.nlu.times import parse_time_request
 from conversation.personas import Persona, run_persona
 from domain.enums import CallResult
 
@@ -188,3 +189,50 @@ async def test_a_relative_is_asked_when_to_call_not_verified(said: str) -> None:
 )
 def test_dates_of_birth_in_the_callers_words(text: str, expected: date) -> None:
     assert parse_date_of_birth(text, TODAY) == expected
+
+
+D = date  # days in the expectations below; TODAY is a Friday
+TIME_CASES = [
+    ("twenty past three monday", {"clock": time(15, 20)}),
+    ("ten to four", {"clock": time(15, 50)}),
+    ("five after three on monday", {"clock": time(15, 5)}),
+    ("quarter of four on monday", {"clock": time(15, 45)}),
+    ("monday after two thirty", {"clock": None, "earliest": time(14, 30)}),  # a bound with minutes
+    ("around noonish tuesday", {"clock": time(12, 0)}),
+    ("tuesday around two-ish", {"clock": time(14, 0)}),
+    ("thursday fourish", {"clock": time(16, 0)}),
+    ("three-thirty tuesday", {"clock": time(15, 30)}),
+    ("tuesday at too", {"clock": time(14, 0)}),
+    ("in twenty minutes", {"delay": timedelta(minutes=20)}),
+    ("in half an hour", {"delay": timedelta(minutes=30)}),
+    ("in a couple hours", {"delay": timedelta(hours=2)}),
+    ("give me like twenty minutes", {"delay": timedelta(minutes=20)}),
+    ("in an hour and a half", {"delay": timedelta(hours=1, minutes=30)}),
+    ("wednesday from two to four", {"earliest": time(14), "latest": time(16)}),
+    ("nine to five", {"earliest": time(9), "latest": time(17)}),
+    ("call me in 2 to 3 days", {"earliest": None, "latest": None}),  # a count, not a range
+    ("between ten and noon monday", {"clock": None, "earliest": time(10), "latest": time(12)}),
+    ("between noon and two on monday", {"clock": None, "earliest": time(12), "latest": time(14)}),
+    ("friday next week at two", {"days": (D(2026, 12, 11),)}),
+    ("saturday next week", {"days": (D(2026, 12, 12),)}),
+    ("monday next week", {"days": (D(2026, 12, 7),)}),
+    ("a week from today", {"days": (D(2026, 12, 11),)}),
+    ("tuesday at two, no, three", {"clock": time(15), "days": (D(2026, 12, 8),)}),
+    ("tuesday at two actually make it three", {"clock": time(15), "days": (D(2026, 12, 8),)}),
+    ("tuesday no wait wednesday at two", {"clock": time(14), "days": (D(2026, 12, 9),)}),
+]
+
+
+@pytest.mark.parametrize(("text", "wanted"), TIME_CASES)
+def test_times_in_the_callers_words(text: str, wanted: dict[str, object]) -> None:
+    request = parse_time_request(text, TODAY)
+    assert {key: getattr(request, key) for key in wanted} == wanted
+
+
+async def test_a_corrected_time_is_the_one_booked() -> None:
+    lines = ("yes", V, "sure", "just me", "tuesday at two, no, three", "yes")
+    result = await run_persona(Persona("corrected", lines, CallResult.SCHEDULED))
+    assert result.outcome is CallResult.SCHEDULED, result.transcript
+    booked = next(a for a in result.actions if a.name == "schedule_appointment" and a.ok)
+    start = datetime.fromisoformat(booked.arguments["slot_start"]).astimezone(UTC)
+    assert (start.month, start.day, start.hour) == (12, 1, 20), result.transcript  # 3 p.m. New York
