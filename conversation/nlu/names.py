@@ -134,8 +134,19 @@ def name_matches(spoken: str, first_name: str, last_name: str) -> bool:
         return False
     if all(any(same_name(w, h) for h in heard) for w in last):
         return True
+    if last and _said_joined_or_apart(last, heard):
+        return True
     # "García" for "García López" (Hispanic compound surnames): the first surname is enough.
     return len(last) > 1 and any(same_name(last[0], h) for h in heard) and "-" not in last_name
+
+
+def _said_joined_or_apart(last: list[str], heard: list[str]) -> bool:
+    """A surname written in parts and said as one word, or the other way round: O'Brien heard
+    as 'obrien', De La Cruz as 'delacruz', Lopez as 'lo pez', St. James as 'saint james'."""
+    whole = "".join("saint" if w == "st" else w for w in last)
+    words = ["saint" if w == "st" else w for w in heard]
+    runs = {"".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(i + 4, len(words)) + 1)}
+    return any(same_name(whole, run) for run in runs)
 
 
 def has_first_name(spoken: str, first_name: str) -> bool:

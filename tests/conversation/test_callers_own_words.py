@@ -13,6 +13,7 @@ import pytest
 
 from conversation.intents import Intent, understand
 from conversation.nlu.dates import parse_date_of_birth
+from conversation.nlu.names import name_matches
 from conversation.nlu.times import parse_time_request
 from conversation.personas import Persona, run_persona
 from domain.enums import CallResult
@@ -236,3 +237,18 @@ async def test_a_corrected_time_is_the_one_booked() -> None:
     booked = next(a for a in result.actions if a.name == "schedule_appointment" and a.ok)
     start = datetime.fromisoformat(booked.arguments["slot_start"]).astimezone(UTC)
     assert (start.month, start.day, start.hour) == (12, 1, 20), result.transcript  # 3 p.m. New York
+
+
+@pytest.mark.parametrize(
+    ("said", "first", "last", "matches"),
+    [
+        ("william obrien", "William", "O'Brien", True),
+        ("patricia delacruz", "Patricia", "De La Cruz", True),
+        ("maria lo pez", "Maria", "Lopez", True),
+        ("deborah saint james", "Deborah", "St. James", True),
+        ("maria gomez", "Maria", "Lopez", False),
+        ("maria lo", "Maria", "Lopez", False),
+    ],
+)
+def test_a_surname_said_joined_or_apart(said: str, first: str, last: str, matches: bool) -> None:
+    assert name_matches(said, first, last) is matches
