@@ -256,7 +256,8 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:one of those|some kind of|some sort of) (?:robot|bot|machine|computer|automated|recording|ai)s?",
     ),
     Intent.WHO: (
-        "who (?:is|are) (?:this|you|calling|speaking|it|that)",
+        "who (?:is|are) (?:this|you|calling|speaking|it|that|asking)",
+        "who want to know",
         "who (?:am i|is) (?:talking|speaking)",
         "who (?:do you|you) (?:work|call|represent) (?:for|from)?",
         "what (?:company|business|agency|is this about|is this regarding|is this for|are you selling|do you want|is it about|is this call about|is this in reference to)",
@@ -334,6 +335,9 @@ RULES: dict[Intent, tuple[str, ...]] = {
     ),
     Intent.SELF_ID: (
         "^(?:(?:yes|yeah|hi|hello|hey|oh|well|sure) )*speak(?:ing)?$",
+        "^(?:(?:yes|yeah|hi|hello|hey|oh|well|sure) )*speak(?:ing)? (?:who|what|may|can|how)",
+        "^(?:(?:yes|yeah|yep|uh|um|well) )*(?:you are|i am|it is|that is)$",  # "Are you Maria?" "You are."
+        "you are (?:talking|speaking|chatting) (?:to|with) (?:her|him|me|she|he)\\b",
         "(?:this is|it is|that is|you are speaking (?:to|with)|you have|you got|you reached|you found|that would be) (?:she|he|her|him|me|i|myself|the one)\\b",
         "(?:she|he) (?:is )?speaking",
         "(?:that is|it is|this is|that would be|yes it is|it sure is) (?:me|her|him|she|he|myself)",

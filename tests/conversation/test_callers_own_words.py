@@ -252,3 +252,18 @@ async def test_a_corrected_time_is_the_one_booked() -> None:
 )
 def test_a_surname_said_joined_or_apart(said: str, first: str, last: str, matches: bool) -> None:
     assert name_matches(said, first, last) is matches
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("you are", Intent.SELF_ID),  # "Am I speaking with Maria?" "You are."
+        ("i am", Intent.SELF_ID),
+        ("you're talking to her", Intent.SELF_ID),
+        ("speaking who's this", Intent.SELF_ID),
+        ("who's asking", Intent.WHO),
+        ("who wants to know", Intent.WHO),
+    ],
+)
+def test_short_answers_at_the_greeting(text: str, wanted: Intent) -> None:
+    assert wanted in intents(text)
