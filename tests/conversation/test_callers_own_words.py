@@ -17,14 +17,9 @@ from conversation.nlu.names import name_matches
 from conversation.nlu.times import parse_time_request
 from conversation.personas import Persona, run_persona
 from domain.enums import CallResult
+from tests.conversation.test_noisy_callers import BROKER, V, intents
 
-FIRST, BROKER = "Maria", "Dana Whitfield"
-TODAY = date(2026, 12, 4)
-V = "Maria Lopez, March 4 1961"
-
-
-def intents(text: str) -> frozenset[Intent]:
-    return understand(text, FIRST, BROKER).intents
+TODAY = date(2026, 12, 4)  # a Friday
 
 
 @pytest.mark.parametrize(
