@@ -71,6 +71,22 @@ _OPT_OUT_CONTACT = (
     "(?:{NEG_STRICT}) (?:\\S+ )?want to (?:hear from|talk to|speak to|speak with|talk with|deal with) (?:you|y'all|your company|you people|this company|you guys|anyone from)",
     "(?:{NEG}) {WANT} (?:to )?(?:be |get |being )?(?:{CONTACT_V}|contact)",
     "no more {GAP2}{CONTACT_N}",
+    # consent to be called taken back: "I revoke my consent", "you do not have permission to call me"
+    "(?:revoke|withdraw|rescind|take back|retract) (?:my |all |any |our )?(?:consent|permission)(?! (?:to|for) (?:record|recording))",
+    "(?:do not|no longer|not) (?:have |give you |gave you )?(?:my |our |any )?(?:consent|permission) to {CONTACT_V}",
+    "(?:no longer|do not|not) consent to (?:\\S+ ){0,3}(?:{CONTACT_N}|{CONTACT_V}|be call|be contact)",
+    # a threat tied to calling again
+    "(?:if you|you|next time you|when you) (?:ever )?(?:{CONTACT_V}) {GAP4}(?:report|sue|complain|complaint|lawyer|attorney|police|fcc|ftc|legal action|court)",
+    "(?:report|sue|complain|complaint|lawyer|attorney|police|fcc|ftc) {GAP4}(?:if|when|next time) you (?:ever )?(?:{CONTACT_V})",
+    "(?:{CONTACT_V}) (?:me |us |here )?(?:again|one more time) and (?:i|we) (?:will|am going to|are going to|shall)",
+    "(?:make this|this is|this will be|that is|that was) the last (?:time you {CONTACT_V}|call|time you call)",
+    "(?:{NEG_STRICT}|refuse to) (?:accept|take|want|allow|answer|receive|entertain) (?:any |these |such |those |your |more )*(?:{CONTACT_N}) from (?:you|your|this)",
+    "(?:{NEG_STRICT}) (?:accept|take|allow|want|entertain) (?:any |these |such |those |your |unsolicited |cold |sales |marketing |telemarketing |robo )*(?:solicitation|telemarketing|telemarketer|sales call|cold call|robocall)",
+    "refuse (?:these|your|any|such|those|all) (?:\\S+ )?(?:{CONTACT_N})",
+    "(?:{NEG}) {WANT} you to have (?:my|this|our) (?:number|info|information|detail|details|phone|contact)",
+    "(?:{NEG}) {WANT} to be on (?:your|any|the|a|this) (?:\\S+ )?(?:{LIST_N})",
+    "^(?:(?:and|so|just|please|oh|no) )*no (?:more )?(?:phone |sales |marketing |telemarketing |robo )?(?:call|calling)(?: (?:please|thanks|thank you|period|ever|again))*$",
+    "^(?:(?:no|oh|just|please) )*never again(?: please| thanks| thank you)?$",
     # "not interested, and I don't want a call back" (but "... a callback today" is about when)
     "(?:{NEG}) {WANT} (?:a |any |another |more )?(?:call back|callback)(?! (?:today|now|right now|tonight|tomorrow|this|until|till|before|after|at|on|in|later|yet|just)(?![a-z0-9]))",
     "(?:sick|tired|fed up|done|had enough|had it) (?:of|with) (?:all )?(?:the |these |those |your |this |you )?(?:\\S+ )?(?:call|phone call|robocall|calling|message|marketing|telemarketing|spam)",
@@ -88,7 +104,7 @@ _OPT_OUT_REMOVE = (
     "(?:{REMOVE_STRONG}|{REMOVE_WEAK}) {GAP3}(?:{AWAY_FROM}) {GAP2}(?:{LIST_N})",
     "(?:put|add|place|register|sign|move|stick|mark|list) {GAP2}(?:{SELF}) {GAP2}(?:on|to|as|in|into|under) {GAP2}(?:{DNC})",
     # taken off with no list named: "I'd like to be removed", "have me removed", "can I be taken off"
-    "(?:{WANT}) (?:to )?(?:be|get|have) (?:{SELF} )?(?:{REMOVE_OFF})",
+    "(?:{WANT}|requesting|asking) (?:to )?(?:be|get|have) (?:{SELF} )?(?:{REMOVE_OFF})",
     "(?:{WANT}) (?:{SELF}) (?:{REMOVE_OFF})",
     "(?:can|could|may) (?:i|we) (?:please )?(?:be|get) (?:{REMOVE_OFF})",
     "(?:have|get) (?:{SELF}) (?:{REMOVE_OFF})",
@@ -114,6 +130,8 @@ RULES: dict[Intent, tuple[str, ...]] = {
     Intent.OPT_OUT: _OPT_OUT_CONTACT + _OPT_OUT_REMOVE,
     Intent.WANTS_BROKER: (
         "{TALK_V} (?:to|with) {GAP2}(?:{PERSON})",
+        "(?:give me|get me|i want|i need|i would like) (?:my |the |your |a |an )?(?:{PERSON})$",
+        "give me (?:your |the |my |a )?(?:{PERSON})",
         "(?:transfer|connect|patch|forward|redirect|put through) (?:me|us|this call|the call|my call)",
         "(?:get|put|bring|send|hand|pass|switch|transfer) (?:me|us) {GAP2}(?:{PERSON}|through|over)",
         "(?:get|put|bring|let) {GAP1}(?:{PERSON}) (?:on the phone|on the line|on|here)",
@@ -182,15 +200,15 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:set|covered|good) on that front",
     ),
     Intent.AFFIRM: (
-        "^(?:(?:oh|well|so|and|um|then|okay|yes|lol|haha|ha|hah|heh|hmm|ah|alright|right|ok|uh|wow|great|cool|fine|sure|aha) )*(?:yes|yeah|yep|yup|yah|ya|yea|aye|sure|surely|certainly|absolutely|definitely|totally|indeed|affirmative|correct|exactly|precisely|right|alright|all right|okay|fine|perfect|great|good|excellent|wonderful|awesome|cool|lovely|gladly|si|claro|vale|bueno|dale|obviously|naturally|true|yessir|yes maam|uh huh|mhm|yes please|of course|okay then|very well|fair enough|deal|done|agreed|go on)\\b",
+        "^(?:(?:oh|well|so|and|um|then|okay|yes|lol|haha|ha|hah|heh|hmm|ah|alright|right|ok|uh|wow|great|cool|fine|sure|aha) )*(?:yes|yeah|yep|yup|yah|ya|yea|aye|sure|surely|certainly|absolutely|definitely|totally|indeed|affirmative|correct|exactly|precisely|right|alright|all right|okay|fine|perfect|great|good|excellent|wonderful|awesome|cool|lovely|gladly|si|claro|vale|bueno|dale|obviously|naturally|true|yessir|yes maam|uh huh|mhm|yes please|of course|okay then|very well|fair enough|deal|done|agreed|go on)\\b(?! not\\b)",
         "(?:that|this|it|which|monday|tuesday|wednesday|thursday|friday|saturday|sunday|either|any|both|one) (?:one )?(?:would |will |should |does |sound |sounds |seem |seems )?(?:work|do|be fine|be good|be great|be perfect|be ok|be okay|suit me|suit|fit)\\b",
         "(?:sound|sounds|seem|seems|look|looks) (?:good|great|fine|perfect|okay|alright|nice|lovely|like a plan|right|about right|reasonable|interesting)",
-        "(?:go ahead|go for it|please do|do it|let us do it|let us do that|book it|book that|book me|schedule it|schedule me|set it up|set that up|sign me up|count me in|i am in|let us go|lock it in|put me down|pencil me in|make it so)",
+        "(?<!not )(?<!never )(?:go ahead|go for it|please do|do it|let us do it|let us do that|book it|book that|book me|schedule it|schedule me|set it up|set that up|sign me up|count me in|let us go|lock it in|put me down|pencil me in|make it so)(?! not\\b)",
         "(?:i would|i will|we would|i d) (?:like|love|appreciate|enjoy) (?:that|it|this|to|one|a call|some)",
         "(?:that|it|this) (?:would|will) be (?:great|good|nice|fine|lovely|helpful|perfect|wonderful|okay|ok|useful)",
         "why not",
         "i (?:guess|suppose|think) (?:so|that is fine|that works|yes|sure)",
-        "(?:you bet|for sure|you got it|that is right|you are right|that is correct|that is me|that is true|of course|by all means|no problem|no worries|not a problem|sure thing|yes indeed|that is it|works for me|fine by me|good with me|okay with me|fine with me|i am okay with that|i am good with that|i am fine with that|i can do that|that is fine|that is okay|that is good|that is perfect|that is great)",
+        "(?<!not )(?<!not really )(?:you bet|for sure|you got it|that is right|you are right|that is correct|that is me|that is true|of course|by all means|no problem|no worries|not a problem|sure thing|yes indeed|that is it|works for me|fine by me|good with me|okay with me|fine with me|i am okay with that|i am good with that|i am fine with that|i can do that|that is fine|that is okay|that is good|that is perfect|that is great|no objection|no objections|no issue|no issues)(?! not\\b)",
         "(?:i am|we are) (?:interested|curious|open to it|game|down)",
         "(?:interested|curious)$",
         "(?:tell me more|go on|keep go|keep going|keep talk|keep talking|continue|please continue|carry on|i am listening|let us hear it)",
@@ -204,6 +222,9 @@ RULES: dict[Intent, tuple[str, ...]] = {
     ),
     Intent.DENY: (
         "^(?:(?:oh|well|um|uh|sorry|actually) )*(?:no|nope|nah|naw|nay|negative|not really|not quite|incorrect|wrong|no way|not at all|no sir|no maam|not exactly|not me|not him|not her)\\b",
+        "^(?:(?:oh|well|um|uh|no) )*(?:absolutely|definitely|certainly|of course|surely|hell|god|heavens|please) not\\b",
+        "^(?:(?:oh|well|um|uh|no) )*please do not(?: (?:book|schedule|do|set))?",
+        "(?:not|is not|that is not) (?:okay|ok|fine|good|alright) (?:with|for|by) me",
         "(?:that is|it is|that was|this is) (?:not|wrong|incorrect) (?:right|correct|me|true|it|what i said|the one)?",
         "(?:not|no) (?:that|this) one",
         "(?:neither|none) (?:of (?:them|those|these|that))?",
@@ -235,14 +256,20 @@ RULES: dict[Intent, tuple[str, ...]] = {
     Intent.DECEASED: (
         "(?:pass|passed) (?:away|on)",
         "(?:{THIRD}|{RELATIVE}|mom|dad|mother|father) (?:has |have |just |recently |sadly |unfortunately )*pass(?: last| recently| in| a few| this| earlier| away| on| yesterday| over|$)",
-        "(?:{THIRD}|{RELATIVE}|who|the person|the lady|the man|maria) (?:is |was |has |just |recently |sadly |unfortunately )*(?:die|dead|deceased|no longer with us|no longer live|no longer alive|not alive|not with us|in heaven|with god|with the lord)",
-        "(?:no longer with us|no longer live|is deceased|is dead|has die|rest in peace|funeral|her passing|his passing|her death|his death|the death of|lost her last|lost him last|we lost her|we lost him)",
+        "(?:{THIRD}|{RELATIVE}|who|the person|the lady|the man|maria) (?:is |was |has |just |recently |sadly |unfortunately )*(?:die|dead(?! set)|deceased|no longer with us|no longer live|no longer alive|not alive|not with us|in heaven|with god|with the lord)",
+        "(?:no longer with us|no longer live|is deceased|is dead(?! set)|has die|rest in peace|her funeral|his funeral|her passing|his passing|her death|his death|the death of|lost her last|lost him last|we lost her|we lost him)",
         "(?:murio|fallecio|fallecida|fallecido|ha fallecido|esta muerta|esta muerto|descanse en paz|en paz descanse)",
         "(?:i|we) lost (?:her|him|them|my \\S+|our \\S+) (?:last|earlier|this|in|a|recently|two|three|few|over|to)",
     ),
     Intent.DISCLOSURE: (
+        # tag questions and statements: "this is a bot, right?", "you sound like a robot"
+        "(?:this is|that is|you are|it is|this be) (?:a |an |just a |some )?(?:robot|bot|machine|computer|recording|ai|a i|chatbot|program|automated)s? {GAP3}(?:right|is it not|is not it|are you not|innit|yes|correct|huh|talking)",
+        "(?:you|this|it|that) (?:sound|sounds|seem|seems) like (?:a |an )?(?:robot|bot|machine|computer|recording|ai|a i|chatbot|program)",
+        "(?:are you|is this|is that|am i talking to|am i speaking to|is it) (?:\\S+ )?(?:chatgpt|chat gpt|siri|alexa|gpt|chat bot|google assistant)",
+        "is (?:emma|she|this emma) (?:a )?(?:real|live|human|person|robot|bot|machine|computer|ai)",
+        "(?:is this|is it|is that|this is) (?:a )?(?:pre ?recorded|prerecorded|pre record)",
         "(?:are|r|were) (?:you|u) (?:(?:a|an|even|really|actually|just|like|some|some kind of|kind of|sort of|one of those|one of them) )*(?:{MACHINE})",
-        "(?:is|am) (?:this|that|it|i) {GAP3}(?:(?:talk|speak|chat|deal)(?:ing)? (?:to|with) )?(?:(?:a|an|some|even|really|actually|just|one of those|like|kind of) )*(?:robot|bot|machine|computer|ai|a i|recording|recorded|record|recording|automated|automatic|program|real person|real human|live person|human|person|human being|actual person|chatbot|artificial|robocall|recorded message|real)\\b",
+        "(?:is|am) (?:this|that|it|i) {GAP3}(?:(?:talk|speak|chat|deal)(?:ing)? (?:to|with) )?(?:(?:a|an|some|even|really|actually|just|one of those|like|kind of) )*(?:robot|bot|machine|computer|ai|a i|recording|recorded|record|recording|automated|automatic|program|real person|real human|live person|human|person|human being|actual person|chatbot|artificial|robocall|recorded message|real(?! estate))\\b",
         "(?:you|u) (?:are |re )?(?:a |an |just a |some )?(?:robot|bot|machine|computer|ai|a i|recording|chatbot|program|automated)",
         "(?:real|live|actual)? ?(?:person|human|people) (?:or|vs|versus) (?:a )?(?:robot|machine|computer|bot|recording|ai|a i|program)",
         "(?:robot|machine|computer|bot|recording|ai|a i) (?:or|vs|versus) (?:a )?(?:real |live |actual )?(?:person|human)",
@@ -250,7 +277,8 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:talking|speaking|talk|speak) (?:to|with) (?:a )?(?:robot|bot|machine|computer|recording|ai|a i)",
         "(?:is this|are you) (?:for )?real",
         "(?:what|who) (?:am i|are you) (?:talking|speaking) (?:to|with)",
-        "(?:are|is) (?:you|this) (?:a )?(?:real|live|human|person|alive)\\b",
+        "(?:are|is) (?:you|this) (?:a )?(?:real|live|human|person|alive)\\b(?! estate| deal\\b)",
+        "(?:am i|are we|is this|is it|i am|we are) (?:\\S+ ){0,2}(?:talk|speak|chat)(?:ing)? (?:to|with) (?:a |an )?(?:real|live|actual|genuine) (?:human|person|human being|people)",
         "(?:am|are|is) (?:i|we|you|this|that|it) {GAP3}(?:robot|bot|machine|computer|recording|program|android|automated|ai|chatbot)s?\\b",
         "(?:chat|deal|talk|speak) (?:to|with) (?:a |an |some )?(?:robot|bot|machine|computer|program|recording|ai|a i)s?\\b",
         "(?:one of those|some kind of|some sort of) (?:robot|bot|machine|computer|automated|recording|ai)s?",
@@ -352,8 +380,11 @@ RULES: dict[Intent, tuple[str, ...]] = {
 
 # Requests turned around by a negation ("I don't need to talk to anyone", "no need to call back").
 NEGATED: dict[Intent, str] = {
-    Intent.WANTS_BROKER: "(?:{NEG}|no need to|rather not) "
-    + "(?:(?:really|need|want|have|to|be|go|going|wish) ){0,3}(?:{TALK_V}|{CONNECT_V}|transfer|connect)",
+    Intent.WANTS_BROKER: "(?:(?:{NEG}|no need to|rather not) "
+    + "(?:(?:really|need|want|have|to|be|go|going|wish) ){0,3}(?:{TALK_V}|{CONNECT_V}|transfer|connect)"
+    + "|(?:{NEG}) (?:really )?(?:need|want) (?:a |an |the |my |any |to talk to a |to speak to a )?(?:{PERSON})"
+    + "|no need for (?:a |an |the )?(?:{PERSON})"
+    + "|(?:{NEG}) (?:put|transfer|connect|patch|pass|forward|send) (?:me|us))",
     Intent.CALLBACK: "(?:{NEG}|no need to) (?:(?:really|need|want|have|to|bother|you|ever|a|any|another) ){0,3}(?:(?:{CONTACT_V}) (?:me |us )?back|callback)",
     Intent.WRONG_PERSON: "(?:not|no) (?:the )?wrong (?:number|person)",
 }
@@ -365,6 +396,25 @@ _NEGATED_OPT_OUT = compile_rule(
     # a weak verb ('get', 'take', 'put') only with who is taken off: "I don't want to get these
     # calls" is no negated removal, "don't take me off the list" is
     + "(?:{STOP_V}|{REMOVE_STRONG}|{REMOVE_WEAK} {GAP1}(?:{SELF}|{RELATIVE_SELF}) {GAP2}(?:{AWAY_FROM})|{UNSUB}|hang up|go away|leave me alone|put me on)"
+)
+# "why won't you stop calling me", "didn't I tell you to stop calling": a question, not a negation
+_RHETORICAL = compile_rule("(?:why )?(?:will|would|can|could|do|did|have|has) not (?:you|i|we)")
+# Words that look like an opt-out but say something else: a reassurance ("you're not bothering
+# me"), permission ("you can keep calling me"), someone else calling ("the dentist keeps calling
+# me"), recording ("stop recording"), a product ("take me off the vision, just dental"), a
+# channel ("don't text me, call me"), or where calls should go.
+_NOT_OPT_OUT_SPANS = tuple(
+    compile_rule(p)
+    for p in (
+        "(?:you are not|you were not|you is not|it does not|it is not|it is no|that is no|that does not|it will not|no) (?:really |even |at all )?(?:bother|bug|trouble|disturb|pester)(?: me| us)?",
+        "no (?:trouble|bother)(?: at all)?",
+        "(?:you can|you may|feel free to|you are welcome to|it is fine to|it is okay to|please|no no|no) keep (?:on )?(?:{CONTACT_V})(?: me| us)?",
+        "(?:he|she|they|it|the \\S+|my \\S+|someone|somebody|people|everyone|everybody) keep (?:on )?(?:{CONTACT_V})",
+        "(?:stop|quit|no) (?:the )?(?:record|recording)(?: me| us| this| the call| that| it)?",
+        "(?:{REMOVE_WEAK}|remove) (?:me|us) off (?:the |of )?(?:dental|vision|dentist|eye|plan|policy|coverage|insurance|offer)(?!\\S* (?:list|call|calling|database|system|register|registry|number))",
+        "(?:{NEG}) (?:text|email|message|voicemail) (?:me|us) (?:just |please |only |instead |rather )?(?:call|phone|ring)",
+        "(?:{NEG}) {WANT} the (?:call|calls) to (?:go|come|ring) to",
+    )
 )
 _KEEP_GOING = compile_rule(
     "(?:do not stop|keep going|keep talking|go on|carry on|continue|please continue|do not hang up|stay on the line|do not go|tell me more|not stop)"
@@ -470,10 +520,10 @@ def _opt_out_vetoed(lemma_text: str, surface_text: str = "") -> bool:
     home"), a caller going ahead now ("no need to call back, let's do it now"), 'nobody called
     Maria lives here' - unless an unambiguous opt-out is also said."""
     if any(r.search(lemma_text) for r in _removal_rules()):
-        removal_beyond_negation = any(
-            r.search(_NEGATED_OPT_OUT.sub(" ", lemma_text)) for r in _removal_rules()
-        )
-        if removal_beyond_negation:
+        beyond = _NEGATED_OPT_OUT.sub(" ", _RHETORICAL.sub(" ", lemma_text))
+        for span in _NOT_OPT_OUT_SPANS:
+            beyond = span.sub(" ", beyond)
+        if any(r.search(beyond) for r in _removal_rules()):
             return False
     elif (
         _CALLED_NAMED.search(surface_text)
@@ -482,9 +532,12 @@ def _opt_out_vetoed(lemma_text: str, surface_text: str = "") -> bool:
         or _GOING_AHEAD_NOW.search(lemma_text)
     ):
         return True
-    if _NEGATED_OPT_OUT.search(lemma_text) or _KEEP_GOING.search(lemma_text):
-        cleaned = _NEGATED_OPT_OUT.sub(" ", lemma_text)
-        cleaned = _KEEP_GOING.sub(" ", cleaned)
+    asked = _RHETORICAL.sub(" ", lemma_text)  # "why won't you stop calling": no negation
+    spans = [span for span in _NOT_OPT_OUT_SPANS if span.search(lemma_text)]
+    if _NEGATED_OPT_OUT.search(asked) or _KEEP_GOING.search(lemma_text) or spans:
+        cleaned = _KEEP_GOING.sub(" ", _NEGATED_OPT_OUT.sub(" ", asked))
+        for span in spans:
+            cleaned = span.sub(" ", cleaned)
         return not any(rule.search(cleaned) for rule in _compiled()[Intent.OPT_OUT])
     return False
 

@@ -204,6 +204,9 @@ _ASR_JOINS = tuple(
         (r"\b(leave (?:me|us)) a (?:loan|lone)\b", r"\1 alone"),
         (r"\bcall in\b(?= (?:me|here|this|us|again|anymore)\b)", "calling"),
         (r"\bre move\b", "remove"),
+        (r"\bd\.? ?n\.? ?c\b\.?", "dnc"),  # "d n c", "d.n.c."
+        (r"\bgo a way\b", "go away"),
+        (r"\bdo know call\b", "do not call"),
         (r"\bun subscribe\b", "unsubscribe"),
         (r"\bafter noon\b(?! on)", "afternoon"),
         (r"\ba clock\b", "oclock"),

@@ -77,7 +77,8 @@ def products(text: str) -> Products:
 
 
 _SELF_ONLY = re.compile(
-    r"\b(?:just (?:me|myself|mine|for me|for myself|the one|one person|me alone|individual)|only (?:me|myself|for me|mine|one)|"
+    r"\b(?:just (?:me|myself|mine|for me|for myself|the one|one person|me alone|individual|one)|only (?:me|myself|for me|mine|one)|"
+    r"mine only|on my own|just mine|"
     r"me alone|myself|by myself|individual|single|me only|for me only|one person|only one|alone|"
     r"i am not married|not married|no spouse|no wife|no husband|do not have a (?:spouse|wife|husband|partner)|"
     r"divorced|widow\w*|live alone|no one else|nobody else|just for me|for me|me|solo yo|solo para mi|solo|single person)\b"
@@ -85,10 +86,15 @@ _SELF_ONLY = re.compile(
 _FAMILY = re.compile(
     r"\b(?:spouse|wife|husband|partner|family|both|both of us|the two of us|us two|us|we|kids?|children|"
     r"my (?:son|daughter|kids|children|family|household)|everyone|whole household|household|for two|two of us|"
-    r"me and (?:my|the)|and my (?:wife|husband|spouse|partner)|mi esposa|mi esposo|familia)\b"
+    r"me and (?:my|the)|and my (?:wife|husband|spouse|partner)|include (?:her|him|them|my \w+)|mi esposa|mi esposo|familia)\b"
 )
 _NOT_FAMILY = re.compile(
     r"\b(?:not|no|without|except) (?:my |the |for )?(?:spouse|wife|husband|partner|family|kids|children)\b"
+    r"|\b(?:do not|does not|never) have (?:a |my |any )?(?:spouse|wife|husband|partner|family|kids|children)\b"
+    # the spouse is covered elsewhere: "my husband has his own insurance", "he's got his own"
+    r"|\b(?:spouse|wife|husband|partner|he|she) (?:has|have|got|gets|is on|has got|is got|already has) (?:his |her |their )?own\b"
+    r"|\b(?:spouse|wife|husband|partner|he|she) (?:has|have|gets|got|already has) (?:coverage|insurance|a plan|dental|vision)\b"
+    r"|\b(?:spouse|wife|husband|partner|he|she) (?:does not|do not|will not|would not) need (?:it|that|this|one|any)\b"
 )
 
 

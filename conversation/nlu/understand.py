@@ -18,12 +18,21 @@ from conversation.nlu.spanish import looks_spanish, spanish_intents
 
 _NEGATED_RULES = {intent: compile_rule(pattern) for intent, pattern in NEGATED.items()}
 _DISCLOSURE_SPAN = compile_rule(
-    "(?:am i|are you|is this|is that|is it|are we) {GAP3}(?:talk|speak|chat) (?:to|with) (?:a |an )?(?:real |live |actual )?(?:person|human|human being|someone|somebody|robot|machine|computer|bot)(?: or (?:a |an )?(?:robot|machine|computer|bot|recording|person|human))?"
+    "(?:am i|are you|is this|is that|is it|are we|i am|we are) {GAP3}(?:talk|speak|chat) (?:to|with) (?:a |an )?(?:real |live |actual |genuine )?(?:person|human being|human|someone|somebody|robot|machine|computer|bot)(?: or (?:a |an )?(?:robot|machine|computer|bot|recording|person|human))?"
 )
 _TRANSFER_REQUEST = compile_rule(
     "(?:want|need|like|let me|can i|could i|may i|put me|get me|transfer|connect|rather|prefer|give me|i would)"
 )
-_NO_PHRASES = re.compile(r"^(?:no (?:problem|worries|doubt|rush|hurry|matter)|no no no problem)\b")
+# Talking that already happened, told in the past tense (read on the surface words: the lemmas
+# lose the tense).
+_TALKED_BEFORE = re.compile(
+    r"\b(?:(?:already|just|recently) (?:talked|spoke|spoken|chatted)|(?:talked|spoke|spoken|chatted) (?:to|with) (?:\w+ ){1,3}?(?:last|yesterday|already|before|earlier|about it|about this|recently)"
+    r"|(?:have|has|had|i have|we have) (?:been )?(?:talking|talked|spoken|spoke) (?:to|with)|(?:talked|spoke) to me)\b"
+)
+_NO_PHRASES = re.compile(
+    r"^(?:no (?:problem|worries|doubt|rush|hurry|matter|objection|objections|issue|issues)|no no no problem"
+    r"|no,? (?:i|we) do not mind)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,7 @@ def understand(text: str, first_name: str = "", broker_name: str = "") -> Unders
     elif Intent.OPT_OUT in spanish_found:
         found.add(Intent.OPT_OUT)  # "no me llamen" is an opt-out in any mix of languages
     found |= predict_intents(utterance, exclude=found | vetoed)
-    found = _settle(found, lemma_text)
+    found = _settle(found, lemma_text, utterance.text)
     if Intent.AFFIRM in found and found & {Intent.DISCLOSURE, Intent.WHO}:
         # "okay so, is this some kind of bot?": the opening word is a discourse marker, not a yes.
         rest = LEADING_MARKER.sub("", utterance.text)
@@ -103,11 +112,17 @@ def understand(text: str, first_name: str = "", broker_name: str = "") -> Unders
     )
 
 
-def _settle(found: set[Intent], lemma_text: str) -> set[Intent]:
+def _settle(found: set[Intent], lemma_text: str, surface_text: str = "") -> set[Intent]:
     """How intents found together interact."""
     for intent, rule in _NEGATED_RULES.items():
         if intent in found and rule.search(lemma_text):
             found.discard(intent)
+    if (
+        Intent.WANTS_BROKER in found
+        and _TALKED_BEFORE.search(surface_text)
+        and not _TRANSFER_REQUEST.search(_TALKED_BEFORE.sub(" ", surface_text))
+    ):
+        found.discard(Intent.WANTS_BROKER)  # "I already talked to Dana": done, not asked for
     if Intent.DISCLOSURE in found and Intent.WANTS_BROKER in found:
         rest = _DISCLOSURE_SPAN.sub(" ", lemma_text)
         if not _TRANSFER_REQUEST.search(rest):

@@ -39,7 +39,9 @@ class LocalPolicy(IdentityFlow, SchedulingFlow, CallbackFlow, AnswersFlow, Spani
         self.state.last_caller_text = text
         if u.has(Intent.OPT_OUT):
             return await self.opt_out()
-        if u.has(Intent.DECEASED):
+        if u.has(Intent.DECEASED) and not self.state.verified:
+            # Once the client has verified who they are, a death they mention is someone
+            # else's ("my husband passed away, so it's just me"): the call goes on.
             return await self.deceased()
         if u.spanish and not self.state.spanish and not self.state.verified:
             return self.acknowledge()

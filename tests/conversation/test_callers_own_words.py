@@ -17,7 +17,7 @@ from conversation.nlu.names import name_matches
 from conversation.nlu.times import parse_time_request
 from conversation.personas import Persona, run_persona
 from domain.enums import CallResult
-from tests.conversation.test_noisy_callers import BROKER, V, intents
+from tests.conversation.test_noisy_callers import BROKER, FIRST, V, intents
 
 TODAY = date(2026, 12, 4)  # a Friday
 
@@ -262,3 +262,159 @@ def test_a_surname_said_joined_or_apart(said: str, first: str, last: str, matche
 )
 def test_short_answers_at_the_greeting(text: str, wanted: Intent) -> None:
     assert wanted in intents(text)
+
+
+# --- the second probe: yes under "not", reassurances, consent revoked, deaths, disclosure ----
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "absolutely not",
+        "of course not",
+        "uh definitely not",
+        "please don't",
+        "please don't book it",
+        "not okay with me",
+    ],
+)
+def test_a_yes_word_with_not_is_a_no(text: str) -> None:
+    assert Intent.AFFIRM not in intents(text) and Intent.DENY in intents(text)
+
+
+@pytest.mark.parametrize("text", ["i'm in a hurry", "i'm in the shower", "i'm in good health"])
+def test_i_am_in_something_is_no_yes(text: str) -> None:
+    assert Intent.AFFIRM not in intents(text)
+
+
+@pytest.mark.parametrize("text", ["i'm in", "count me in", "no objection", "no i don't mind", "please do"])
+def test_yes_said_other_ways(text: str) -> None:
+    assert Intent.AFFIRM in intents(text) and Intent.DENY not in intents(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i revoke my consent",
+        "i withdraw my consent to be called",
+        "you do not have permission to call me",
+        "i no longer consent to these calls",
+        "why won't you stop calling me",
+        "didn't i tell you to stop calling",
+        "can't you stop calling me",
+        "if you call again i'm reporting you",
+        "call me again and i'll report you",
+        "i'm going to file a complaint if you call again",
+        "next time you call i'm calling my lawyer",
+        "cease and desist",
+        "d n c",
+        "no phone calls",
+        "this is the last time you call here",
+        "i'm not accepting calls from you",
+        "i refuse these calls",
+        "i don't want you to have my number",
+        "i don't want to be on your list",
+        "never again",
+        "i am requesting to be removed",
+        "go a way",
+        "i'm on the do know call list",
+        "we don't accept solicitations",
+        "you're not bothering me but stop calling",
+    ],
+)
+def test_more_opt_outs_in_the_callers_words(text: str) -> None:
+    assert Intent.OPT_OUT in intents(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "you're not bothering me",
+        "it's no bother",
+        "no trouble at all",
+        "you can keep calling me",
+        "no no keep calling me that's fine",
+        "the dentist keeps calling me about my appointment",
+        "oh no it doesn't bother me, go on",
+        "stop recording",
+        "please stop recording this",
+        "take me off the vision just dental",
+        "don't text me call me",
+        "i don't want the calls to go to my landline",
+        "i revoke my consent to recording",
+        "if you call again tomorrow i'll have my papers",
+    ],
+)
+def test_more_not_opt_outs_in_the_callers_words(text: str) -> None:
+    assert Intent.OPT_OUT not in intents(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is a bot right",
+        "you sound like a robot",
+        "that's a computer talking isn't it",
+        "are you chatgpt",
+        "am i talking to siri",
+        "is emma a real person",
+        "is this prerecorded",
+        "am i talking to a live human",
+        "i'm talking to a real person right",
+    ],
+)
+def test_is_this_an_ai_asked_other_ways(text: str) -> None:
+    assert Intent.DISCLOSURE in intents(text) and Intent.WANTS_BROKER not in intents(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "wants"),
+    [
+        ("i already talked to dana", False),
+        ("i spoke with dana last week", False),
+        ("i've been talking to dana about it", False),
+        ("i don't need a broker", False),
+        ("no need for a real person", False),
+        ("please don't put me through to anyone", False),
+        ("i want dana", True),
+        ("give me your manager", True),
+        ("i talked to dana last week but i want to talk to her again", True),
+    ],
+)
+def test_talk_of_the_broker_is_not_always_a_transfer(text: str, wants: bool) -> None:
+    assert (Intent.WANTS_BROKER in intents(text)) is wants
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("i don't have a spouse", "individual"),
+        ("my husband has his own insurance", "individual"),
+        ("my spouse has coverage through work", "individual"),
+        ("he's got his own", "individual"),
+        ("just one", "individual"),
+        ("i'm on my own", "individual"),
+        ("yes include her", "family"),
+        ("me and my wife", "family"),
+    ],
+)
+def test_who_the_coverage_is_for(text: str, level: str) -> None:
+    assert understand(text, FIRST, BROKER).coverage == level
+
+
+async def test_a_death_mentioned_after_verification_is_someone_elses() -> None:
+    """The verified client speaks: 'my husband passed away' answers the coverage question."""
+    lines = ("yes", V, "sure", "my husband passed away last year so it's just me", "the first one", "yes")
+    result = await run_persona(Persona("widow", lines, CallResult.SCHEDULED))
+    assert result.outcome is CallResult.SCHEDULED, result.transcript
+
+
+async def test_a_death_before_verification_still_ends_the_call() -> None:
+    result = await run_persona(Persona("deceased", ("she passed away last year",), CallResult.DECLINED))
+    assert "sorry for your loss" in result.transcript[2][1].lower(), result.transcript
+
+
+async def test_absolutely_not_books_nothing() -> None:
+    lines = ("yes", V, "sure", "just me", "the first one", "absolutely not")
+    result = await run_persona(Persona("no", lines, CallResult.DECLINED))
+    assert not [a for a in result.actions if a.name == "schedule_appointment" and a.ok], result.transcript
