@@ -183,6 +183,24 @@ async def test_transfer_result_rejects_unknown_dial_status(webhooks: Webhooks) -
         (None, "7", ConsentAnswer.UNCLEAR),
         ("no", "1", ConsentAnswer.YES),
         ("nobody home", None, ConsentAnswer.UNCLEAR),
+        # a yes-word turned into a no is no consent (it used to read as yes)
+        ("that's not fine", None, ConsentAnswer.NO),
+        ("absolutely not", None, ConsentAnswer.NO),
+        ("not okay", None, ConsentAnswer.NO),
+        ("of course not", None, ConsentAnswer.NO),
+        # refusals without a 'no'
+        ("I'd rather you didn't", None, ConsentAnswer.NO),
+        ("I'd prefer not", None, ConsentAnswer.NO),
+        ("I'm not comfortable with that", None, ConsentAnswer.NO),
+        ("I object", None, ConsentAnswer.NO),
+        ("not really", None, ConsentAnswer.NO),
+        # yeses with a negative word in them
+        ("no objection", None, ConsentAnswer.YES),
+        ("no, we don't mind", None, ConsentAnswer.YES),
+        ("doesn't matter to me", None, ConsentAnswer.YES),
+        ("I'm cool with that", None, ConsentAnswer.YES),
+        ("you may", None, ConsentAnswer.YES),
+        ("as long as it's not shared", None, ConsentAnswer.UNCLEAR),  # a condition: asked again
     ],
 )
 def test_consent_classification(speech: str | None, digits: str | None, expected: ConsentAnswer) -> None:
