@@ -164,6 +164,12 @@ RULES: dict[Intent, tuple[str, ...]] = {
         # words after the request.
         "(?:{CONTACT_V}|try|catch|get back to|come back to) (?:me|us) {GAP3}(?:{WHEN}|\\d+(?:st|nd|rd|th)?)",
         "(?:my )?hands (?:are )?full",
+        "(?:i am|we are) (?:just )?(?:about to|on my way|on our way|heading|head|walking|walk|going) (?:\\S+ ){0,2}(?:out|into|to work|to a|to the|in)",
+        "(?:i am|we are) (?:just )?(?:with a (?:customer|client|patient|student)|at the (?:airport|gym|bank|office|hospital|doctor)|on the (?:bus|train|subway|plane)|on my way|boarding)",
+        "(?:try|call|ring|phone) (?:me |us )?(?:back |again )(?:{LATER}|in an hour|in a bit|later)",
+        "(?:try|call|ring) (?:me |us )?(?:back|again)$",
+        "(?:now|this) (?:is )?not (?:good|great|a good time)",
+        "(?:i will|i am going to|i should) be free {GAP3}(?:{CONTACT_V}) (?:me|us)",
     ),
     Intent.DECLINE: (
         "(?:{NEG}) (?:really |very |that |too |at all |even |remotely |the least bit |one bit )*(?:{INTEREST_N})",
@@ -184,6 +190,15 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:i|we) (?:already )?have (?:enough|what i need|what we need|all i need|coverage|insurance|a plan|dental|vision|that covered|it covered|someone)(?: already|$| thanks| thank)",
         "(?:i|we) (?:already|do) (?:have|get|got) (?:dental|vision|coverage|insurance|a plan|that|it|one)",
         "(?:i|we) (?:have|get|got) (?:dental|vision|coverage|insurance|a plan|a dentist) (?:through|from|with|at|already|covered|elsewhere)",
+        # covered elsewhere, or the product named first: "I'm covered through my employer",
+        # "my plan already covers that", "vision I don't need", "dental's taken care of"
+        "(?:i am|we are|already) (?:already |all |fully )?covered (?:through|by|with|at|under|from)",
+        "^(?:(?:oh|well|um|uh|no|yeah) )*(?:already|all) covered",
+        "(?:i|we) (?:have|have already|already) (?:already )?(?:got |get )?(?:coverage|insurance)(?: already|$| thanks| thank| through| from)",
+        "(?:my|our) (?:plan|job|work|employer|insurance|policy|union|company|husband s plan|wife s plan) (?:already )?(?:covers|cover|pays for|takes care of) (?:that|it|this|dental|vision|me|us|everything)",
+        "(?:i|we) have all the (?:insurance|coverage|dental|vision|plans?) (?:i|we) need",
+        "(?:dental|vision|that|this|insurance|coverage|both) (?:one )?(?:i|we) (?:do not need|do not want|already have|have already|have got|got already|am covered)",
+        "(?:dental|vision|insurance|coverage|that|everything) is (?:already )?(?:covered|taken care of|handled|sorted)",
         "(?:count me|count us) out",
         "(?:i will|i would like to|let me|i need to|i have to|i want to) think (?:about it|it over|on it)",
         "not (?:buying|looking|shopping)",

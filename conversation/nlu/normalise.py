@@ -255,6 +255,10 @@ _ASR_JOINS = tuple(
 def asr_joins(text: str) -> str:
     """Split or merged words put back ('twos day' -> 'tuesday', 'leave me a loan' -> 'alone')."""
     text = re.sub(r"\b([a-z]{1,3})-\s+", "", text)  # a word cut off: "a- at", "half p- past"
+    # "dental's covered": the 's of a thing is 'is' (a person's 's stays a possessive)
+    text = re.sub(
+        r"\b(dental|vision|insurance|coverage|plan|policy|price|cost|everything|nothing)'s\b", r"\1 is", text
+    )
     for pattern, replacement in _ASR_JOINS:
         text = pattern.sub(replacement, text)
     return re.sub(r"[ \t]{2,}", " ", text)

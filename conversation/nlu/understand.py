@@ -29,6 +29,9 @@ _TALKED_BEFORE = re.compile(
     r"\b(?:(?:already|just|recently) (?:talked|spoke|spoken|chatted)|(?:talked|spoke|spoken|chatted) (?:to|with) (?:\w+ ){1,3}?(?:last|yesterday|already|before|earlier|about it|about this|recently)"
     r"|(?:have|has|had|i have|we have) (?:been )?(?:talking|talked|spoken|spoke) (?:to|with)|(?:talked|spoke) to me)\b"
 )
+_FREE_NOW = compile_rule(
+    "(?:(?:now|this|it) is (?:a )?(?:good|great|fine|perfect|okay) (?:time|moment)(?! (?:to|for) (?:hang|go|leave|stop))|but i (?:can|have time to) (?:talk|chat|speak|do this)|i can talk (?:now|right now)|i have (?:a )?(?:few )?(?:minute|time) now)"
+)
 _NO_PHRASES = re.compile(
     r"^(?:no (?:problem|worries|doubt|rush|hurry|matter|objection|objections|issue|issues)|no no no problem"
     r"|no,? (?:i|we) do not mind)\b"
@@ -135,4 +138,6 @@ def _settle(found: set[Intent], lemma_text: str, surface_text: str = "") -> set[
         found.discard(Intent.SELF_ID)
     if Intent.OPT_OUT in found:
         found.discard(Intent.CALLBACK)
+    if Intent.CALLBACK in found and _FREE_NOW.search(lemma_text):
+        found.discard(Intent.CALLBACK)  # "now is a good time", "I'm driving but I can talk"
     return found

@@ -418,3 +418,41 @@ async def test_absolutely_not_books_nothing() -> None:
     lines = ("yes", V, "sure", "just me", "the first one", "absolutely not")
     result = await run_persona(Persona("no", lines, CallResult.DECLINED))
     assert not [a for a in result.actions if a.name == "schedule_appointment" and a.ok], result.transcript
+
+
+@pytest.mark.parametrize(
+    ("text", "callback"),
+    [
+        ("i'm just about to head out", True),
+        ("i'm about to walk into a meeting", True),
+        ("i'm with a customer", True),
+        ("i'm on the bus", True),
+        ("try back tomorrow", True),
+        ("please call again later", True),
+        ("could you try back in an hour", True),
+        ("i'll be free after three call me then", True),
+        ("now is a good time", False),
+        ("i'm driving but i can talk", False),
+        ("i'm at work but i can talk", False),
+    ],
+)
+def test_busy_or_free_now(text: str, callback: bool) -> None:
+    assert (Intent.CALLBACK in intents(text)) is callback
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm covered through my employer",
+        "already covered",
+        "i've already got coverage",
+        "my plan already covers that",
+        "i have all the insurance i need",
+        "my job covers that",
+        "vision i don't need",
+        "dental i already have",
+        "dental's taken care of",
+    ],
+)
+def test_covered_elsewhere_is_a_decline(text: str) -> None:
+    assert Intent.DECLINE in intents(text) and Intent.AFFIRM not in intents(text)
