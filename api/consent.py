@@ -16,23 +16,25 @@ class ConsentAnswer(StrEnum):
 _AFFIRMATIVE = (
     "yes", "yeah", "yep", "yup", "sure", "ok", "okay", "go ahead", "of course", "fine",
     "alright", "all right", "absolutely", "certainly", "that's fine", "please do",
-    "sounds good", "i agree", "i consent", "cool", "you may", "you can", "continue", "go on",
-    "works for me", "good",
+    "sounds good", "i agree", "i consent", "works for me", "that's okay", "that is okay",
+    "cool with", "you can record", "you may record",
 )  # fmt: skip
 # Yeses said with a negative word in them: read first, then taken out before looking for a no.
 _YES_WITH_A_NO = (
     "no problem", "no problems", "no objection", "no objections", "no issue", "no issues",
     "no worries", "not a problem", "do not mind", "does not matter", "doesn't matter",
+    "do not object", "don't object",
 )  # fmt: skip
 _NEGATIVE = (
     "no", "nope", "nah", "not interested", "don't", "do not", "stop", "not now", "no thanks",
     "no thank you", "hang up", "i don't consent", "remove me", "rather not", "rather you did not",
     "prefer not", "prefer you did not", "not comfortable", "uncomfortable", "object", "do mind",
-    "no recording", "no way", "never", "not really",
+    "no recording", "no way", "not really", "i refuse", "i decline", "may not", "can not",
+    "cannot",
 )  # fmt: skip
 _YES_WORDS = (
     r"(?:yes|yeah|sure|ok|okay|fine|alright|all right|absolutely|certainly|of course|good|cool|"
-    r"definitely)"
+    r"definitely|go ahead|continue)"
 )
 # "not okay", "that is not fine", "absolutely not": a yes-word turned into a no.
 _NEGATED_YES = re.compile(
@@ -74,6 +76,8 @@ def classify_consent(speech: str | None, digits: str | None) -> ConsentAnswer:
     text = re.sub(r"\s+", " ", _spelled_out(text))
     # "no, I don't mind", "no problem": a yes. Read those first, then look for a no in the rest.
     text = re.sub(r"^no (?=(?:i|we) do not mind)", "", text)
+    text = re.sub(r"\bplease do not\b", "do not", text)  # not the yes "please do"
+    text = re.sub(r"\bnever mind\b", " ", text)
     yes_with_a_no = _contains(text, _YES_WITH_A_NO)
     rest = _without(text, _YES_WITH_A_NO)
     # "that's not fine", "absolutely not": a yes-word turned into a no.

@@ -77,7 +77,11 @@ _TENS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
 # "march forth", "august ate", "nineteen and seventy two", "four slash nine slash seventy seven".
 _SOUNDS_LIKE = {"for": "four", "fore": "four", "to": "two", "too": "two", "won": "one", "ate": "eight"}
 _HEARD_AS = (
-    (re.compile(rf"\b({_TENS})[ -](for|fore|to|too|won|ate)\b"), lambda m: f"{m[1]}-{_SOUNDS_LIKE[m[2]]}"),
+    # only where the number ends ("sixty won", "twenty for nineteen..."), not "sixty to be exact"
+    (
+        re.compile(rf"\b({_TENS})[ -](for|fore|to|too|won|ate)(?=\s*(?:$|,|\.|and\b|nineteen|twenty|\d))"),
+        lambda m: f"{m[1]}-{_SOUNDS_LIKE[m[2]]}",
+    ),
     (re.compile(rf"\b({MONTH_PATTERN}) (?:the )?forth\b"), lambda m: f"{m[1]} fourth"),
     (
         re.compile(rf"\b({MONTH_PATTERN}) (?:the )?(for|fore|to|too|won|ate)(?= (?:nineteen|twenty|\d))"),
@@ -86,12 +90,15 @@ _HEARD_AS = (
     (re.compile(r"\b(nineteen|twenty) and (?=\w)"), lambda m: f"{m[1]} "),
     (re.compile(r" slash "), lambda m: "/"),
 )
-_DIGIT_BY_DIGIT_YEAR = re.compile(r"\b(?:(19|20) (\d) (\d)|1 9 (\d) (\d))\b")  # "nineteen six one"
+_DIGIT_BY_DIGIT_YEAR = re.compile(
+    r"(?<!\d )\b(?:(19|20) (\d) (\d)|1 9 (\d) (\d))\b"
+)  # not inside a run  # "nineteen six one"
 _PACKED = re.compile(r"(?<!\d)(\d{2})(\d{2})((?:19|20)\d{2})(?!\d)")  # "04091977"
 # "sixty-one, no, sixty-two", "june first, i mean june second": the words after the last
 # correction say what was meant.
 _CORRECTION = re.compile(
-    r"(?:,\s*|\s)(?:no,?\s+(?:wait,?\s+)?|i mean,?\s+|sorry,?\s+|wait,?\s+no,?\s+|actually,?\s+|or rather\s+)"
+    r"(?:,\s*|\s)(?:no,?\s+(?:wait,?\s+)?(?!middle|later|earlier|sooner|more|problem|rush|need)|i mean,?\s+"
+    r"|sorry,?\s+(?!about|for|to\b)|wait,?\s+no,?\s+|actually,?\s+|or rather\s+)"
 )
 
 

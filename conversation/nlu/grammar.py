@@ -10,128 +10,22 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
-
-import yaml
 
 from conversation.nlu.intent import Intent
+from conversation.nlu.opt_out import OPT_OUT_RULES, explicit_opt_out_beyond_name, opt_out_vetoed
+from conversation.nlu.rule_syntax import compile_rule
 
-LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
-_MACRO = re.compile(r"\{([A-Z_]+)(\d*)\}")
 # Discourse markers that open a turn without meaning yes: "okay so, enough", "well, is this a bot?"
 LEADING_MARKER = re.compile(r"^(?:(?:okay|ok|alright|all right|so|well|um|uh|hmm|right|now|look|listen)\s+)+")
 
-
-@lru_cache(maxsize=1)
-def lexicon() -> dict[str, tuple[str, ...]]:
-    raw = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
-    return {name: tuple(str(entry) for entry in entries) for name, entries in raw.items()}
-
-
-def _alternation(name: str) -> str:
-    entries = sorted(set(lexicon()[name]), key=len, reverse=True)
-    return "(?:" + "|".join(re.escape(e).replace(r"\ ", " ") for e in entries) + ")"
-
-
-def compile_rule(pattern: str) -> re.Pattern[str]:
-    """'{STOP_V} {GAP2}{CONTACT_V}' -> a regex over ' '-joined lemmas, word-bounded."""
-
-    def expand(match: re.Match[str]) -> str:
-        name, count = match.group(1), match.group(2)
-        if name == "GAP":
-            return rf"(?:\S+ ){{0,{count or 1}}}"
-        return _alternation(name)
-
-    body = re.sub(
-        r"(?<!\\)\$", r" ?$", _MACRO.sub(expand, pattern)
-    )  # texts are searched with a trailing space
-    return re.compile(r"(?<![a-z0-9])" + body + r"(?![a-z0-9])")
-
-
 # --- the rules ---------------------------------------------------------------------------------
-# Words that may sit between a verb and its object without changing what is asked.
-_FILL = "(?:(?:{PROFANE}|the|these|those|this|your|all|with|me|us|my|of|a|any|phone) ){0,3}"
-# Between "don't want" and the contact verb: who would call, and nothing that turns it around
-# ("I never want to miss a call" is not an opt-out).
-_WANT_GAP = "(?:(?:to|you|people|anyone|anybody|them|any|more|be|get|getting|receive|receiving|take|taking|answer|answering|these|those|your|the|phone|sales|marketing|of|guys|this|company|ever|again|keep|on|being|y) ){0,4}"
 _NAME_WORDS = "(?:maam|madam|sir|mrs|mr|ms|miss|missus|mister|dear|honey|hon|sweetie|sweetheart|darling|love|buddy|pal|babe|baby|young lady|young man|by my|by that|that)"
 
-_OPT_OUT_CONTACT = (
-    "{STOP_V} " + _FILL + "{CONTACT_V}",
-    "{STOP_V} (?:\\S+ )" + _FILL + "(?:call|ring|phone|contact|bother|pester|harass|bug|text|dial)",
-    "{STOP_V} " + _FILL + "{CONTACT_N} (?:me|us|here|this number|to me|from you|please|now|$)",
-    "(?:{NEG}) (?:you )?(?:ever |even |dare |evers )?(?:try to |be |bother |to |keep |go |going to |again )*{CONTACT_V} (?:{SELF}|{AGAIN}|please|period|$)",
-    "(?:{NEG}) (?:you )?(?:ever |even )?(?:{CONTACT_V})$",
-    "(?:{NEG_STRICT}) (?:you )?(?:ever |even )?{CONTACT_V} (?:\\S+ ){1,3}(?:{AGAIN})",
-    "(?:{NEG}) {WANT} " + _WANT_GAP + "(?:{CONTACT_V}) (?:{SELF}|{AGAIN}|from|by|$)",
-    "(?:{NEG}) {WANT} "
-    + _WANT_GAP
-    + "(?:any|more|these|those|your|such|no|the|sales|marketing|phone|robo) {GAP2}{CONTACT_N}",
-    "(?:{NEG_STRICT}) (?:accept|take|want|allow|answer|entertain|welcome|do) (?:any |these |such |those |your |unsolicited |cold |sales |marketing |telemarketing |solicitation |robo )+{CONTACT_N}",
-    "(?:{NEG_STRICT}) (?:\\S+ )?want to (?:hear from|talk to|speak to|speak with|talk with|deal with) (?:you|y'all|your company|you people|this company|you guys|anyone from)",
-    "(?:{NEG}) {WANT} (?:to )?(?:be |get |being )?(?:{CONTACT_V}|contact)",
-    "no more {GAP2}{CONTACT_N}",
-    # consent to be called taken back: "I revoke my consent", "you do not have permission to call me"
-    "(?:revoke|withdraw|rescind|take back|retract) (?:my |all |any |our )?(?:consent|permission)(?! (?:to|for) (?:record|recording))",
-    "(?:do not|no longer|not) (?:have |give you |gave you )?(?:my |our |any )?(?:consent|permission) to {CONTACT_V}",
-    "(?:no longer|do not|not) consent to (?:\\S+ ){0,3}(?:{CONTACT_N}|{CONTACT_V}|be call|be contact)",
-    # a threat tied to calling again
-    "(?:if you|you|next time you|when you) (?:ever )?(?:{CONTACT_V}) {GAP4}(?:report|sue|complain|complaint|lawyer|attorney|police|fcc|ftc|legal action|court)",
-    "(?:report|sue|complain|complaint|lawyer|attorney|police|fcc|ftc) {GAP4}(?:if|when|next time) you (?:ever )?(?:{CONTACT_V})",
-    "(?:{CONTACT_V}) (?:me |us |here )?(?:again|one more time) and (?:i|we) (?:will|am going to|are going to|shall)",
-    "(?:make this|this is|this will be|that is|that was) the last (?:time you {CONTACT_V}|call|time you call)",
-    "(?:{NEG_STRICT}|refuse to) (?:accept|take|want|allow|answer|receive|entertain) (?:any |these |such |those |your |more )*(?:{CONTACT_N}) from (?:you|your|this)",
-    "(?:{NEG_STRICT}) (?:accept|take|allow|want|entertain) (?:any |these |such |those |your |unsolicited |cold |sales |marketing |telemarketing |robo )*(?:solicitation|telemarketing|telemarketer|sales call|cold call|robocall)",
-    "refuse (?:these|your|any|such|those|all) (?:\\S+ )?(?:{CONTACT_N})",
-    "(?:{NEG}) {WANT} you to have (?:my|this|our) (?:number|info|information|detail|details|phone|contact)",
-    "(?:{NEG}) {WANT} to be on (?:your|any|the|a|this) (?:\\S+ )?(?:{LIST_N})",
-    "^(?:(?:and|so|just|please|oh|no) )*no (?:more )?(?:phone |sales |marketing |telemarketing |robo )?(?:call|calling)(?: (?:please|thanks|thank you|period|ever|again))*$",
-    "^(?:(?:no|oh|just|please) )*never again(?: please| thanks| thank you)?$",
-    # "not interested, and I don't want a call back" (but "... a callback today" is about when)
-    "(?:{NEG}) {WANT} (?:a |any |another |more )?(?:call back|callback)(?! (?:today|now|right now|tonight|tomorrow|this|until|till|before|after|at|on|in|later|yet|just)(?![a-z0-9]))",
-    "(?:sick|tired|fed up|done|had enough|had it) (?:of|with) (?:all )?(?:the |these |those |your |this |you )?(?:\\S+ )?(?:call|phone call|robocall|calling|message|marketing|telemarketing|spam)",
-    "(?:enough|done|through|finish) (?:with|of) {GAP2}{CONTACT_N}",
-)
-# Requests that name the list or the caller's number, or dismiss outright: opt-outs whatever else is said.
-_OPT_OUT_REMOVE = (
-    "{REMOVE_STRONG} {GAP1}{SELF}",
-    "(?:remove|delete|erase|wipe|purge|scrub|expunge|eliminate|unlist|deregister|blacklist|block) (?:all )?(?:my|our|this) (?:number|phone|name|info|information|detail|details|data|record|records|contact|cell|line|address|email|account|file|profile|house|home)s?",
-    "(?:{WANT}) (?:to be |to get |to go )?(?:off|out of|removed from|taken off|off of) {GAP2}(?:{LIST_N}|{DNC}|call|calls)",
-    "{REMOVE_WEAK} {GAP1}{SELF} {GAP3}(?:{AWAY_FROM})",
-    "{REMOVE_WEAK} {GAP1}{SELF} {GAP3}(?:{AWAY_FROM})$",
-    "{REMOVE_WEAK} (?:{AWAY_FROM}) {GAP1}{SELF}",
-    "(?:{REMOVE_STRONG}|{REMOVE_WEAK}) {GAP1}(?:{RELATIVE_SELF}) {GAP3}(?:{AWAY_FROM}) {GAP2}(?:{LIST_N}|{DNC})",
-    "(?:{REMOVE_STRONG}|{REMOVE_WEAK}) {GAP3}(?:{AWAY_FROM}) {GAP2}(?:{LIST_N})",
-    "(?:put|add|place|register|sign|move|stick|mark|list) {GAP2}(?:{SELF}) {GAP2}(?:on|to|as|in|into|under) {GAP2}(?:{DNC})",
-    # taken off with no list named: "I'd like to be removed", "have me removed", "can I be taken off"
-    "(?:{WANT}|requesting|asking) (?:to )?(?:be|get|have) (?:{SELF} )?(?:{REMOVE_OFF})",
-    "(?:{WANT}) (?:{SELF}) (?:{REMOVE_OFF})",
-    "(?:can|could|may) (?:i|we) (?:please )?(?:be|get) (?:{REMOVE_OFF})",
-    "(?:have|get) (?:{SELF}) (?:{REMOVE_OFF})",
-    "cancel (?:my|our|this) (?:number|phone number|phone|name|contact)",
-    "(?:rather not|no longer) (?:get|receive|take|have) (?:any |these |those |your |such |more |the |phone |sales |marketing )+{CONTACT_N}",
-    "(?:want|like|need|wish|ask) (?:to be|to get|to go|to put me) (?:on|in|onto|under) {GAP2}(?:{DNC})",
-    "(?:{DNC}) (?:list|registry|register|database|roster|number)",
-    "(?<!not )dnc",
-    "{UNSUB}",
-    "{DISMISS}",
-    "keep (?:on )?{CONTACT_V} (?:{SELF})",
-    "(?:stop|quit|enough)(?: (?:it|that|this|now|please|already|right now|just|okay|expletive|damn|man|for real|seriously|ok|stop))*$",
-    "^(?:(?:no|okay|please|just|hey|look|listen|oh|god|jesus|i said|like i said|for the last time|again|expletive) )*(?:stop|quit it|enough)(?: \\S+){0,2}$",
-    "^(?:(?:oh|just|hey|please|okay|look) )*(?:knock it off|cut it out|give it a rest|pack it in|no more)(?: please| thanks| thank you| already| now| seriously)*$",
-    "(?:i am|we are|number is|i am already|we are already|this number is) (?:on|in) {GAP2}(?:{DNC})",
-    "(?:i|we) (?:already )?(?:told|asked|said) (?:you|them|y'all)? ?(?:people )?(?:to |not to |twice )?(?:{STOP_V}|never|not) {GAP2}(?:{CONTACT_V})",
-    "{PROFANE} (?:off|you)$",
-    "^(?:(?:no|okay|just|please|hey|look|oh|god|again|i said) )*(?:stop|enough|quit it|knock it off|cut it out)(?: (?:it|that|this|now|please|already|seriously))* (?:i am|we are|i am so|we are so|this is|that is|i have had|i have|we have had) (?:done|finished|through|over|enough|not interested|it|had it|had enough)",
-    "(?:knock it off|cut it out|lay off) {GAP2}(?:{CONTACT_N}|{CONTACT_V})",
-)
-
 RULES: dict[Intent, tuple[str, ...]] = {
-    Intent.OPT_OUT: _OPT_OUT_CONTACT + _OPT_OUT_REMOVE,
+    Intent.OPT_OUT: OPT_OUT_RULES,
     Intent.WANTS_BROKER: (
         "{TALK_V} (?:to|with) {GAP2}(?:{PERSON})",
-        "(?:give me|get me|i want|i need|i would like) (?:my |the |your |a |an )?(?:{PERSON})$",
-        "give me (?:your |the |my |a )?(?:{PERSON})",
+        "(?:give me|get me|i want|i need|i would like) (?:my |the |your |a |an )?(?:{PERSON})(?: please| now| right now)?$",
         "(?:transfer|connect|patch|forward|redirect|put through) (?:me|us|this call|the call|my call)",
         "(?:get|put|bring|send|hand|pass|switch|transfer) (?:me|us) {GAP2}(?:{PERSON}|through|over)",
         "(?:get|put|bring|let) {GAP1}(?:{PERSON}) (?:on the phone|on the line|on|here)",
@@ -164,10 +58,10 @@ RULES: dict[Intent, tuple[str, ...]] = {
         # words after the request.
         "(?:{CONTACT_V}|try|catch|get back to|come back to) (?:me|us) {GAP3}(?:{WHEN}|\\d+(?:st|nd|rd|th)?)",
         "(?:my )?hands (?:are )?full",
-        "(?:i am|we are) (?:just )?(?:about to|on my way|on our way|heading|head|walking|walk|going) (?:\\S+ ){0,2}(?:out|into|to work|to a|to the|in)",
-        "(?:i am|we are) (?:just )?(?:with a (?:customer|client|patient|student)|at the (?:airport|gym|bank|office|hospital|doctor)|on the (?:bus|train|subway|plane)|on my way|boarding)",
+        "(?:i am|we are) (?:just )?(?:about to (?:head|go|leave|walk|step|get|run) (?:out|in|into|off|to)|on my way (?:out|to work|to a|to the)|heading out|walking into a meeting|leaving now|stepping out|going into a meeting|walking out)(?!.*(?:but|go ahead))",
+        "(?:i am|we are) (?:just )?(?:with a (?:customer|client|patient|student)|at the (?:airport|gym|bank|office|hospital|doctor)|on the (?:bus|train|subway|plane)|boarding)(?!.*(?:but|go ahead))",
         "(?:try|call|ring|phone) (?:me |us )?(?:back |again )(?:{LATER}|in an hour|in a bit|later)",
-        "(?:try|call|ring) (?:me |us )?(?:back|again)$",
+        "(?<!you )(?:try|call|ring) (?:me |us )?(?:back|again)$",
         "(?:now|this) (?:is )?not (?:good|great|a good time)",
         "(?:i will|i am going to|i should) be free {GAP3}(?:{CONTACT_V}) (?:me|us)",
     ),
@@ -175,7 +69,7 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:{NEG}) (?:really |very |that |too |at all |even |remotely |the least bit |one bit )*(?:{INTEREST_N})",
         "no (?:thank|thanks)",
         # a yes under a doubt: "I don't think I'm interested", "not sure that would work for me"
-        "(?:i do not think|i do not believe|i am not sure|not sure|i do not know if|i do not know whether|i doubt|i would not say|i can not say) (?:that |if |whether )?(?:i am|i would be|i will be|it is|that is|that would|this is|this would|that will|that sound|it sound|this sound|it would|it will) (?:\\S+ )?(?:interested|interesting|work|good|great|fine|worth|help|for me|what i need|something i need)",
+        "(?:i do not think|i do not believe|i am not sure|not sure|i do not know if|i do not know whether|i doubt|i would not say|i can not say) (?:that |if |whether )?(?:i am|i would be|i will be|it is|that is|that would|this is|this would|that will|that sound|it sound|this sound|it would|it will) (?:\\S+ )?(?:interested|work for me|work for us|good|great|fine|worth it|help me|for me|what i need|something i need)",
         "^(?:no )?(?:thank you|thanks) (?:but|though|anyway|anyways)",
         "(?:i will|i am going to|i would rather|i would|we will|let me|i think i will|i will have to|i am gonna) pass",
         "^pass(?: thanks| thank you)?$",
@@ -192,13 +86,13 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:i|we) (?:have|get|got) (?:dental|vision|coverage|insurance|a plan|a dentist) (?:through|from|with|at|already|covered|elsewhere)",
         # covered elsewhere, or the product named first: "I'm covered through my employer",
         # "my plan already covers that", "vision I don't need", "dental's taken care of"
-        "(?:i am|we are|already) (?:already |all |fully )?covered (?:through|by|with|at|under|from)",
-        "^(?:(?:oh|well|um|uh|no|yeah) )*(?:already|all) covered",
-        "(?:i|we) (?:have|have already|already) (?:already )?(?:got |get )?(?:coverage|insurance)(?: already|$| thanks| thank| through| from)",
-        "(?:my|our) (?:plan|job|work|employer|insurance|policy|union|company|husband s plan|wife s plan) (?:already )?(?:covers|cover|pays for|takes care of) (?:that|it|this|dental|vision|me|us|everything)",
+        "(?:i am|we are|already) (?:already |all |fully )?covered (?:through|by|with|at|under|from)(?!.*(?:but|except|add|does|do i|can i|could i|what about|how about|need|want|right|is it|are they))",
+        "^(?:(?:oh|well|um|uh|no|yeah) )*(?:already|all) covered(?: thanks| thank you)?$",
+        "(?:i|we) (?:have|have already|already) (?:already )?(?:got |get )?(?:coverage|insurance)(?: already|$| thanks| thank| through| from)(?!.*(?:but|except|add|does|do i|can i|could i|what about|how about|need|want|right|is it|are they))",
+        "(?:my|our) (?:plan|job|work|employer|insurance|policy|union|company|husband s plan|wife s plan) (?:already )?(?:covers|cover|pays for|takes care of) (?:that|it|this|dental|vision|me|us|everything)(?!.*(?:but|except|add|does|do i|can i|could i|what about|how about|need|want|right|is it|are they))",
         "(?:i|we) have all the (?:insurance|coverage|dental|vision|plans?) (?:i|we) need",
-        "(?:dental|vision|that|this|insurance|coverage|both) (?:one )?(?:i|we) (?:do not need|do not want|already have|have already|have got|got already|am covered)",
-        "(?:dental|vision|insurance|coverage|that|everything) is (?:already )?(?:covered|taken care of|handled|sorted)",
+        "(?:dental|vision|that|this|insurance|coverage|both) (?:one )?(?:i|we) (?:do not need|do not want|already have|have already|have got|got already|am covered)(?!.*(?:but|except|add|does|do i|can i|could i|what about|how about|need|want|right|is it|are they))",
+        "(?:dental|vision|insurance|coverage|that|everything) is (?:already )?(?:covered|taken care of|handled|sorted)(?!.*(?:but|except|add|does|do i|can i|could i|what about|how about|need|want|right|is it|are they))",
         "(?:count me|count us) out",
         "(?:i will|i would like to|let me|i need to|i have to|i want to) think (?:about it|it over|on it)",
         "not (?:buying|looking|shopping)",
@@ -215,7 +109,7 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:set|covered|good) on that front",
     ),
     Intent.AFFIRM: (
-        "^(?:(?:oh|well|so|and|um|then|okay|yes|lol|haha|ha|hah|heh|hmm|ah|alright|right|ok|uh|wow|great|cool|fine|sure|aha) )*(?:yes|yeah|yep|yup|yah|ya|yea|aye|sure|surely|certainly|absolutely|definitely|totally|indeed|affirmative|correct|exactly|precisely|right|alright|all right|okay|fine|perfect|great|good|excellent|wonderful|awesome|cool|lovely|gladly|si|claro|vale|bueno|dale|obviously|naturally|true|yessir|yes maam|uh huh|mhm|yes please|of course|okay then|very well|fair enough|deal|done|agreed|go on)\\b(?! not\\b)",
+        "^(?:(?:oh|well|so|and|um|then|okay|yes|lol|haha|ha|hah|heh|hmm|ah|alright|right|ok|uh|wow|great|cool|fine|sure|aha) )*(?:yes|yeah|yep|yup|yah|ya|yea|aye|sure|surely|certainly|absolutely|definitely|totally|indeed|affirmative|correct|exactly|precisely|right|alright|all right|okay|fine|perfect|great|good|excellent|wonderful|awesome|cool|lovely|gladly|si|claro|vale|bueno|dale|obviously|naturally|true|yessir|yes maam|uh huh|mhm|yes please|of course|okay then|very well|fair enough|deal|done|agreed|go on)\\b(?! not(?: (?:really|at all|now|today|interested|yet|sure|for me|thanks|thank you|please))*$)",
         "(?:that|this|it|which|monday|tuesday|wednesday|thursday|friday|saturday|sunday|either|any|both|one) (?:one )?(?:would |will |should |does |sound |sounds |seem |seems )?(?:work|do|be fine|be good|be great|be perfect|be ok|be okay|suit me|suit|fit)\\b",
         "(?:sound|sounds|seem|seems|look|looks) (?:good|great|fine|perfect|okay|alright|nice|lovely|like a plan|right|about right|reasonable|interesting)",
         "(?<!not )(?<!never )(?:go ahead|go for it|please do|do it|let us do it|let us do that|book it|book that|book me|schedule it|schedule me|set it up|set that up|sign me up|count me in|let us go|lock it in|put me down|pencil me in|make it so)(?! not\\b)",
@@ -223,7 +117,7 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:that|it|this) (?:would|will) be (?:great|good|nice|fine|lovely|helpful|perfect|wonderful|okay|ok|useful)",
         "why not",
         "i (?:guess|suppose|think) (?:so|that is fine|that works|yes|sure)",
-        "(?<!not )(?<!not really )(?:you bet|for sure|you got it|that is right|you are right|that is correct|that is me|that is true|of course|by all means|no problem|no worries|not a problem|sure thing|yes indeed|that is it|works for me|fine by me|good with me|okay with me|fine with me|i am okay with that|i am good with that|i am fine with that|i can do that|that is fine|that is okay|that is good|that is perfect|that is great|no objection|no objections|no issue|no issues)(?! not\\b)",
+        "(?<!not )(?<!not really )(?:you bet|for sure|you got it|that is right|you are right|that is correct|that is me|that is true|of course|by all means|no problem|no worries|not a problem|sure thing|yes indeed|that is it|works for me|fine by me|good with me|okay with me|fine with me|i am okay with that|i am good with that|i am fine with that|i can do that|that is fine|that is okay|that is good|that is perfect|that is great|no objection|no objections|no issue|no issues)(?! not(?: (?:really|at all|now|today|interested|yet|sure|for me|thanks|thank you|please))*$)",
         "(?:i am|we are) (?:interested|curious|open to it|game|down)",
         "(?:interested|curious)$",
         "(?:tell me more|go on|keep go|keep going|keep talk|keep talking|continue|please continue|carry on|i am listening|let us hear it)",
@@ -237,8 +131,8 @@ RULES: dict[Intent, tuple[str, ...]] = {
     ),
     Intent.DENY: (
         "^(?:(?:oh|well|um|uh|sorry|actually) )*(?:no|nope|nah|naw|nay|negative|not really|not quite|incorrect|wrong|no way|not at all|no sir|no maam|not exactly|not me|not him|not her)\\b",
-        "^(?:(?:oh|well|um|uh|no) )*(?:absolutely|definitely|certainly|of course|surely|hell|god|heavens|please) not\\b",
-        "^(?:(?:oh|well|um|uh|no) )*please do not(?: (?:book|schedule|do|set))?",
+        "^(?:(?:oh|well|um|uh|no) )*(?:absolutely|definitely|certainly|of course|surely|hell|god|heavens|please) not(?: (?:really|at all|now|today|interested|yet|thanks|thank you|please))*$",
+        "^(?:(?:oh|well|um|uh|no) )*please do not(?: (?:book|schedule|do|set|record|call)(?: it| that| me| this| one)?)?(?: please| thanks| thank you)?$",
         "(?:not|is not|that is not) (?:okay|ok|fine|good|alright) (?:with|for|by) me",
         "(?:that is|it is|that was|this is) (?:not|wrong|incorrect) (?:right|correct|me|true|it|what i said|the one)?",
         "(?:not|no) (?:that|this) one",
@@ -258,7 +152,7 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "^(?:(?:no|um|uh|well|oh|sorry) )*(?:i am |this is |it is )?(?:her|his|their) (?:{RELATIVE})(?: here| speaking)?$",
         "^(?:(?:no|um|uh|well|oh) )*(?:{RELATIVE}) (?:here|speaking)$",
         # "Maria is my mother" (the name read as 'she'): whoever answers is someone else
-        "(?:{THIRD}) (?:is|was) my (?:{RELATIVE})",
+        "^(?:(?:no|um|uh|oh|well|sorry) )*(?:{THIRD}) (?:is|was) my (?:{RELATIVE})(?! s\\b| name)(?!.*(?:add|too|also|include|cover|plan))",
         "(?:i am|this is) not (?:her|him|them|the person|who you|that person)",
         "never (?:heard of|met) (?:her|him|them|that person|anyone)",
         "(?:no one|nobody|noone|there is nobody|there is no one) (?:named|called|by the name of|with the name) \\S+ (?:\\S+ )?(?:live|lives|is|here|at|in)",
@@ -278,10 +172,10 @@ RULES: dict[Intent, tuple[str, ...]] = {
     ),
     Intent.DISCLOSURE: (
         # tag questions and statements: "this is a bot, right?", "you sound like a robot"
-        "(?:this is|that is|you are|it is|this be) (?:a |an |just a |some )?(?:robot|bot|machine|computer|recording|ai|a i|chatbot|program|automated)s? {GAP3}(?:right|is it not|is not it|are you not|innit|yes|correct|huh|talking)",
-        "(?:you|this|it|that) (?:sound|sounds|seem|seems) like (?:a |an )?(?:robot|bot|machine|computer|recording|ai|a i|chatbot|program)",
+        "(?:this is|that is|you are|it is|this be) (?:a |an |just a |some )?(?:robot|bot|machine|computer|recording|ai|a i|chatbot)s? (?:talking )?(?:right|is it not|is not it|are you not|innit|yes|correct|huh|talking)",
+        "(?:you|this|it|that) (?:sound|sounds|seem|seems) like (?:a |an )?(?:robot|bot|machine|computer|recording|ai|a i|chatbot)(?! problem| issue| glitch| program| for)",
         "(?:are you|is this|is that|am i talking to|am i speaking to|is it) (?:\\S+ )?(?:chatgpt|chat gpt|siri|alexa|gpt|chat bot|google assistant)",
-        "is (?:emma|she|this emma) (?:a )?(?:real|live|human|person|robot|bot|machine|computer|ai)",
+        "is (?:emma|she|this emma) (?:a )?(?:real|live|human|person|robot|bot|machine|computer|ai)(?! name)",
         "(?:is this|is it|is that|this is) (?:a )?(?:pre ?recorded|prerecorded|pre record)",
         "(?:are|r|were) (?:you|u) (?:(?:a|an|even|really|actually|just|like|some|some kind of|kind of|sort of|one of those|one of them) )*(?:{MACHINE})",
         "(?:is|am) (?:this|that|it|i) {GAP3}(?:(?:talk|speak|chat|deal)(?:ing)? (?:to|with) )?(?:(?:a|an|some|even|really|actually|just|one of those|like|kind of) )*(?:robot|bot|machine|computer|ai|a i|recording|recorded|record|recording|automated|automatic|program|real person|real human|live person|human|person|human being|actual person|chatbot|artificial|robocall|recorded message|real(?! estate))\\b",
@@ -293,7 +187,8 @@ RULES: dict[Intent, tuple[str, ...]] = {
         "(?:is this|are you) (?:for )?real",
         "(?:what|who) (?:am i|are you) (?:talking|speaking) (?:to|with)",
         "(?:are|is) (?:you|this) (?:a )?(?:real|live|human|person|alive)\\b(?! estate| deal\\b)",
-        "(?:am i|are we|is this|is it|i am|we are) (?:\\S+ ){0,2}(?:talk|speak|chat)(?:ing)? (?:to|with) (?:a |an )?(?:real|live|actual|genuine) (?:human|person|human being|people)",
+        "(?:am i|are we|is this|is it) (?:\\S+ ){0,2}(?:talk|speak|chat)(?:ing)? (?:to|with) (?:a |an )?(?:real|live|actual|genuine) (?:human|person|human being|people)",
+        "(?:i am|we are) (?:talk|speak|chat)(?:ing)? (?:to|with) (?:a |an )?(?:real|live|actual|genuine) (?:human|person|human being) (?:right|correct|yes|huh|am i not|is it not)",
         "(?:am|are|is) (?:i|we|you|this|that|it) {GAP3}(?:robot|bot|machine|computer|recording|program|android|automated|ai|chatbot)s?\\b",
         "(?:chat|deal|talk|speak) (?:to|with) (?:a |an |some )?(?:robot|bot|machine|computer|program|recording|ai|a i)s?\\b",
         "(?:one of those|some kind of|some sort of) (?:robot|bot|machine|computer|automated|recording|ai)s?",
@@ -403,50 +298,6 @@ NEGATED: dict[Intent, str] = {
     Intent.CALLBACK: "(?:{NEG}|no need to) (?:(?:really|need|want|have|to|bother|you|ever|a|any|another) ){0,3}(?:(?:{CONTACT_V}) (?:me |us )?back|callback)",
     Intent.WRONG_PERSON: "(?:not|no) (?:the )?wrong (?:number|person)",
 }
-# A negation just before these verbs turns the request around ("don't stop", "no need to remove me").
-_NEG_GAP = "(?:(?:you|to|be|want|need|ask|asking|even|ever|please|really|go|going|have|got|dare|that|i|me|us|them|just|say|said|tell|telling|mean|saying|get|ya|y) ){0,4}"
-_NEGATED_OPT_OUT = compile_rule(
-    "(?:{NEG_STRICT}|no need to|no reason to|not asking you to|not saying|did not say|never said|never say|not telling you to|you do not have to|you need not|not trying to) "
-    + _NEG_GAP
-    # a weak verb ('get', 'take', 'put') only with who is taken off: "I don't want to get these
-    # calls" is no negated removal, "don't take me off the list" is
-    + "(?:{STOP_V}|{REMOVE_STRONG}|{REMOVE_WEAK} {GAP1}(?:{SELF}|{RELATIVE_SELF}) {GAP2}(?:{AWAY_FROM})|{UNSUB}|hang up|go away|leave me alone|put me on)"
-)
-# "why won't you stop calling me", "didn't I tell you to stop calling": a question, not a negation
-_RHETORICAL = compile_rule("(?:why )?(?:will|would|can|could|do|did|have|has) not (?:you|i|we)")
-# Words that look like an opt-out but say something else: a reassurance ("you're not bothering
-# me"), permission ("you can keep calling me"), someone else calling ("the dentist keeps calling
-# me"), recording ("stop recording"), a product ("take me off the vision, just dental"), a
-# channel ("don't text me, call me"), or where calls should go.
-_NOT_OPT_OUT_SPANS = tuple(
-    compile_rule(p)
-    for p in (
-        "(?:you are not|you were not|you is not|it does not|it is not|it is no|that is no|that does not|it will not|no) (?:really |even |at all )?(?:bother|bug|trouble|disturb|pester)(?: me| us)?",
-        "no (?:trouble|bother)(?: at all)?",
-        "(?:you can|you may|feel free to|you are welcome to|it is fine to|it is okay to|please|no no|no) keep (?:on )?(?:{CONTACT_V})(?: me| us)?",
-        "(?:he|she|they|it|the \\S+|my \\S+|someone|somebody|people|everyone|everybody) keep (?:on )?(?:{CONTACT_V})",
-        "(?:stop|quit|no) (?:the )?(?:record|recording)(?: me| us| this| the call| that| it)?",
-        "(?:{REMOVE_WEAK}|remove) (?:me|us) off (?:the |of )?(?:dental|vision|dentist|eye|plan|policy|coverage|insurance|offer)(?!\\S* (?:list|call|calling|database|system|register|registry|number))",
-        "(?:{NEG}) (?:text|email|message|voicemail) (?:me|us) (?:just |please |only |instead |rather )?(?:call|phone|ring)",
-        "(?:{NEG}) {WANT} the (?:call|calls) to (?:go|come|ring) to",
-    )
-)
-_KEEP_GOING = compile_rule(
-    "(?:do not stop|keep going|keep talking|go on|carry on|continue|please continue|do not hang up|stay on the line|do not go|tell me more|not stop)"
-)
-_TIME_AFTER_CALL = compile_rule(
-    "(?:{NEG}) (?:you )?(?:ever )?{CONTACT_V} (?:me |us )?(?:before|after|until|till|during|between|at (?:work|night|dinner|lunch|lunchtime|breakfast|supper|\\d|this hour|this time)|on (?:my|the weekend|weekend|weekends|\\w+day)|weekend|weekends|(?:in the )?(?:morning|evening|afternoon|night)s?|tomorrow|today|tonight|this (?:morning|afternoon|evening|week|early|late)|next (?:week|month)|so (?:early|late)|early|late|when|while|around|anymore today|at dinner|now|right now|just now|at the moment)"
-)
-# ... unless the calls are not wanted at any time: "don't call me now or ever again".
-_ANY_TIME_AT_ALL = compile_rule("(?:{AGAIN}|no more|anymore|at all|any time|anytime)")
-# "don't call my cell, call my home number": the calls go elsewhere, not away.
-_CALL_ELSEWHERE = compile_rule(
-    "(?:{NEG}) {CONTACT_V} (?:me )?(?:on |at )?(?:{SELF}) (?:\\S+ ){0,3}(?:call|use|try|ring|reach) (?:me )?(?:on |at )?(?:my|the|our) (?:\\S+ )?(?:number|cell|phone|line|landline|mobile|home|house|work|office)"
-)
-# "no need to call me back, let's do it now": the caller goes ahead now.
-_GOING_AHEAD_NOW = compile_rule(
-    "(?:let us|let is|i am ready|we can|go ahead|i have time|i can|lets) (?:\\S+ ){0,3}(?:now|right now|today)"
-)
 # After "call me", these words continue a request about calls; anything else is a name ("don't
 # call me Maria", "nobody calls me Francisco").
 _CONTINUES_CALL = "(?:again|ever|anymore|any|no|back|here|there|at|on|in|this|that|these|those|about|with|you|please|period|and|or|but|i|we|it|so|because|cause|expletive|fuck|fucking|damn|the|a|an|if|when|before|after|until|till|during|today|tomorrow|tonight|later|now|anytime|every|from|for|to|unless|up|either|sometime|between|around|once|twice|okay|ok|thanks|thank|monday|tuesday|wednesday|thursday|friday|saturday|sunday|next|soon|whenever|sometimes|morning|afternoon|evening|weekend|weekends|work|home|early|late|all|anything|number|phone|cell|landline|too|also|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\\d+)"
@@ -507,9 +358,9 @@ def grammar_reading(lemma_text: str, surface_text: str = "") -> tuple[set[Intent
     vetoed: set[Intent] = set()
     if is_name_correction(lemma_text):
         found.add(Intent.NAME_CORRECTION)
-        if not _explicit_opt_out_beyond_name(lemma_text):
+        if not explicit_opt_out_beyond_name(lemma_text):
             found.discard(Intent.OPT_OUT)
-    if Intent.OPT_OUT in found and _opt_out_vetoed(lemma_text, surface_text):
+    if Intent.OPT_OUT in found and opt_out_vetoed(lemma_text, surface_text):
         found.discard(Intent.OPT_OUT)
         vetoed.add(Intent.OPT_OUT)
     return found, vetoed
@@ -517,46 +368,3 @@ def grammar_reading(lemma_text: str, surface_text: str = "") -> tuple[set[Intent
 
 def is_name_correction(lemma_text: str) -> bool:
     return any(rule.search(lemma_text) for rule in _NAME_CORRECTION)
-
-
-def _explicit_opt_out_beyond_name(lemma_text: str) -> bool:
-    """'Don't call me honey, and take me off your list' is still an opt-out."""
-    return any(rule.search(lemma_text) for rule in _removal_rules())
-
-
-_CALLED_NAMED = re.compile(
-    r"\b(?:one|body|person|woman|man|lady|guy|anyone|someone|nobody) (?:named|called) [a-z]+"
-)
-
-
-def _opt_out_vetoed(lemma_text: str, surface_text: str = "") -> bool:
-    """Negated requests ("don't stop", "I'm not asking you to remove me"), time constraints on
-    calls ("don't call me before noon"), calls sent elsewhere ("don't call my cell, call my
-    home"), a caller going ahead now ("no need to call back, let's do it now"), 'nobody called
-    Maria lives here' - unless an unambiguous opt-out is also said."""
-    if any(r.search(lemma_text) for r in _removal_rules()):
-        beyond = _NEGATED_OPT_OUT.sub(" ", _RHETORICAL.sub(" ", lemma_text))
-        for span in _NOT_OPT_OUT_SPANS:
-            beyond = span.sub(" ", beyond)
-        if any(r.search(beyond) for r in _removal_rules()):
-            return False
-    elif (
-        _CALLED_NAMED.search(surface_text)
-        or (_TIME_AFTER_CALL.search(lemma_text) and not _ANY_TIME_AT_ALL.search(lemma_text))
-        or _CALL_ELSEWHERE.search(lemma_text)
-        or _GOING_AHEAD_NOW.search(lemma_text)
-    ):
-        return True
-    asked = _RHETORICAL.sub(" ", lemma_text)  # "why won't you stop calling": no negation
-    spans = [span for span in _NOT_OPT_OUT_SPANS if span.search(lemma_text)]
-    if _NEGATED_OPT_OUT.search(asked) or _KEEP_GOING.search(lemma_text) or spans:
-        cleaned = _KEEP_GOING.sub(" ", _NEGATED_OPT_OUT.sub(" ", asked))
-        for span in spans:
-            cleaned = span.sub(" ", cleaned)
-        return not any(rule.search(cleaned) for rule in _compiled()[Intent.OPT_OUT])
-    return False
-
-
-@lru_cache(maxsize=1)
-def _removal_rules() -> tuple[re.Pattern[str], ...]:
-    return tuple(compile_rule(p) for p in _OPT_OUT_REMOVE)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
-from conversation.nlu.grammar import lexicon
 from conversation.nlu.normalise import LEMMAS, fold, lemma
+from conversation.nlu.rule_syntax import lexicon
 
 SIMILAR = 0.9  # Jaro-Winkler similarity at which two name words are the same name
 _NICKNAMES: dict[str, frozenset[str]] = {
@@ -146,7 +146,7 @@ def _said_joined_or_apart(last: list[str], heard: list[str]) -> bool:
     whole = "".join("saint" if w == "st" else w for w in last)
     words = ["saint" if w == "st" else w for w in heard]
     runs = {"".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(i + 4, len(words)) + 1)}
-    return any(same_name(whole, run) for run in runs)
+    return any(Levenshtein.distance(whole, run) <= 1 for run in runs)  # strict: no prefix match
 
 
 def has_first_name(spoken: str, first_name: str) -> bool:

@@ -9,8 +9,8 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
-from conversation.nlu.grammar import lexicon
 from conversation.nlu.normalise import LEMMAS, lemma
+from conversation.nlu.rule_syntax import lexicon
 
 SIMILARITY = 0.9
 EDIT_SIMILARITY = 80  # and at most a couple of letters apart (fuzz.ratio, 0-100)
@@ -37,6 +37,7 @@ def _vocabulary() -> tuple[str, ...]:
     words = {w for entries in lexicon().values() for entry in entries for w in entry.split()}
     words |= set(LEMMAS)
     words |= {"interested", "number", "calling", "list", "remove", "delete", "broker", "person"}
+    words |= {"consent", "permission", "revoke", "withdraw", "recording"}  # not 'content'...
     return tuple(sorted(w for w in words if len(w) >= MIN_LENGTH - 1))
 
 

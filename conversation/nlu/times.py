@@ -57,7 +57,7 @@ _CLOCK = re.compile(
 )
 _CLOCK_CUE = r"(?:at|around|about|by|after|before|till|until|from|between|and|or|say|maybe|like|a las|las|sobre|tipo|-)"
 _AFTER = re.compile(
-    r"\b(?:after|later than|past|any time after|anytime after|from|not before|no earlier than|despues de las|despues de)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*"
+    r"\b(?:after|(?<!no )later than|past|any time after|anytime after|from|not before|no earlier than|despues de las|despues de)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*"
     + _MERIDIEM
     + "?"
 )
@@ -71,7 +71,7 @@ _BARE_CLOCK = re.compile(
     r"(?:^|\b(?:say|maybe|how about|what about|or)\s+)(\d{1,2})(?::(\d{2}))?(?=\s+(?:works|is good|is fine|would work|would be|please|sounds|ok|okay|tomorrow|today|tonight|on\s|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this|next)\b|\s*$)"
 )
 _BEFORE = re.compile(
-    r"\b(?:before|earlier than|by|until|till|no later than|not after|antes de las|antes de)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*"
+    r"\b(?:before|(?<!no )earlier than|by|until|till|no later than|not after|antes de las|antes de)\s+(\d{1,2})(?:[:\s](\d{2}))?\s*"
     + _MERIDIEM
     + "?"
 )
@@ -210,7 +210,7 @@ def _days(spoken: str, today: date) -> tuple[tuple[date, ...] | None, bool]:
     elif re.search(r"\b(?:tomorrow|tmrw|tomorow)\b|(?<!la )\bmanana\b", spoken):
         days.append(today + timedelta(days=1))
     if re.search(
-        r"(?<!from )(?<!week )\b(?:today|tonight|this (?:morning|afternoon|evening)|later today|hoy|esta tarde|esta noche)\b",
+        r"(?<!week from )(?<!a week )\b(?:today|tonight|this (?:morning|afternoon|evening)|later today|hoy|esta tarde|esta noche)\b",
         spoken,
     ):
         days.append(today)
@@ -304,12 +304,14 @@ def _delay(spoken: str) -> timedelta | None:
 
 
 _CORRECTION = re.compile(
-    r"(?:,\s*|\s)(?:no,?\s+(?:wait,?\s+)?|i mean,?\s+|sorry,?\s+|actually,?\s+(?:make it\s+)?|make it\s+|or rather\s+)(?=\S)"
+    r"(?:,\s*|\s)(?:no,?\s+(?:wait,?\s+)?(?!later|earlier|sooner|more|problem|rush|need|worries)|i mean,?\s+"
+    r"|sorry,?\s+(?!about|for|to\b)|actually,?\s+(?:make it\s+)?|make it\s+|or rather\s+)(?=\S)"
 )
-_PAST_HOUR = re.compile(r"(?<![\d:])(\d{1,2}) (?:minutes? )?(?:past|after) (\d{1,2})\b(?!:)")
-_TO_HOUR = re.compile(
-    r"(?<!from )(?<!between )(?<![\d:])(5|10|15|20|25) (?:minutes? )?(?:to|till|til|of|before) (\d{1,2})\b(?!:)"
-)
+# "ten past two", "five minutes after three", "twenty minutes to five": a bare "10 to 12" is a
+# range and "december 10 after 2" a day and a bound, so 'after' and 'to' need 'minutes'.
+_PAST_HOUR = re.compile(r"(?<![\d:])(\d{1,2}) (?:past|minutes? (?:past|after)) (\d{1,2})\b(?!:)")
+_TO_HOUR = re.compile(r"(?<![\d:])(5|10|15|20|25) minutes (?:to|till|til|of|before) (\d{1,2})\b(?!:)")
+_AFTER_A_DAY = re.compile(rf"\b(?:{MONTH_PATTERN}|the)\s*$")  # "december 10 past 2": the 10th
 
 
 def _clock_words(spoken: str) -> str:
@@ -318,7 +320,12 @@ def _clock_words(spoken: str) -> str:
     'at too' (two), and 'between ten and noon'."""
     spoken = re.sub(r"\bquarter of (\d{1,2})\b", lambda m: f"{(int(m[1]) - 1) or 12}:45", spoken)
     spoken = _PAST_HOUR.sub(
-        lambda m: f"{m[2]}:{int(m[1]):02d}" if 1 <= int(m[1]) <= 30 and 1 <= int(m[2]) <= 12 else m[0], spoken
+        lambda m: (
+            f"{m[2]}:{int(m[1]):02d}"
+            if 1 <= int(m[1]) <= 30 and 1 <= int(m[2]) <= 12 and not _AFTER_A_DAY.search(spoken, 0, m.start())
+            else m[0]
+        ),
+        spoken,
     )
     spoken = _TO_HOUR.sub(
         lambda m: f"{(int(m[2]) - 1) or 12}:{60 - int(m[1]):02d}" if 1 <= int(m[2]) <= 12 else m[0], spoken
@@ -378,7 +385,8 @@ def _parse(text: str, today: date) -> TimeRequest:
     days, next_week = _days(spoken, today)
     earliest = _bound(_AFTER, spoken, part) or _bound(_BUSY_UNTIL, spoken, part)
     latest = None if _BUSY_UNTIL.search(spoken) else _bound(_BEFORE, spoken, part)
-    between = _BETWEEN.search(spoken) or _FROM_TO.search(spoken)
+    busy = re.search(r"\b(?:busy|at work|working|out|away|tied up|in meetings?|occupied|in class)\b", spoken)
+    between = _BETWEEN.search(spoken) or (None if busy else _FROM_TO.search(spoken))
     clock = None
     if between:
         low = _hour24(int(between.group(1)), int(between.group(2) or 0), between.group(5), part)

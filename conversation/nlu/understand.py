@@ -9,16 +9,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from conversation.nlu.classifier import predict_intents
-from conversation.nlu.grammar import LEADING_MARKER, NEGATED, compile_rule, grammar_reading, lexicon
+from conversation.nlu.grammar import LEADING_MARKER, NEGATED, grammar_reading
 from conversation.nlu.intent import Intent
 from conversation.nlu.normalise import Utterance, fold, normalise_utterance
 from conversation.nlu.repair import repair
+from conversation.nlu.rule_syntax import compile_rule, lexicon
 from conversation.nlu.slots import Products, coverage_level, preferred_name, products
 from conversation.nlu.spanish import looks_spanish, spanish_intents
 
 _NEGATED_RULES = {intent: compile_rule(pattern) for intent, pattern in NEGATED.items()}
 _DISCLOSURE_SPAN = compile_rule(
-    "(?:am i|are you|is this|is that|is it|are we|i am|we are) {GAP3}(?:talk|speak|chat) (?:to|with) (?:a |an )?(?:real |live |actual |genuine )?(?:person|human being|human|someone|somebody|robot|machine|computer|bot)(?: or (?:a |an )?(?:robot|machine|computer|bot|recording|person|human))?"
+    "(?:am i|are you|is this|is that|is it|are we) {GAP3}(?:talk|speak|chat) (?:to|with) (?:a |an )?(?:real |live |actual |genuine )?(?:person|human being|human|someone|somebody|robot|machine|computer|bot)(?: or (?:a |an )?(?:robot|machine|computer|bot|recording|person|human))?"
 )
 _TRANSFER_REQUEST = compile_rule(
     "(?:want|need|like|let me|can i|could i|may i|put me|get me|transfer|connect|rather|prefer|give me|i would)"
@@ -29,8 +30,11 @@ _TALKED_BEFORE = re.compile(
     r"\b(?:(?:already|just|recently) (?:talked|spoke|spoken|chatted)|(?:talked|spoke|spoken|chatted) (?:to|with) (?:\w+ ){1,3}?(?:last|yesterday|already|before|earlier|about it|about this|recently)"
     r"|(?:have|has|had|i have|we have) (?:been )?(?:talking|talked|spoken|spoke) (?:to|with)|(?:talked|spoke) to me)\b"
 )
+_TAGGED_HUMAN = compile_rule(
+    "(?:i am|we are) (?:talk|speak|chat)(?:ing)? (?:to|with) (?:a |an )?(?:real|live|actual|genuine) (?:person|human|human being) (?:right|correct|yes|huh|am i not|is it not)"
+)
 _FREE_NOW = compile_rule(
-    "(?:(?:now|this|it) is (?:a )?(?:good|great|fine|perfect|okay) (?:time|moment)(?! (?:to|for) (?:hang|go|leave|stop))|but i (?:can|have time to) (?:talk|chat|speak|do this)|i can talk (?:now|right now)|i have (?:a )?(?:few )?(?:minute|time) now)"
+    "(?:(?:now|this|it) is (?:a )?(?:good|great|fine|perfect|okay) (?:time|moment)(?! (?:to|for) (?:hang|go|leave|stop))|but i (?:can|have time to) (?:talk|chat|speak|do this)|i can talk (?:now|right now)|i have (?:a )?(?:few )?(?:minute|time) now|but go ahead|go ahead quickly)"
 )
 _NO_PHRASES = re.compile(
     r"^(?:no (?:problem|worries|doubt|rush|hurry|matter|objection|objections|issue|issues)|no no no problem"
@@ -126,6 +130,8 @@ def _settle(found: set[Intent], lemma_text: str, surface_text: str = "") -> set[
         and not _TRANSFER_REQUEST.search(_TALKED_BEFORE.sub(" ", surface_text))
     ):
         found.discard(Intent.WANTS_BROKER)  # "I already talked to Dana": done, not asked for
+    if Intent.DISCLOSURE in found and _TAGGED_HUMAN.search(lemma_text):
+        found.discard(Intent.WANTS_BROKER)  # "I'm talking to a real person, right?": a question
     if Intent.DISCLOSURE in found and Intent.WANTS_BROKER in found:
         rest = _DISCLOSURE_SPAN.sub(" ", lemma_text)
         if not _TRANSFER_REQUEST.search(rest):

@@ -199,8 +199,18 @@ async def test_transfer_result_rejects_unknown_dial_status(webhooks: Webhooks) -
         ("no, we don't mind", None, ConsentAnswer.YES),
         ("doesn't matter to me", None, ConsentAnswer.YES),
         ("I'm cool with that", None, ConsentAnswer.YES),
-        ("you may", None, ConsentAnswer.YES),
+        ("you may record", None, ConsentAnswer.YES),
         ("as long as it's not shared", None, ConsentAnswer.UNCLEAR),  # a condition: asked again
+        # refusals that hold a yes-like phrase
+        ("you may not record", None, ConsentAnswer.NO),
+        ("you can't record me", None, ConsentAnswer.NO),
+        ("please don't record me", None, ConsentAnswer.NO),
+        ("no I'm good", None, ConsentAnswer.NO),
+        ("I refuse", None, ConsentAnswer.NO),
+        ("good morning", None, ConsentAnswer.UNCLEAR),
+        ("you can turn it off", None, ConsentAnswer.UNCLEAR),
+        ("never mind, go ahead", None, ConsentAnswer.YES),
+        ("I don't object", None, ConsentAnswer.YES),
     ],
 )
 def test_consent_classification(speech: str | None, digits: str | None, expected: ConsentAnswer) -> None:
