@@ -300,7 +300,7 @@ NEGATED: dict[Intent, str] = {
 }
 # After "call me", these words continue a request about calls; anything else is a name ("don't
 # call me Maria", "nobody calls me Francisco").
-_CONTINUES_CALL = "(?:again|ever|anymore|any|no|back|here|there|at|on|in|this|that|these|those|about|with|you|please|period|and|or|but|i|we|it|so|because|cause|expletive|fuck|fucking|damn|the|a|an|if|when|before|after|until|till|during|today|tomorrow|tonight|later|now|anytime|every|from|for|to|unless|up|either|sometime|between|around|once|twice|okay|ok|thanks|thank|monday|tuesday|wednesday|thursday|friday|saturday|sunday|next|soon|whenever|sometimes|morning|afternoon|evening|weekend|weekends|work|home|early|late|all|anything|number|phone|cell|landline|too|also|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\\d+)"
+_CONTINUES_CALL = "(?:do|not|never|stop|dont|again|ever|anymore|any|no|back|here|there|at|on|in|this|that|these|those|about|with|you|please|period|and|or|but|i|we|it|so|because|cause|expletive|fuck|fucking|damn|the|a|an|if|when|before|after|until|till|during|today|tomorrow|tonight|later|now|anytime|every|from|for|to|unless|up|either|sometime|between|around|once|twice|okay|ok|thanks|thank|monday|tuesday|wednesday|thursday|friday|saturday|sunday|next|soon|whenever|sometimes|morning|afternoon|evening|weekend|weekends|work|home|early|late|all|anything|number|phone|cell|landline|too|also|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\\d+)"
 _NOT_CONTACT_WORD = "(?!" + _CONTINUES_CALL + "\\b)[a-z]+"
 _NAME_CORRECTION = (
     compile_rule("(?:{NEG}|stop|quit|please do not) (?:you )?{CONTACT_V} me " + _NAME_WORDS),
@@ -314,7 +314,7 @@ _NAME_CORRECTION = (
         + _NOT_CONTACT_WORD
     ),
     compile_rule(
-        "(?:{NEG}|stop|quit|please do not) (?:you )?{CONTACT_V} me (?!(?:again|ever|anymore|any|back|here|at|on|this|no|now|today|tomorrow|tonight|later|please|period|or|and|you|before|after|until|till|during|in|anytime|every|so|with|about|because|cause|expletive|ever|if|when|unless|from|for|the|that|these|those)\\b)[a-z]+(?: [a-z]+)? (?:it is|my name is|i am|i go by|call me|instead|just call me|please call me|the name is|name is|i prefer|rather|it is just|just|use|please use)"
+        "(?:{NEG}|stop|quit|please do not) (?:you )?{CONTACT_V} me (?!(?:again|ever|anymore|any|back|here|at|on|this|no|now|today|tomorrow|tonight|later|please|period|or|and|you|before|after|until|till|during|in|anytime|every|so|with|about|because|cause|expletive|ever|if|when|unless|from|for|the|that|these|those|do|not|never|stop|dont)\\b)[a-z]+(?: [a-z]+)? (?:it is|my name is|i am|i go by|call me|instead|just call me|please call me|the name is|name is|i prefer|rather|it is just|just|use|please use)"
     ),
     compile_rule(
         "(?:you can|you may|please|just|everyone|my friends|people|could you|would you|can you|go ahead and) (?:just )?call me (?!(?:back|later|again|tomorrow|tonight|today|at|on|in|next|this|after|before|around|anytime|any time|when|whenever|sometime|monday|tuesday|wednesday|thursday|friday|saturday|sunday|a|the|about|if|once|between)\\b)[a-z]+$"

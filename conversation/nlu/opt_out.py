@@ -32,7 +32,7 @@ _OPT_OUT_CONTACT = (
     "no more {GAP2}{CONTACT_N}",
     # consent to be called taken back: "I revoke my consent", "you do not have permission to call me"
     "(?:revoke|withdraw|rescind|take back|retract) (?:my |all |any |our )?(?:consent|permission)(?!.*(?:record|data|shar|photo|email))",
-    "(?:do not|no longer|not) (?:have |give you |gave you )?(?:my |our |any )?(?:consent|permission) to {CONTACT_V}",
+    "(?:do not|no longer|not|never) (?:have |give you |gave you |give |gave )?(?:my |our |any )?(?:consent|permission) to {CONTACT_V}",
     "(?:no longer|do not|not) consent to (?!.*record)(?:\\S+ ){0,3}(?:{CONTACT_N}|{CONTACT_V}|be call|be contact)",
     # a threat tied to calling again
     "(?:if you|next time you|when you|you) (?:ever )?(?:{CONTACT_V}) (?:me |us |here )?(?:again |one more time |back )?(?:\\S+ )?(?:i will|i am going to|i am gonna|i shall|we will|we are going to|i am) (?:report|sue|file|complain|call my lawyer|call my attorney|call the police|contact my lawyer|calling my lawyer|reporting|suing)",

@@ -27,7 +27,7 @@ _COMMON = frozenset(
     "evening afternoon tonight tomorrow today later letter better butter bother brother mother "
     "other others father rather gather either neither whether weather leave leaves left lease "
     "least alone along among aloud allow below elbow doing going being seeing saying paying "
-    "staying trying buying lying dying living giving having moving loving coming making taking "
+    "staying trying buying lying dying living giving having moving loving coming making taking tired "
     "waking baking shaking liking hiking biking spending sending lending mending ending".split()
 )
 

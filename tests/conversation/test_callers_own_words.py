@@ -325,6 +325,9 @@ def test_yes_said_other_ways(text: str) -> None:
         "i'm on the do know call list",
         "we don't accept solicitations",
         "you're not bothering me but stop calling",
+        "don't text me, don't call me",  # not a name correction ('do not' is no name)
+        "I never gave you permission to call me",
+        "I'm tired of these calls",  # 'tired' is not 'tied'
     ],
 )
 def test_more_opt_outs_in_the_callers_words(text: str) -> None:
