@@ -10,7 +10,7 @@ from datetime import date
 
 import dateparser
 
-from conversation.nlu.normalise import asr_joins, fold
+from conversation.nlu.normalise import CORRECTION_MARKER, asr_joins, fold
 from conversation.nlu.numbers import MONTH_PATTERN, MONTHS, digits
 
 _ORD = r"(?:st|nd|rd|th|er|o|a)?"
@@ -90,16 +90,12 @@ _HEARD_AS = (
     (re.compile(r"\b(nineteen|twenty) and (?=\w)"), lambda m: f"{m[1]} "),
     (re.compile(r" slash "), lambda m: "/"),
 )
-_DIGIT_BY_DIGIT_YEAR = re.compile(
-    r"(?<!\d )\b(?:(19|20) (\d) (\d)|1 9 (\d) (\d))\b"
-)  # not inside a run  # "nineteen six one"
+# "nineteen six one" (not inside a date said digit by digit, "zero four one two one nine eight zero")
+_DIGIT_BY_DIGIT_YEAR = re.compile(r"(?<!\d )\b(?:(19|20) (\d) (\d)|1 9 (\d) (\d))\b")
 _PACKED = re.compile(r"(?<!\d)(\d{2})(\d{2})((?:19|20)\d{2})(?!\d)")  # "04091977"
 # "sixty-one, no, sixty-two", "june first, i mean june second": the words after the last
 # correction say what was meant.
-_CORRECTION = re.compile(
-    r"(?:,\s*|\s)(?:no,?\s+(?:wait,?\s+)?(?!middle|later|earlier|sooner|more|problem|rush|need)|i mean,?\s+"
-    r"|sorry,?\s+(?!about|for|to\b)|wait,?\s+no,?\s+|actually,?\s+|or rather\s+)"
-)
+_CORRECTION = re.compile(rf"(?:,\s*|\s)(?:{CORRECTION_MARKER})")
 
 
 def parse_date_of_birth(text: str, today: date | None = None) -> date | None:
@@ -124,12 +120,17 @@ def _corrected(first: date | None, correction: str, today: date) -> date | None:
     if whole is not None or first is None:
         return whole
     spoken = digits(correction)
-    md = [(_month(m.group(1)), int(m.group(2))) for m in _MONTH_THEN_DAY.finditer(spoken)]
-    md += [(_month(m.group(2)), int(m.group(1))) for m in _DAY_THEN_MONTH.finditer(spoken)]
+    md = _months_and_days(spoken)
     if md:
         return _make(first.year, md[0][0], md[0][1], today)
     year = re.fullmatch(r"\s*(\d{2}|\d{4})\s*", spoken)
     return _make(int(year.group(1)), first.month, first.day, today) if year else None
+
+
+def _months_and_days(spoken: str) -> list[tuple[int, int]]:
+    """(month, day) for every month said with a day, either way round ("may 18th", "18 of may")."""
+    said = [(_month(m.group(1)), int(m.group(2))) for m in _MONTH_THEN_DAY.finditer(spoken)]
+    return said + [(_month(m.group(2)), int(m.group(1))) for m in _DAY_THEN_MONTH.finditer(spoken)]
 
 
 def _read(text: str, today: date) -> date | None:
@@ -192,9 +193,7 @@ def _month_day_and_year(spoken: str, today: date) -> date | None:
     if not year:
         return None
     # Both readings, each where it matches: in "1956 56 may 18th" '56 may' is no day, 'may 18th' is.
-    said = [(_month(m.group(1)), int(m.group(2))) for m in _MONTH_THEN_DAY.finditer(spoken)]
-    said += [(_month(m.group(2)), int(m.group(1))) for m in _DAY_THEN_MONTH.finditer(spoken)]
-    for month, day in said:
+    for month, day in _months_and_days(spoken):
         found = _make(int(year.group(1)), month, day, today)
         if found:
             return found

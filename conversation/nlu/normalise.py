@@ -252,6 +252,15 @@ _ASR_JOINS = tuple(
 )
 
 
+# The words that start a correction ("sixty-one, no, sixty-two", "at two, i mean three"): the
+# dates and the times parsers both read what follows as what was meant. Not "no later than",
+# "no middle name", "sorry about today".
+CORRECTION_MARKER = (
+    r"no,?\s+(?:wait,?\s+)?(?!middle|later|earlier|sooner|more|problem|rush|need|worries)|i mean,?\s+"
+    r"|sorry,?\s+(?!about|for|to\b)|wait,?\s+no,?\s+|actually,?\s+(?:make it\s+)?|make it\s+|or rather\s+"
+)
+
+
 def asr_joins(text: str) -> str:
     """Split or merged words put back ('twos day' -> 'tuesday', 'leave me a loan' -> 'alone')."""
     text = re.sub(r"\b([a-z]{1,3})-\s+", "", text)  # a word cut off: "a- at", "half p- past"

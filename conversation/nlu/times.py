@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import dateparser
 
-from conversation.nlu.normalise import fold
+from conversation.nlu.normalise import CORRECTION_MARKER, fold
 from conversation.nlu.numbers import MONTH_PATTERN, digits
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -303,10 +303,7 @@ def _delay(spoken: str) -> timedelta | None:
     return timedelta(weeks=count)
 
 
-_CORRECTION = re.compile(
-    r"(?:,\s*|\s)(?:no,?\s+(?:wait,?\s+)?(?!later|earlier|sooner|more|problem|rush|need|worries)|i mean,?\s+"
-    r"|sorry,?\s+(?!about|for|to\b)|actually,?\s+(?:make it\s+)?|make it\s+|or rather\s+)(?=\S)"
-)
+_CORRECTION = re.compile(rf"(?:,\s*|\s)(?:{CORRECTION_MARKER})(?=\S)")
 # "ten past two", "five minutes after three", "twenty minutes to five": a bare "10 to 12" is a
 # range and "december 10 after 2" a day and a bound, so 'after' and 'to' need 'minutes'.
 _PAST_HOUR = re.compile(r"(?<![\d:])(\d{1,2}) (?:past|minutes? (?:past|after)) (\d{1,2})\b(?!:)")
@@ -316,7 +313,7 @@ _AFTER_A_DAY = re.compile(rf"\b(?:{MONTH_PATTERN}|the)\s*$")  # "december 10 pas
 
 def _clock_words(spoken: str) -> str:
     """Clock times said in words the patterns do not read: 'twenty past three' -> 3:20, 'ten
-    to five' -> 4:50, 'quarter of four' -> 3:45, 'two-ish', 'noonish', 'three-thirty',
+    minutes to five' -> 4:50, 'quarter of four' -> 3:45, 'two-ish', 'noonish', 'three-thirty',
     'at too' (two), and 'between ten and noon'."""
     spoken = re.sub(r"\bquarter of (\d{1,2})\b", lambda m: f"{(int(m[1]) - 1) or 12}:45", spoken)
     spoken = _PAST_HOUR.sub(

@@ -60,6 +60,11 @@ class Understanding:
         return self.utterance.text
 
 
+@lru_cache(maxsize=1)
+def _relatives() -> str:
+    return "|".join(lexicon()["RELATIVE"])
+
+
 def _personalise(lemma_text: str, first_name: str, broker_name: str) -> str:
     """Put the client's and broker's names into the grammar's classes: 'Maria is not here' reads
     like 'she is not here', 'can I talk to Dana' like 'talk to my broker'."""
@@ -75,8 +80,7 @@ def _personalise(lemma_text: str, first_name: str, broker_name: str) -> str:
             text,
         )
         # "Maria's at work", "Maria's daughter" (the 's dropped by the normaliser)
-        relatives = "|".join(lexicon()["RELATIVE"])
-        text = re.sub(rf" {re.escape(first)}s(?= (?:{relatives})\b)", " her", text)
+        text = re.sub(rf" {re.escape(first)}s(?= (?:{_relatives()})\b)", " her", text)
         text = re.sub(rf" {re.escape(first)}s(?= )", " she is", text)
         text = re.sub(rf" (heard of|met) (?:a |any )?{re.escape(first)}(?= )", r" \1 her", text)
         text = re.sub(
